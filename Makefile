@@ -1,0 +1,41 @@
+# The two commands in the README: `make up` (the main job) and `make test` (the whole suite).
+# Each does its own set-up, idempotently: venv + pinned Python deps, the Pulumi CLI (built from
+# the Go module proxy into ~/.cache/wechat-iac on first use), and npm deps.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS_STAMP := $(VENV)/.deps-installed
+
+.PHONY: setup up preview refresh destroy test lint typecheck pytest clean
+
+setup: $(DEPS_STAMP) pulumi-cli
+
+$(DEPS_STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+pulumi-cli:
+	@bash scripts/ensure-pulumi.sh >/dev/null
+
+up: setup
+	$(PY) -m runner up --stack dev --start-emulator
+
+preview refresh destroy: setup
+	$(PY) -m runner $@ --stack dev --start-emulator
+
+test: setup lint typecheck pytest
+
+lint:
+	$(VENV)/bin/ruff check .
+
+typecheck:
+	$(VENV)/bin/mypy
+
+pytest:
+	$(VENV)/bin/pytest
+
+clean:
+	-pkill -f "emulator serve --host 127.0.0.1 --port 8787" || true
+	rm -rf .state
