@@ -1,5 +1,7 @@
 """Pulumi program: read the stack's specs and declare resources; nothing else."""
 
-from providers.noop import Noop
+from pathlib import Path
 
-Noop("engine-probe", "hello")
+from providers.program import declare_stack
+
+declare_stack(Path(__file__).resolve().parent)

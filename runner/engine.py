@@ -13,6 +13,7 @@ import runpy
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pulumi import automation as auto
 
@@ -26,7 +27,13 @@ def project_program(project_dir: Path) -> Callable[[], None]:
     main = str(project_dir / "__main__.py")
 
     def program() -> None:
-        runpy.run_path(main, run_name="__main__")
+        # The language host runs programs from the project folder; spec paths rely on it.
+        previous = os.getcwd()
+        os.chdir(project_dir)
+        try:
+            runpy.run_path(main, run_name="__main__")
+        finally:
+            os.chdir(previous)
 
     return program
 
@@ -57,14 +64,23 @@ def open_stack(
     return auto.Stack.create_or_select(stack_name, workspace)
 
 
-def run(operation: str, stack: auto.Stack, on_output: Printer = print, **kwargs: object) -> object:
-    """One engine operation, streaming the CLI's own output."""
+def run(operation: str, stack: auto.Stack, on_output: Printer = print, **kwargs: Any) -> Any:
+    """One engine operation, streaming the CLI's output.
+
+    The dynamic-provider host's own prints (each resource's plan lines: drift, calls, warnings,
+    manual steps) reach the CLI's stderr, so that stream is shown too, without blank lines.
+    """
+
+    def on_error(text: str) -> None:
+        if text.strip():
+            on_output(text.rstrip("\n"))
+
     if operation == "preview":
-        return stack.preview(on_output=on_output, diff=True, **kwargs)  # type: ignore[arg-type]
+        return stack.preview(diff=True, on_output=on_output, on_error=on_error, **kwargs)
     if operation == "up":
-        return stack.up(on_output=on_output, diff=True, **kwargs)  # type: ignore[arg-type]
+        return stack.up(diff=True, on_output=on_output, on_error=on_error, **kwargs)
     if operation == "refresh":
-        return stack.refresh(on_output=on_output, **kwargs)  # type: ignore[arg-type]
+        return stack.refresh(on_output=on_output, on_error=on_error, **kwargs)
     if operation == "destroy":
-        return stack.destroy(on_output=on_output, **kwargs)  # type: ignore[arg-type]
+        return stack.destroy(on_output=on_output, on_error=on_error, **kwargs)
     raise ValueError(f"unknown operation {operation!r}")

@@ -1,0 +1,213 @@
+"""HTTP shaping: WeChat's envelope, the request gates, faults and the call log, around the services.
+
+A WeChat call goes: fault "before" -> (thread) gate transaction (token, kind, permission set,
+API quota; committed so refused calls still count) -> handler transaction (lazy audit clock,
+then the service) -> fault "after" -> call log. Errors are HTTP 200 with errcode/errmsg; an
+unexpected exception becomes -1 "system error" and a log line, never a traceback to the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
+
+from emulator import control, errors
+from emulator import services as _services  # noqa: F401  (registers every route)
+from emulator.routing import AUTHORIZER, COMPONENT_ONLY, ROUTES, Binary, Ctx
+from emulator.routing import Route as WxRoute
+from emulator.runtime import Fault, Runtime
+from emulator.services import audit_clock, quota, tokens
+from emulator.state import Store
+
+log = logging.getLogger("emulator")
+JSON_TYPE = "application/json; encoding=utf-8"
+
+
+def envelope(payload: dict[str, Any]) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"), media_type=JSON_TYPE)
+
+
+def error_payload(err: errors.WxError) -> dict[str, Any]:
+    return {"errcode": err.code, "errmsg": errors.errmsg(err.message), **err.extra}
+
+
+class DropResponse(Response):
+    """Start a response and never finish it: uvicorn closes the connection (a lost answer)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", media_type=JSON_TYPE)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", JSON_TYPE.encode()), (b"content-length", b"64")]})
+
+
+def _parse_json(raw: bytes, wx_route: WxRoute) -> dict[str, Any]:
+    if not raw.strip():
+        if wx_route.body == "required":
+            raise errors.EMPTY_POST_DATA()
+        return {}
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise errors.DATA_FORMAT_ERROR() from None
+    if not isinstance(body, dict):
+        raise errors.DATA_FORMAT_ERROR()
+    return body
+
+
+def _parse_multipart(raw: bytes, content_type: str) -> dict[str, tuple[str, bytes, str]]:
+    if "multipart/form-data" not in content_type:
+        return {}
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    files: dict[str, tuple[str, bytes, str]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            data = part.get_payload(decode=True)
+            files[name] = (part.get_filename() or "", data if isinstance(data, bytes) else b"",
+                           part.get_content_type())
+    return files
+
+
+def _gate(ctx: Ctx, wx_route: WxRoute) -> None:
+    """Token, token kind, permission set, API quota."""
+    assert wx_route.token_param is not None
+    token = ctx.query.get(wx_route.token_param)
+    if not token:
+        raise errors.ACCESS_TOKEN_MISSING()
+    doc = tokens.validate(ctx.tx, token)
+    ctx.token_kind, ctx.appid, ctx.component_appid = doc["kind"], doc["appid"], doc["component_appid"]
+    if doc["kind"] not in wx_route.kinds:
+        raise (errors.MUST_USE_COMPONENT_TOKEN() if wx_route.kinds == COMPONENT_ONLY
+               else errors.API_UNAUTHORIZED())
+    if doc["kind"] == AUTHORIZER:
+        auth = ctx.tx.get("auth", f"{doc['component_appid']}|{doc['appid']}")
+        if auth is None:
+            raise errors.NOT_AUTHORIZED()
+        if wx_route.perm is not None and wx_route.perm not in auth["permissions"]:
+            raise errors.API_UNAUTHORIZED_TO_COMPONENT()
+    quota.charge(ctx, doc["appid"])
+
+
+class WeChatHandler:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        raw = await request.body()
+        fault = self.runtime.take_fault(path)
+        entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.query_params),
+                                 "appid": None, "token_kind": None, "body": None, "errcode": None}
+        if fault is not None and fault.when == "before":
+            if fault.delay_seconds:
+                await asyncio.sleep(fault.delay_seconds)
+            if fault.drop or fault.errcode is not None:
+                return self._faulted(entry, fault)
+        response = await run_in_threadpool(self._process, request.method, path, entry, raw,
+                                           request.headers.get("content-type", ""))
+        if fault is not None and fault.when == "after":
+            if fault.delay_seconds:
+                await asyncio.sleep(fault.delay_seconds)
+            if fault.drop or fault.errcode is not None:
+                entry["applied_errcode"] = entry["errcode"]
+                return self._faulted(entry, fault)
+        self._log(entry)
+        return response
+
+    def _faulted(self, entry: dict[str, Any], fault: Fault) -> Response:
+        entry["fault"] = fault.describe()
+        if fault.drop:
+            entry["errcode"] = None
+            self._log(entry)
+            return DropResponse()
+        code = int(fault.errcode or -1)
+        entry["errcode"] = code
+        self._log(entry)
+        message = fault.errmsg or ("system error" if code == -1 else "fault injected by the emulator")
+        return envelope({"errcode": code, "errmsg": errors.errmsg(message)})
+
+    def _log(self, entry: dict[str, Any]) -> None:
+        try:
+            entry["time"] = self.runtime.store.now()
+            self.runtime.record_call(entry)
+        except Exception:  # the log must never turn a served call into an error
+            log.exception("could not record a call")
+
+    def _process(self, method: str, path: str, entry: dict[str, Any], raw: bytes, ctype: str) -> Response:
+        try:
+            result, wx_route = self._dispatch(method, path, entry, raw, ctype)
+        except errors.WxError as err:
+            entry["errcode"] = err.code
+            return envelope(error_payload(err))
+        except Exception:
+            log.exception("unexpected error serving %s %s", method, path)
+            entry["errcode"] = -1
+            return envelope(error_payload(errors.SYSTEM_ERROR()))
+        entry["errcode"] = 0
+        if isinstance(result, Binary):
+            return Response(result.content, media_type=result.media_type, headers=result.headers)
+        if not wx_route.envelope:
+            return envelope(result)
+        return envelope({"errcode": 0, "errmsg": "ok", **result})
+
+    def _dispatch(self, method: str, path: str, entry: dict[str, Any], raw: bytes,
+                  ctype: str) -> tuple[Any, WxRoute]:
+        wx_route = ROUTES.get(path)
+        if wx_route is None:
+            raise errors.INVALID_URL()
+        if method not in wx_route.methods:
+            raise errors.REQUIRE_GET() if wx_route.methods == ("GET",) else errors.REQUIRE_POST()
+        store = self.runtime.store
+        query = dict(entry["query"])
+        ctx = Ctx(tx=None, now=0.0, method=method, path=path, query=query, body={}, files={})  # type: ignore[arg-type]
+        try:
+            if wx_route.token_param is not None:
+                with store.tx() as tx:
+                    ctx.tx, ctx.now = tx, tx.now
+                    _gate(ctx, wx_route)
+            if wx_route.body == "multipart":
+                ctx.files = _parse_multipart(raw, ctype)
+                entry["body"] = {k: {"filename": f[0], "bytes": len(f[1])} for k, f in ctx.files.items()}
+            elif wx_route.body != "none" and method == "POST":
+                ctx.body = _parse_json(raw, wx_route)
+                entry["body"] = ctx.body
+            with store.tx() as tx:
+                ctx.tx, ctx.now = tx, tx.now
+                if ctx.appid and (app := tx.get("app", ctx.appid)) is not None:
+                    audit_clock.tick(tx, app)
+                result = wx_route.handler(ctx)
+            return result, wx_route
+        finally:
+            entry["appid"], entry["token_kind"] = ctx.appid, ctx.token_kind
+
+
+def create_app(store: Store | None = None, seed: dict[str, Any] | None = None) -> Starlette:
+    """The ASGI app. `seed` is applied to an empty store (a file that already holds a demo's state
+    keeps it across restarts) and again on every reset without a body."""
+    runtime = Runtime(store or Store(":memory:"), dict(seed or {}))
+    if runtime.store.is_empty():
+        runtime.apply_seed(runtime.startup_seed)
+    else:
+        log.info("state found in %s; the seed is kept for resets only", runtime.store.path)
+    wechat = WeChatHandler(runtime)
+    methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+    app = Starlette(routes=[
+        Mount("/_emulator", routes=control.routes(runtime)),
+        Route("/{path:path}", wechat.handle, methods=methods),
+    ])
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,188 @@
+"""What an admin does in the MP console (drift): direct state edits that skip API rules and quotas.
+
+Each action takes {"appid", "action", ...}; `appid` may name a platform (component appid) for the
+platform-level actions (set_quota, set_audit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.services import audit, audit_clock, categories, members
+from emulator.services.domains import SCHEMES, parse_url
+from emulator.services.privacy import validate_owner_setting, validate_setting_list
+from emulator.services.profile import quota_period
+from emulator.state import Doc, Tx
+
+
+class ConsoleError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+Action = Callable[[Tx, Doc, dict[str, Any]], dict[str, Any]]
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str) -> Callable[[Action], Action]:
+    def register(fn: Action) -> Action:
+        ACTIONS[name] = fn
+        return fn
+    return register
+
+
+def run(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+    name = str(body.get("action", ""))
+    if name not in ACTIONS:
+        raise ConsoleError(f"unknown console action {name!r}; known: {sorted(ACTIONS)}")
+    appid = str(body.get("appid", ""))
+    platform_level = name in ("set_quota", "set_audit")
+    target = tx.get("app", appid) or (tx.get("platform", appid) if platform_level else None)
+    if target is None:
+        raise ConsoleError(f"unknown appid {appid!r}", 404)
+    if "component_appid" not in target:
+        audit_clock.tick(tx, target)
+    return {"ok": True, **ACTIONS[name](tx, target, body)}
+
+
+def _platform_for(tx: Tx, target: Doc, body: dict[str, Any]) -> Doc:
+    if "component_appid" in target:
+        return target
+    platform = (tx.get("platform", str(body["component_appid"])) if body.get("component_appid")
+                else audit_clock.platform_of(tx, target["appid"]))
+    if platform is None:
+        raise ConsoleError("this mini-program is not authorized to any platform")
+    return platform
+
+
+@action("set_server_domains")
+def set_server_domains(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Replace the given lists (types not mentioned stay as they are)."""
+    domains = app.setdefault("domains", {t: [] for t in SCHEMES})
+    for t in SCHEMES:
+        if t in body:
+            parsed = [parse_url(u, SCHEMES[t]) for u in body[t] or []]
+            if any(p is None for p in parsed):
+                raise ConsoleError(f"{t}: every entry must be a valid {SCHEMES[t]}:// domain")
+            domains[t] = [p[0] for p in parsed if p is not None]
+    return {"domains": domains}
+
+
+@action("set_webview_domains")
+def set_webview_domains(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    parsed = [parse_url(u, "https", allow_port=False) for u in body.get("webviewdomain") or []]
+    if any(p is None for p in parsed):
+        raise ConsoleError("webviewdomain: every entry must be https://host")
+    app["webview_domains"] = [p[0] for p in parsed if p is not None]
+    return {"webview_domains": app["webview_domains"]}
+
+
+@action("bind_tester")
+def bind_tester(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    return {"userstr": members.bind(tx, app, str(body["wechatid"]), enforce=False)}
+
+
+@action("unbind_tester")
+def unbind_tester(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    members.unbind(tx, app, body.get("wechatid"), body.get("userstr"))
+    return {}
+
+
+@action("set_profile")
+def set_profile(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    for key in ("nickname", "signature", "head_image_url"):
+        if key in body:
+            app[key] = str(body[key])
+    return {}
+
+
+@action("set_account")
+def set_account(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    for key in ("verified", "published", "init_completed", "secret_frozen"):
+        if key in body:
+            app[key] = bool(body[key])
+    if body.get("account_type") in ("personal", "organization"):
+        app["account_type"] = body["account_type"]
+    return {}
+
+
+@action("add_category")
+def add_category(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    first, second = int(body["first"]), int(body["second"])
+    if categories.find(app, first, second) is None:
+        categories.add(tx, app, first, second, review=False)
+    return {}
+
+
+@action("delete_category")
+def delete_category(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    item = categories.find(app, int(body["first"]), int(body["second"]))
+    if item is not None:
+        app["categories"].remove(item)
+    return {}
+
+
+@action("set_privacy")
+def set_privacy(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Edits both the dev and the live guide unless privacy_ver names one."""
+    guide = {"owner_setting": validate_owner_setting(body.get("owner_setting")),
+             "setting_list": validate_setting_list(body.get("setting_list") or []),
+             "update_time": int(tx.now)}
+    privacy = app.setdefault("privacy", {"dev": None, "live": None})
+    versions = {1: ["live"], 2: ["dev"]}.get(int(body.get("privacy_ver", 0) or 0), ["dev", "live"])
+    for ver in versions:
+        privacy[ver] = dict(guide)
+    return {}
+
+
+@action("set_quota")
+def set_quota(tx: Tx, target: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    platform = _platform_for(tx, target, body)
+    quota = audit.audit_quota(platform, tx.now)
+    for key in ("rest", "limit", "speedup_rest", "speedup_limit"):
+        if key in body:
+            quota[key] = int(body[key])
+    return {"audit_quota": quota}
+
+
+@action("set_profile_quota")
+def set_profile_quota(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """{nickname?, head_image?, signature?} quotas and/or {used: {kind: count}} for this period."""
+    quota = app.setdefault("profile_quota", {})
+    for kind in ("nickname", "head_image", "signature"):
+        if kind in body:
+            quota[kind] = int(body[kind])
+    for kind, count in (body.get("used") or {}).items():
+        app.setdefault("profile_used", {})[kind] = {"period": quota_period(kind, tx.now), "used": int(count)}
+    return {}
+
+
+@action("set_audit")
+def set_audit(tx: Tx, target: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Automatic review decisions for a mini-program (or a platform); null seconds = manual."""
+    setting = {"auto_decide_after_seconds": body.get("auto_decide_after_seconds"),
+               "decision": body.get("decision", "approve"), "reason": body.get("reason", "")}
+    if setting["decision"] not in ("approve", "reject"):
+        raise ConsoleError("decision: approve or reject")
+    target["audit"] = setting
+    if "component_appid" not in target:  # reviews already running follow the new setting
+        latest = audit_clock.latest_audit(target)
+        if latest is not None and latest["status"] in (audit_clock.AUDITING, audit_clock.DELAYED):
+            latest["decide_at"] = audit_clock.auto_decide_at(tx, target, tx.now)
+    return {}
+
+
+@action("set_permissions")
+def set_permissions(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Change (or, with an empty list and revoke: true, remove) a platform's authorization."""
+    key = f"{body.get('component_appid')}|{app['appid']}"
+    auth = tx.get("auth", key)
+    if auth is None:
+        raise ConsoleError("no such authorization", 404)
+    if body.get("revoke"):
+        tx.delete("auth", key)
+        return {}
+    auth["permissions"] = sorted({int(p) for p in body.get("permissions") or []})
+    return {"permissions": auth["permissions"]}

@@ -1,0 +1,210 @@
+"""The control API under /_emulator/: reset and seed, read state, decide reviews, act as the
+console admin (drift), land template drafts, inject faults, move the clock, read the call log.
+Documented in CONTROL.md; JSON in and out; errors are HTTP 4xx with {"error": "..."}."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from emulator import clock, console
+from emulator.runtime import Fault, Runtime
+from emulator.seed import SeedError
+from emulator.services import audit_clock, code
+from emulator.services.tokens import AUTH_CODE_TTL
+from emulator.state import Doc, Tx
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _json(request: Request, required: bool = True) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise ControlError("a JSON body is required")
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise ControlError(f"malformed JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body
+
+
+def _app(tx: Tx, appid: Any) -> Doc:
+    app = tx.get("app", str(appid or ""))
+    if app is None:
+        raise ControlError(f"unknown mini-program appid {appid!r}", 404)
+    audit_clock.tick(tx, app)
+    return app
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    store = runtime.store
+
+    def endpoint(fn: Any) -> Any:
+        async def wrapped(request: Request) -> Response:
+            try:
+                return JSONResponse(await fn(request))
+            except ControlError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=exc.status)
+            except SeedError as exc:
+                return JSONResponse({"error": f"bad seed: {exc}"}, status_code=400)
+        return wrapped
+
+    async def health(request: Request) -> dict[str, Any]:
+        return {"status": "ok", "now": store.now(), "db": store.path}
+
+    async def reset(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        runtime.reset(await _json(request) if raw.strip() else None)
+        return {"ok": True}
+
+    async def seed(request: Request) -> dict[str, Any]:
+        runtime.apply_seed(await _json(request))
+        return {"ok": True}
+
+    async def state(request: Request) -> dict[str, Any]:
+        appid = request.query_params.get("appid")
+        with store.tx() as tx:
+            if appid:
+                app = _app(tx, appid)
+                auths = [a for k, a in tx.all("auth").items() if k.endswith("|" + appid)]
+                return {"now": tx.now, "app": app, "authorizations": auths,
+                        "platforms": [tx.get("platform", a["component_appid"]) for a in auths]}
+            for app in tx.all("app").values():
+                audit_clock.tick(tx, app)
+            return {"now": tx.now, "platforms": list(tx.all("platform").values()),
+                    "miniprograms": list(tx.all("app").values()),
+                    "authorizations": list(tx.all("auth").values())}
+
+    async def audit(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        decision = body.get("decision")
+        if decision not in ("approve", "reject", "delay"):
+            raise ControlError("decision: approve, reject or delay")
+        target = body.get("target", "code")
+        reason = str(body.get("reason") or "")
+        with store.tx() as tx:
+            app = _app(tx, body.get("appid"))
+            if target == "code":
+                latest = audit_clock.latest_audit(app)
+                if latest is None or latest["status"] not in (audit_clock.AUDITING, audit_clock.DELAYED):
+                    raise ControlError("no audit is running for this mini-program", 409)
+                audit_clock.decide_code(latest, decision, tx.now, reason, list(body.get("screenshots") or []))
+                return {"audit": latest}
+            if target == "nickname":
+                running = [n for n in app.get("nickname_audits", []) if n["audit_stat"] == 1]
+                item = running[-1] if running else None
+                if item is None:
+                    raise ControlError("no nickname review is running", 409)
+                audit_clock.decide_nickname(app, item, decision, tx.now, reason)
+                return {"nickname_audit": item}
+            if target == "category":
+                pair = (int(body.get("first", 0)), int(body.get("second", 0)))
+                item = next((c for c in app.get("categories", []) if (c["first"], c["second"]) == pair), None)
+                if item is None or item["audit_status"] != 1:
+                    raise ControlError("no such category under review", 409)
+                audit_clock.decide_category(item, decision, reason)
+                return {"category": item}
+            raise ControlError("target: code, nickname or category")
+
+    async def console_action(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        with store.tx() as tx:
+            try:
+                return console.run(tx, body)
+            except console.ConsoleError as exc:
+                raise ControlError(str(exc), exc.status) from None
+
+    async def drafts(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        with store.tx() as tx:
+            platform = tx.get("platform", str(body.get("component_appid", "")))
+            if platform is None:
+                raise ControlError(f"unknown component_appid {body.get('component_appid')!r}", 404)
+            draft = code.land_draft(tx, platform, {k: v for k, v in body.items() if k != "component_appid"})
+            return {"draft_id": draft["draft_id"]}
+
+    async def faults(request: Request) -> dict[str, Any]:
+        if request.method == "DELETE":
+            runtime.clear_faults()
+            return {"ok": True}
+        if request.method == "GET":
+            return {"faults": [f.describe() for f in runtime.faults]}
+        body = await _json(request)
+        path = str(body.get("path") or "")
+        if not path.startswith("/"):
+            raise ControlError("path: a WeChat path such as /wxa/commit")
+        when = body.get("when", "before")
+        if when not in ("before", "after"):
+            raise ControlError("when: before or after")
+        fault = Fault(path=path, count=int(body.get("count", 1)), when=when,
+                      errcode=None if body.get("errcode") is None else int(body["errcode"]),
+                      errmsg=body.get("errmsg"), delay_seconds=float(body.get("delay_seconds") or 0),
+                      drop=bool(body.get("drop", False)))
+        if fault.errcode is None and not fault.drop and not fault.delay_seconds:
+            raise ControlError("a fault needs errcode, drop or delay_seconds")
+        runtime.add_fault(fault)
+        return {"ok": True, "fault": fault.describe()}
+
+    async def clock_endpoint(request: Request) -> dict[str, Any]:
+        if request.method == "POST":
+            body = await _json(request)
+            with store.tx() as tx:
+                meta = tx.meta()
+                offset = float(meta.get("clock_offset", 0.0))
+                meta["clock_offset"] = offset + float(body.get("advance_seconds", 0))
+        now = store.now()
+        return {"now": now, "iso": clock.iso(now), "offset": store.clock_offset()}
+
+    async def calls(request: Request) -> dict[str, Any]:
+        if request.method == "DELETE":
+            store.clear_calls()
+            return {"ok": True}
+        since = int(request.query_params.get("since", "0") or 0)
+        return {"calls": store.calls(since)}
+
+    async def authorization_code(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        with store.tx() as tx:
+            if tx.get("platform", str(body.get("component_appid", ""))) is None:
+                raise ControlError("unknown component_appid", 404)
+            _app(tx, body.get("authorizer_appid"))
+            code_value = "queryauthcode@@@" + secrets.token_urlsafe(32)
+            tx.put("authcode", code_value, {
+                "component_appid": body["component_appid"], "authorizer_appid": body["authorizer_appid"],
+                "permissions": list(body.get("permissions") or [18, 30]),
+                "expires_at": tx.now + AUTH_CODE_TTL})
+            return {"authorization_code": code_value, "expires_in": AUTH_CODE_TTL}
+
+    async def ticket(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        with store.tx() as tx:
+            platform = tx.get("platform", str(body.get("component_appid", "")))
+            if platform is None:
+                raise ControlError("unknown component_appid", 404)
+            if body.get("verify_ticket"):
+                platform["verify_ticket"] = str(body["verify_ticket"])
+            expires_in = body.get("expires_in")
+            platform["verify_ticket_expires_at"] = None if expires_in is None else tx.now + float(expires_in)
+            return {"ok": True}
+
+    table = [
+        ("/health", health, ["GET"]), ("/reset", reset, ["POST"]), ("/seed", seed, ["POST"]),
+        ("/state", state, ["GET"]), ("/audit", audit, ["POST"]), ("/console", console_action, ["POST"]),
+        ("/drafts", drafts, ["POST"]), ("/faults", faults, ["GET", "POST", "DELETE"]),
+        ("/clock", clock_endpoint, ["GET", "POST"]), ("/calls", calls, ["GET", "DELETE"]),
+        ("/authorization_code", authorization_code, ["POST"]), ("/ticket", ticket, ["POST"]),
+    ]
+    return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]

@@ -1,0 +1,42 @@
+"""A small real JPEG (a QR-like pattern) served by wxa/get_qrcode; no imaging library at run time."""
+
+import base64
+
+_QRCODE_B64 = (
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1R"
+    "V19iZ2hnPk1xeXBkeFxlZ2P/wAALCAB0AHQBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgED"
+    "AwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RF"
+    "RkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJ"
+    "ytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APQKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK8f8K+GP8A"
+    "hI/tX+mfZvs+z/llv3bt3uMfdroP+FZf9Rf/AMlv/s6P+FZf9Rf/AMlv/s65/wAK+J/+Ec+1f6H9p+0bP+Wuzbt3exz96ug/"
+    "4Vl/1F//ACW/+zrn/Cvhj/hI/tX+mfZvs+z/AJZb927d7jH3aPCvif8A4Rz7V/of2n7Rs/5a7Nu3d7HP3qPCvhj/AISP7V/p"
+    "n2b7Ps/5Zb927d7jH3a6D/hWX/UX/wDJb/7Oj/hWX/UX/wDJb/7Oj4V/8xT/ALZf+z16BRRRXn/wr/5in/bL/wBnrz+vQPhX"
+    "/wAxT/tl/wCz15/XsHirwx/wkf2X/TPs32ff/wAst+7dt9xj7tHhXwx/wjn2r/TPtP2jZ/yy2bdu73OfvV4/XoHwr/5in/bL"
+    "/wBnrz+vQPhX/wAxT/tl/wCz0fCv/mKf9sv/AGevQKKKK8/+Ff8AzFP+2X/s9H/Csv8AqL/+S3/2ddB4V8Mf8I59q/0z7T9o"
+    "2f8ALLZt27vc5+9XP/Cv/mKf9sv/AGevQK8f8K+GP+Ej+1f6Z9m+z7P+WW/du3e4x92vQPCvhj/hHPtX+mfaftGz/lls27d3"
+    "uc/ern/hX/zFP+2X/s9H/Csv+ov/AOS3/wBnXQeFfDH/AAjn2r/TPtP2jZ/yy2bdu73OfvVz/wAK/wDmKf8AbL/2evQKKKK+"
+    "f66Dwr4Y/wCEj+1f6Z9m+z7P+WW/du3e4x92ufr0D/hWX/UX/wDJb/7Oj4V/8xT/ALZf+z0f8lG/6h32D/tt5m//AL5xjZ79"
+    "aP8AhWX/AFF//Jb/AOzrn/FXhj/hHPsv+mfaftG//lls27dvuc/ern69A/4Vl/1F/wDyW/8As66Dwr4Y/wCEc+1f6Z9p+0bP"
+    "+WWzbt3e5z96ugooor5/r0D/AIWb/wBQj/yZ/wDsK6Dwr4n/AOEj+1f6H9m+z7P+Wu/du3ewx92ugrz/AOFf/MU/7Zf+z1z/"
+    "AIq8Mf8ACOfZf9M+0/aN/wDyy2bdu33OfvV0H/Csv+ov/wCS3/2ddB4V8Mf8I59q/wBM+0/aNn/LLZt27vc5+9Xn/irxP/wk"
+    "f2X/AEP7N9n3/wDLXfu3bfYY+7XoHirxP/wjn2X/AEP7T9o3/wDLXZt27fY5+9XQUUUUV5/8VP8AmF/9tf8A2Sug8K+GP+Ec"
+    "+1f6Z9p+0bP+WWzbt3e5z96vP/FXif8A4SP7L/of2b7Pv/5a7927b7DH3a5+vYPFXif/AIRz7L/of2n7Rv8A+Wuzbt2+xz96"
+    "vP8Awr4n/wCEc+1f6H9p+0bP+Wuzbt3exz96vQPFXif/AIRz7L/of2n7Rv8A+Wuzbt2+xz96uf8AhX/zFP8Atl/7PXP+KvDH"
+    "/COfZf8ATPtP2jf/AMstm3bt9zn71ewUUUUUVz/irwx/wkf2X/TPs32ff/yy37t233GPu15/4V8Mf8JH9q/0z7N9n2f8st+7"
+    "du9xj7tegeFfDH/COfav9M+0/aNn/LLZt27vc5+9Xn/irwx/wjn2X/TPtP2jf/yy2bdu33OfvV6B4q8T/wDCOfZf9D+0/aN/"
+    "/LXZt27fY5+9R4V8Mf8ACOfav9M+0/aNn/LLZt27vc5+9XQV5/8ACv8A5in/AGy/9no/4Vl/1F//ACW/+zo/4Wb/ANQj/wAm"
+    "f/sK6Dwr4n/4SP7V/of2b7Ps/wCWu/du3ewx92ugooorx/wr4Y/4SP7V/pn2b7Ps/wCWW/du3e4x92ug/wCFZf8AUX/8lv8A"
+    "7Oj/AIVl/wBRf/yW/wDs65/wr4n/AOEc+1f6H9p+0bP+Wuzbt3exz96ug/5KN/1DvsH/AG28zf8A984xs9+tdB4q8T/8I59l"
+    "/wBD+0/aN/8Ay12bdu32OfvUeFfDH/COfav9M+0/aNn/ACy2bdu73OfvV5/4q8Mf8I59l/0z7T9o3/8ALLZt27fc5+9XQf8A"
+    "Czf+oR/5M/8A2Fc/4q8Mf8I59l/0z7T9o3/8stm3bt9zn71egeFfE/8Awkf2r/Q/s32fZ/y137t272GPu10FFFFef/Cv/mKf"
+    "9sv/AGevP69A+Ff/ADFP+2X/ALPXP+FfE/8Awjn2r/Q/tP2jZ/y12bdu72OfvVz9dB4q8T/8JH9l/wBD+zfZ9/8Ay137t232"
+    "GPu10Hwr/wCYp/2y/wDZ66Dwr4n/AOEj+1f6H9m+z7P+Wu/du3ewx92vP/Cvif8A4Rz7V/of2n7Rs/5a7Nu3d7HP3qPCvif/"
+    "AIRz7V/of2n7Rs/5a7Nu3d7HP3q6D4V/8xT/ALZf+z16BRRRXn/wr/5in/bL/wBno/4Vl/1F/wDyW/8As66Dwr4Y/wCEc+1f"
+    "6Z9p+0bP+WWzbt3e5z96vP8Awr4Y/wCEj+1f6Z9m+z7P+WW/du3e4x92ug/5Jz/1Eft//bHy9n/fWc7/AG6Vz/hXxP8A8I59"
+    "q/0P7T9o2f8ALXZt27vY5+9XQf8ACzf+oR/5M/8A2Fc/4V8T/wDCOfav9D+0/aNn/LXZt27vY5+9XsFeP+KvDH/COfZf9M+0"
+    "/aN//LLZt27fc5+9XoHhXwx/wjn2r/TPtP2jZ/yy2bdu73OfvV0FFFFef/8ACsv+ov8A+S3/ANnR/wAKy/6i/wD5Lf8A2dH/"
+    "AArL/qL/APkt/wDZ10HhXwx/wjn2r/TPtP2jZ/yy2bdu73OfvVz/APwrL/qL/wDkt/8AZ0f8Ky/6i/8A5Lf/AGdH/Csv+ov/"
+    "AOS3/wBnR/wrL/qL/wDkt/8AZ16BRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRX/2Q=="
+)
+
+QRCODE_JPEG: bytes = base64.b64decode(_QRCODE_B64)

@@ -1,0 +1,154 @@
+"""Code audits: submit_audit, status queries, withdraw, speed-up and the platform's monthly quota.
+
+App state: `audits` (oldest first; the last one is "the latest audit") and `undo` counters.
+Platform state: `audit_quota` = {limit, rest, speedup_limit, speedup_rest, period}, shared by
+every mini-program the platform manages and refilled when the month changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator import errors
+from emulator.clock import day_key, month_key, used
+from emulator.routing import DEV_MANAGEMENT, Ctx, field_int, field_list, route
+from emulator.services import audit_clock
+from emulator.services.audit_clock import AUDITING, DELAYED, WITHDRAWN
+from emulator.services.categories import approved
+from emulator.state import Doc
+
+UNDO_PER_DAY, UNDO_PER_MONTH = 5, 10
+DEFAULT_AUDIT_QUOTA = {"limit": 20, "rest": 20, "speedup_limit": 10, "speedup_rest": 10}
+MAX_ITEMS = 5
+
+
+def audit_quota(platform: Doc, now: float) -> Doc:
+    quota = platform.setdefault("audit_quota", dict(DEFAULT_AUDIT_QUOTA))
+    month = month_key(now)
+    if quota.get("period") != month:
+        if "period" in quota:  # a new month refills; the seeded values count for the first one
+            quota.update(rest=quota["limit"], speedup_rest=quota["speedup_limit"])
+        quota["period"] = month
+    return quota
+
+
+def _pair(item: dict[str, Any]) -> tuple[int, int] | None:
+    try:
+        return int(item["first_id"]), int(item["second_id"])
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_items(app: Doc, exp: Doc, items: list[Any]) -> None:
+    if not 1 <= len(items) <= MAX_ITEMS:
+        raise errors.ITEM_COUNT()
+    ids = {(c["first"], c["second"]) for c in approved(app)}
+    for item in items:
+        if not isinstance(item, dict) or not item:
+            raise errors.ITEM_EMPTY()
+        address = item.get("address")
+        if address is not None and str(address).split("?", 1)[0] not in exp["pages"]:
+            raise errors.PAGE_PATH()
+        tags = str(item.get("tag", "")).split()
+        if len(tags) > 10 or any(len(t) > 20 for t in tags):
+            raise errors.TAG_FORMAT()
+        if len(str(item.get("title", ""))) > 32:
+            raise errors.TITLE_FORMAT()
+        if "first_id" in item and "second_id" in item and _pair(item) not in ids:
+            raise errors.CATEGORY_INVALID()
+
+
+@route("/wxa/submit_audit", perm=DEV_MANAGEMENT)
+def submit_audit(ctx: Ctx) -> dict[str, Any]:
+    """Start an audit of the experience version; spends one unit of the platform's monthly quota."""
+    app = ctx.app()
+    exp = app.get("exp")
+    if not exp:
+        raise errors.MUST_COMMIT()
+    if audit_clock.code_audit_running(app):
+        raise errors.AUDIT_RUNNING()
+    if "item_list" in ctx.body:
+        _check_items(app, exp, field_list(ctx.body, "item_list"))
+    if not app.get("init_completed", True):
+        raise errors.NOT_INITIALIZED()
+    if not approved(app):
+        raise errors.NO_APPROVED_CATEGORY()
+    quota = audit_quota(ctx.platform(), ctx.tx.now)
+    if quota["rest"] <= 0:
+        raise errors.AUDIT_QUOTA()
+    quota["rest"] -= 1
+    auditid = ctx.tx.next_id("auditid", 420000001)
+    dev_privacy = (app.get("privacy") or {}).get("dev")
+    app.setdefault("audits", []).append({
+        "auditid": auditid, "status": AUDITING, "reason": "", "screenshot": "",
+        "user_version": exp["user_version"], "user_desc": exp["user_desc"],
+        "template_id": exp["template_id"], "submit_audit_time": int(ctx.tx.now),
+        "component_appid": ctx.component_appid, "privacy": dev_privacy, "released": False,
+        "sped_up": False, "decide_at": audit_clock.auto_decide_at(ctx.tx, app, ctx.tx.now),
+    })
+    return {"auditid": auditid}
+
+
+def find_audit(app: Doc, auditid: int) -> Doc:
+    audit = next((a for a in app.get("audits", []) if a["auditid"] == auditid), None)
+    if audit is None:
+        raise errors.INVALID_AUDIT_ID()
+    return audit
+
+
+@route("/wxa/get_auditstatus", perm=DEV_MANAGEMENT)
+def get_auditstatus(ctx: Ctx) -> dict[str, Any]:
+    audit = find_audit(ctx.app(), field_int(ctx.body, "auditid"))
+    return {"status": audit["status"], "reason": audit["reason"], "screenshot": audit["screenshot"]}
+
+
+@route("/wxa/get_latest_auditstatus", ("GET",), perm=DEV_MANAGEMENT, body="none")
+def get_latest_auditstatus(ctx: Ctx) -> dict[str, Any]:
+    """Note the capitalised "ScreenShot" key, as in the official example."""
+    audit = audit_clock.latest_audit(ctx.app())
+    if audit is None:
+        raise errors.NO_VALID_AUDIT()
+    return {
+        "auditid": audit["auditid"], "status": audit["status"], "reason": audit["reason"],
+        "ScreenShot": audit["screenshot"], "user_version": audit["user_version"],
+        "user_desc": audit["user_desc"], "submit_audit_time": audit["submit_audit_time"],
+    }
+
+
+@route("/wxa/undocodeaudit", ("GET",), perm=DEV_MANAGEMENT, body="none")
+def undocodeaudit(ctx: Ctx) -> dict[str, Any]:
+    """Withdraw the running audit: 5 a day, 10 a month. The spent audit quota is not refunded."""
+    app = ctx.app()
+    audit = audit_clock.latest_audit(app)
+    if audit is None or audit["status"] not in (AUDITING, DELAYED):
+        raise errors.NO_VALID_AUDIT()
+    undo = app.setdefault("undo", {"day": {}, "month": {}})
+    day, month = day_key(ctx.tx.now), month_key(ctx.tx.now)
+    if used(undo["day"], day) >= UNDO_PER_DAY or used(undo["month"], month) >= UNDO_PER_MONTH:
+        raise errors.UNDO_QUOTA()
+    undo["day"] = {"period": day, "used": used(undo["day"], day) + 1}
+    undo["month"] = {"period": month, "used": used(undo["month"], month) + 1}
+    audit.update(status=WITHDRAWN, decide_at=None, decided_at=ctx.tx.now)
+    return {}
+
+
+@route("/wxa/speedupaudit", perm=DEV_MANAGEMENT)
+def speedupaudit(ctx: Ctx) -> dict[str, Any]:
+    audit = find_audit(ctx.app(), field_int(ctx.body, "auditid"))
+    if audit["status"] != AUDITING:
+        raise errors.SPEEDUP_NOT_QUEUED()
+    if audit["sped_up"]:
+        raise errors.SPEEDUP_ALREADY()
+    quota = audit_quota(ctx.platform(), ctx.tx.now)
+    if quota["speedup_rest"] <= 0:
+        raise errors.SPEEDUP_QUOTA()
+    quota["speedup_rest"] -= 1
+    audit["sped_up"] = True
+    return {}
+
+
+@route("/wxa/queryquota", ("GET",), perm=DEV_MANAGEMENT, body="none")
+def queryquota(ctx: Ctx) -> dict[str, Any]:
+    """The platform's monthly audit quota, shared by every mini-program it manages."""
+    quota = audit_quota(ctx.platform(), ctx.tx.now)
+    return {k: quota[k] for k in ("rest", "limit", "speedup_rest", "speedup_limit")}

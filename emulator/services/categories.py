@@ -1,0 +1,116 @@
+"""Categories: the tree, the mini-program's categories with their review status, monthly quota.
+
+App state: `categories` ([{first, second, audit_status, audit_reason, decide_at}]),
+`category_quota` ({limit: additions per month, category_limit: total}), `category_added`
+(month counter). Categories that need qualifications start in review (audit_status 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator import errors
+from emulator.clock import month_key, used
+from emulator.data.categories import CATEGORY_TREE, ROOT, is_pair, name_of
+from emulator.routing import BASIC_INFO, DEV_MANAGEMENT, Ctx, field_int, field_list, route
+from emulator.services import audit_clock
+from emulator.state import Doc, Tx
+
+DEFAULT_MONTHLY_LIMIT = 5
+DEFAULT_CATEGORY_LIMIT = 20
+
+
+def limits(app: Doc) -> tuple[int, int]:
+    quota = app.get("category_quota", {})
+    return (int(quota.get("limit", DEFAULT_MONTHLY_LIMIT)),
+            int(quota.get("category_limit", DEFAULT_CATEGORY_LIMIT)))
+
+
+def add(tx: Tx, app: Doc, first: int, second: int, review: bool) -> Doc:
+    item = {"first": first, "second": second, "audit_status": 3, "audit_reason": "", "decide_at": None}
+    if review:
+        item.update(audit_status=1, decide_at=audit_clock.auto_decide_at(tx, app, tx.now))
+    app.setdefault("categories", []).append(item)
+    return item
+
+
+def find(app: Doc, first: int, second: int) -> Doc | None:
+    return next((c for c in app.get("categories", []) if (c["first"], c["second"]) == (first, second)), None)
+
+
+@route("/cgi-bin/wxopen/getallcategories", ("GET",), perm=BASIC_INFO, body="none")
+def getallcategories(ctx: Ctx) -> dict[str, Any]:
+    return {"categories_list": {"categories": [ROOT, *CATEGORY_TREE.values()]}}
+
+
+@route("/cgi-bin/wxopen/getcategory", ("GET",), perm=BASIC_INFO, body="none")
+def getcategory(ctx: Ctx) -> dict[str, Any]:
+    app = ctx.app()
+    limit, category_limit = limits(app)
+    added = used(app.get("category_added", {}), month_key(ctx.tx.now))
+    return {
+        "categories": [{
+            "first": c["first"], "first_name": name_of(c["first"]),
+            "second": c["second"], "second_name": name_of(c["second"]),
+            "audit_status": c["audit_status"], "audit_reason": c.get("audit_reason", ""),
+        } for c in app.get("categories", [])],
+        "limit": limit, "quota": max(limit - added, 0), "category_limit": category_limit,
+    }
+
+
+@route("/cgi-bin/wxopen/addcategory", perm=BASIC_INFO)
+def addcategory(ctx: Ctx) -> dict[str, Any]:
+    app = ctx.app()
+    wanted = field_list(ctx.body, "categories")
+    if not wanted:
+        raise errors.DATA_FORMAT_ERROR()
+    pairs: list[tuple[int, int, bool]] = []
+    for raw in wanted:
+        if not isinstance(raw, dict):
+            raise errors.DATA_FORMAT_ERROR()
+        first, second = field_int(raw, "first"), field_int(raw, "second")
+        if not is_pair(first, second):
+            raise errors.CATEGORY_BAD_PARAMS()
+        if find(app, first, second) or any((first, second) == p[:2] for p in pairs):
+            raise errors.CATEGORY_DUPLICATE()
+        sensitive = CATEGORY_TREE[second]["sensitive_type"] == 1
+        if sensitive and not field_list(raw, "certicates"):
+            raise errors.CATEGORY_NEED_MATERIAL()
+        pairs.append((first, second, sensitive))
+    limit, category_limit = limits(app)
+    if len(app.get("categories", [])) + len(pairs) > category_limit:
+        raise errors.CATEGORY_TOTAL_LIMIT()
+    month = month_key(ctx.tx.now)
+    added = used(app.get("category_added", {}), month)
+    if added + len(pairs) > limit:
+        raise errors.CATEGORY_MONTHLY_LIMIT()
+    app["category_added"] = {"period": month, "used": added + len(pairs)}
+    for first, second, sensitive in pairs:
+        add(ctx.tx, app, first, second, review=sensitive)
+    return {}
+
+
+@route("/cgi-bin/wxopen/deletecategory", perm=BASIC_INFO)
+def deletecategory(ctx: Ctx) -> dict[str, Any]:
+    app = ctx.app()
+    first, second = field_int(ctx.body, "first"), field_int(ctx.body, "second")
+    item = find(app, first, second)
+    if item is None:
+        raise errors.CATEGORY_BAD_PARAMS()
+    if item["audit_status"] == 1:
+        raise errors.CATEGORY_DELETE_AUDITING()
+    app["categories"].remove(item)
+    return {}
+
+
+def approved(app: Doc) -> list[Doc]:
+    return [c for c in app.get("categories", []) if c["audit_status"] == 3]
+
+
+@route("/wxa/get_category", ("GET",), perm=DEV_MANAGEMENT, body="none")
+def get_category(ctx: Ctx) -> dict[str, Any]:
+    """Approved categories, with the names and ids submit_audit's item_list uses."""
+    return {"category_list": [{
+        "first_class": name_of(c["first"]), "second_class": name_of(c["second"]),
+        "first_id": c["first"], "second_id": c["second"],
+    } for c in approved(ctx.app())]}

@@ -1,0 +1,1 @@
+"""Pulumi dynamic providers for WeChat mini-programs (import-side-effect free)."""

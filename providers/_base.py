@@ -1,0 +1,196 @@
+"""The rhythm every resource follows: configure, check, diff, create, read, update, delete.
+
+A resource module supplies four hooks and the base does the rest:
+- `read_live(ctx)`: the live state, by read-only calls (None when these credentials cannot read it);
+- `plan(ctx, desired, live, olds)`: a pure `Plan` from the desired spec, the live state and the
+  old outputs (None on create; `olds["spec"]` is what the last `up` applied, which tells drift);
+- `apply(ctx, plan, desired, live, olds)`: the writes the plan lists and nothing else; it may
+  return extra outputs to record (they carry over to later runs);
+- `forget_or_clear(ctx, outs)`: what deleting the resource means (default: forget).
+
+Inputs are `{appid, credentials, spec}`. Outputs echo them (the engine hands old *outputs* to
+diff/update) plus `live` (last observed live state) and `manual_steps`. diff() reads the live
+state, so drift made in the console shows in `pulumi preview` without a refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import BaseModel, ValidationError
+
+from providers._errors import RefusedError, install_clean_errors
+from providers._plan import ApiCall, ManualStep, Plan
+from providers._settings import Settings
+from providers.models import problems_from_validation_error
+from wechat import MiniProgramClient
+
+Props = dict[str, Any]
+
+NEEDS_PLATFORM = (
+    "owner credentials cannot do this: WeChat allows it only to an authorized third-party platform "
+    "(errcode 48001 otherwise)"
+)
+
+
+@dataclass
+class Context:
+    """What one provider call knows: which mini-program, with which credentials."""
+
+    appid: str
+    credentials: dict[str, Any]
+    settings: Settings
+
+    @property
+    def mode(self) -> str:
+        return str(self.credentials.get("mode"))
+
+    @cached_property
+    def client(self) -> MiniProgramClient:
+        from providers._clients import client_for
+
+        return client_for(self.appid, self.credentials, self.settings)
+
+
+class WeChatResourceProvider(ResourceProvider):
+    kind: ClassVar[str]  # the spec block this resource manages, e.g. "server_domains"
+    spec_model: ClassVar[type[BaseModel]]
+    console_path: ClassVar[str] = "mp.weixin.qq.com"  # where a person does it by hand
+    platform_only: ClassVar[bool] = True  # writes need an authorizer_access_token
+    owner_can_read: ClassVar[bool] = False  # reads work with the mini-program's own token
+
+    _settings: Settings | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}  # the pickled provider carries no settings, secrets or clients
+
+    # --- hooks -------------------------------------------------------------------------------
+    def read_live(self, ctx: Context) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
+        raise NotImplementedError
+
+    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
+        raise NotImplementedError
+
+    def forget_or_clear(self, ctx: Context, outs: dict[str, Any]) -> None:
+        """Default: deleting the resource forgets it; WeChat keeps what it has."""
+
+    # --- rhythm ------------------------------------------------------------------------------
+    def configure(self, req: ConfigureRequest) -> None:
+        install_clean_errors()
+        self._settings = Settings.from_config(req.config._props)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        try:
+            spec = self.normalize(news.get("spec"))
+        except ValidationError as error:
+            problems = problems_from_validation_error(error, None, prefix=("spec",))
+            failures = [CheckFailure(problem.path or "spec", problem.message) for problem in problems]
+            return CheckResult(news, failures)
+        return CheckResult({**news, "spec": spec}, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        ctx = self.context(news)
+        plan, _live = self.observe(ctx, news, olds)
+        for line in plan.lines():
+            print(line, flush=True)
+        replaces = ["appid"] if olds.get("appid") != news.get("appid") else []
+        # a spec edit that live state already matches still updates what state records
+        recorded_changed = (olds.get("spec"), olds.get("credentials")) != (
+            self.normalize(news["spec"]),
+            news["credentials"],
+        )
+        changed = plan.has_changes or recorded_changed or bool(replaces)
+        return DiffResult(changes=changed, replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(id_=f"{props['appid']}/{self.kind}", outs=self.converge(props, None))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=self.converge(news, olds))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ctx = self.context(props)
+        live = self.read_live(ctx)
+        outs = {key: value for key, value in props.items() if key != "__provider"}
+        if live is not None:
+            outs["live"] = live
+        return ReadResult(id_, outs)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        self.forget_or_clear(self.context(props), props)
+
+    # --- shared machinery --------------------------------------------------------------------
+    def normalize(self, spec: Any) -> dict[str, Any]:
+        """Validated, canonical spec (also turns protobuf's floats back into ints)."""
+        return self.spec_model.model_validate(spec).model_dump(mode="json")
+
+    def context(self, props: dict[str, Any]) -> Context:
+        if self._settings is None:
+            raise RefusedError("the provider was not configured (no stack config reached it)")
+        return Context(str(props["appid"]), dict(props["credentials"]), self._settings)
+
+    def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
+        """Read the live state and plan against it: the same path for diff() and update()."""
+        desired = self.normalize(props["spec"])
+        readable = ctx.mode != "owner" or not self.platform_only or self.owner_can_read
+        live = self.read_live(ctx) if readable else None
+        plan = self.plan(ctx, desired, live, olds)
+        if ctx.mode == "owner" and self.platform_only:
+            plan.manual += [
+                ManualStep(f"in {self.console_path}: {call.summary}", NEEDS_PLATFORM) for call in plan.calls
+            ]
+            plan.calls = []
+        return plan, live
+
+    def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
+        ctx = self.context(props)
+        desired = self.normalize(props["spec"])
+        plan, live = self.observe(ctx, props, olds)
+        if plan.blocked:
+            raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
+        extra = self.apply(ctx, plan, desired, live, olds) if plan.calls else {}
+        for line in plan.lines():
+            print(line, flush=True)
+        outs = {key: value for key, value in (olds or {}).items() if key != "__provider"}
+        outs.update({key: value for key, value in props.items() if key != "__provider"})
+        outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
+        return outs
+
+
+def single_call(path: str, summary: str, quota: str | None = None) -> list[ApiCall]:
+    return [ApiCall(path, summary, quota)]
+
+
+class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResource"):
+    """Base of every resource: inputs are `{appid, credentials, spec}`; see the module docstring."""
+
+    provider_class: ClassVar[type[WeChatResourceProvider]]
+    manual_steps: pulumi.Output[list[str]]
+    live: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        name: str,
+        appid: str,
+        credentials: dict[str, Any],
+        spec: dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {"appid": appid, "credentials": credentials, "spec": spec, "manual_steps": None, "live": None}
+        super().__init__(self.provider_class(), name, props, opts)

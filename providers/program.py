@@ -1,0 +1,48 @@
+"""The Pulumi program: one MiniProgram component per spec file, its resources as children."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from providers.models import MiniProgramSpec, SpecError, load_specs
+from providers.registry import RESOURCES
+
+DEFAULT_SPECS = "specs/*.yaml"
+
+
+class MiniProgram(pulumi.ComponentResource):
+    """One mini-program: a resource per managed block of its spec (absent blocks are not managed)."""
+
+    def __init__(self, spec: MiniProgramSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("wechat:index:MiniProgram", spec.name, None, opts)
+        credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
+        children = pulumi.ResourceOptions(parent=self)
+        for block, resource_class in RESOURCES.items():
+            value = getattr(spec, block, None)
+            if value is None:
+                continue
+            name = f"{spec.name}-{block.replace('_', '-')}"
+            resource_class(name, spec.appid, credentials, value.model_dump(mode="json"), children)
+        self.register_outputs({"appid": spec.appid})
+
+
+def declare_stack(project_dir: Path) -> None:
+    """Load every spec the stack names (config `specs`, a glob) and declare them.
+
+    All specs are validated before anything is declared, so one bad file stops the run with every
+    problem listed and no API call made.
+    """
+    pattern = pulumi.Config().get("specs") or DEFAULT_SPECS
+    paths = sorted(project_dir.glob(pattern))
+    if not paths:
+        raise pulumi.RunError(f"no spec files match {pattern!r} in {project_dir}")
+    try:
+        specs = load_specs(paths)
+    except SpecError as error:
+        raise pulumi.RunError(f"invalid spec:\n{error}") from None
+    for spec in specs:
+        MiniProgram(spec)
+        pulumi.export(spec.name, spec.appid)

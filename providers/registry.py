@@ -1,0 +1,13 @@
+"""The resources a spec can declare, in the order they are created: one line each, no discovery."""
+
+from __future__ import annotations
+
+from providers._base import WeChatResource
+from providers.server_domains import ServerDomains
+from providers.webview_domains import WebviewDomains
+
+# spec block -> resource class
+RESOURCES: dict[str, type[WeChatResource]] = {
+    "server_domains": ServerDomains,
+    "webview_domains": WebviewDomains,
+}

@@ -1,0 +1,71 @@
+"""Server domains and business (web-view) domains (reference §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from ._base import Endpoints
+
+SERVER_DOMAIN_FIELDS = ("requestdomain", "wsrequestdomain", "uploaddomain", "downloaddomain", "udpdomain",
+                        "tcpdomain")
+
+
+class DomainsAPI(Endpoints):
+    def get_domains(self) -> dict[str, Any]:
+        """The server domains the platform set: ``POST wxa/modify_domain`` with ``action=get``.
+
+        Returns the six lists (``requestdomain`` ... ``tcpdomain``). Platform only, permission set 18.
+        Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/OpenApiDoc/miniprogram-management/domain-management/modifyServerDomain.html
+        """
+        return self.modify_domain("get")
+
+    def modify_domain(self, action: Literal["add", "delete", "set", "get"],
+                      **lists: Sequence[str]) -> dict[str, Any]:
+        """``POST wxa/modify_domain``: add, delete, set (replace) or get server domains.
+
+        ``lists`` are keyword arguments named after WeChat's fields (``requestdomain=[...]`` ...).
+        The answer echoes the six lists plus ``invalid_*`` and ``no_icp_domain``. Every change counts
+        against 50 a month. ``get`` and ``set`` are retried on failure; ``add``/``delete`` are not.
+        Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/OpenApiDoc/miniprogram-management/domain-management/modifyServerDomain.html
+        """
+        unknown = sorted(set(lists) - set(SERVER_DOMAIN_FIELDS))
+        if unknown:
+            raise ValueError(f"modify_domain: unknown domain lists {unknown}; "
+                             f"use {list(SERVER_DOMAIN_FIELDS)}")
+        if action == "get" and lists:
+            raise ValueError("modify_domain: action 'get' takes no domain lists")
+        body: dict[str, Any] = {"action": action, **{k: list(v) for k, v in lists.items()}}
+        return self._post("wxa/modify_domain", body, idempotent=action in ("get", "set"))
+
+    def getwxadevinfo(self,
+                      action: Literal["getbizdomain", "getserverdomain"] | None = None) -> dict[str, Any]:
+        """``POST wxa/getwxadevinfo``: the domains in effect; works with an owner token too.
+
+        Doc: https://developers.weixin.qq.com/miniprogram/dev/server/API/operation/api_getdomaininfo.html
+        """
+        return self._post("wxa/getwxadevinfo", {"action": action} if action else {}, idempotent=True)
+
+    def get_effective_domain(self) -> dict[str, Any]:
+        """``POST wxa/get_effective_domain``: mp, third-party, direct and effective server domains.
+
+        Doc: https://developers.weixin.qq.com/doc/oplatform/en/openApi/OpenApiDoc/miniprogram-management/domain-management/getEffectiveServerDomain.html
+        """
+        return self._post("wxa/get_effective_domain", {}, idempotent=True)
+
+    def get_webview_domains(self) -> list[str]:
+        """``POST wxa/setwebviewdomain`` with ``action=get``: the business domains (``https://`` URLs).
+
+        Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/miniprogram-management/domain-management/api_modifyjumpdomain.html
+        """
+        body = self._post("wxa/setwebviewdomain", {"action": "get"}, idempotent=True)
+        return [str(d) for d in body.get("webviewdomain", [])]
+
+    def set_webview_domains(self, action: Literal["add", "delete", "set"],
+                            domains: Sequence[str]) -> dict[str, Any]:
+        """``POST wxa/setwebviewdomain``: add, delete or set (replace) business domains (at most 300).
+
+        Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/miniprogram-management/domain-management/api_modifyjumpdomain.html
+        """
+        body = {"action": action, "webviewdomain": list(domains)}
+        return self._post("wxa/setwebviewdomain", body, idempotent=action == "set")
