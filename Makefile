@@ -6,14 +6,20 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.deps-installed
+# `npm ci` wipes node_modules each time, so a stamp keeps the set-up idempotent
+NODE_STAMP := node_modules/.installed-from-lock
 
-.PHONY: setup up preview refresh destroy test lint typecheck pytest clean
+.PHONY: setup pulumi-cli up preview refresh destroy test lint typecheck pytest clean
 
-setup: $(DEPS_STAMP) pulumi-cli
+setup: $(DEPS_STAMP) $(NODE_STAMP) pulumi-cli
 
 $(DEPS_STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --prefer-offline --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
 pulumi-cli:

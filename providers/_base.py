@@ -32,7 +32,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
-from providers._errors import RefusedError, install_clean_errors
+from providers._errors import USER_FACING, RefusedError, install_clean_errors
 from providers._plan import ApiCall, ManualStep, Plan
 from providers._settings import Settings
 from providers.models import problems_from_validation_error
@@ -95,14 +95,31 @@ class WeChatResourceProvider(ResourceProvider):
         install_clean_errors()
         self._settings = Settings.from_config(req.config._props)
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         try:
             spec = self.normalize(news.get("spec"))
         except ValidationError as error:
             problems = problems_from_validation_error(error, None, prefix=("spec",))
             failures = [CheckFailure(problem.path or "spec", problem.message) for problem in problems]
             return CheckResult(news, failures)
+        if not olds:
+            self.show_creation_plan({**news, "spec": spec})
         return CheckResult({**news, "spec": spec}, [])
+
+    def show_creation_plan(self, props: Props) -> None:
+        """Print what creating this resource will do against the live state.
+
+        The engine never calls diff() for a resource it is about to create, so without this a
+        first preview (say, adopting a mini-program already set up in the console) would show
+        the inputs but not the calls, the removals, or the manual steps they imply.
+        """
+        try:
+            plan, _live = self.observe(self.context(props), props, None)
+        except USER_FACING as error:
+            print(f"{props.get('appid')} {self.kind}: cannot read the live state yet: {error}", flush=True)
+            return
+        for line in plan.lines():
+            print(line, flush=True)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         ctx = self.context(news)
@@ -151,10 +168,10 @@ class WeChatResourceProvider(ResourceProvider):
         readable = ctx.mode != "owner" or not self.platform_only or self.owner_can_read
         live = self.read_live(ctx) if readable else None
         plan = self.plan(ctx, desired, live, olds)
-        if ctx.mode == "owner" and self.platform_only:
-            plan.manual += [
-                ManualStep(f"in {self.console_path}: {call.summary}", NEEDS_PLATFORM) for call in plan.calls
-            ]
+        if ctx.mode == "owner" and self.platform_only and plan.calls:
+            # a checklist item per change reads better than "set all lists" for a person
+            items = [change.describe() for change in plan.changes] or [call.summary for call in plan.calls]
+            plan.manual += [ManualStep(f"in {self.console_path}: {item}", NEEDS_PLATFORM) for item in items]
             plan.calls = []
         return plan, live
 
