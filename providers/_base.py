@@ -15,6 +15,7 @@ state, so drift made in the console shows in `pulumi preview` without a refresh.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
@@ -153,9 +154,13 @@ class WeChatResourceProvider(ResourceProvider):
         self.forget_or_clear(self.context(props), props)
 
     # --- shared machinery --------------------------------------------------------------------
-    def normalize(self, spec: Any) -> dict[str, Any]:
-        """Validated, canonical spec (also turns protobuf's floats back into ints)."""
-        return self.spec_model.model_validate(spec).model_dump(mode="json")
+    def normalize(self, spec: Any) -> Any:
+        """Validated, canonical spec (also turns protobuf's floats back into ints).
+
+        Unset optional fields are dropped: the engine strips nulls from state, so keeping them
+        here would make every spec with an optional field differ from its own state forever.
+        """
+        return self.spec_model.model_validate(spec).model_dump(mode="json", exclude_none=True)
 
     def context(self, props: dict[str, Any]) -> Context:
         if self._settings is None:
@@ -210,4 +215,28 @@ class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResou
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"appid": appid, "credentials": credentials, "spec": spec, "manual_steps": None, "live": None}
+        _unwrap_pickler()
         super().__init__(self.provider_class(), name, props, opts)
+        _unwrap_pickler()
+
+
+def _unwrap_pickler() -> None:
+    """Undo the pickler patch pulumi.dynamic leaves behind (pulumi/pulumi#17803).
+
+    `pulumi.dynamic.serialize_provider` wraps `pickle._Pickler._batch_setitems` in a sorting
+    wrapper on every call and never restores it, so the wrappers nest, one per dynamic resource
+    declared in the process. Pickling our providers' (empty) state walks the whole chain: from
+    about 985 resources on (a stack of ~160 mini-programs, or a few inline runs in one process)
+    `pulumi preview` fails with RecursionError. Peeling the wrappers off around each declaration
+    keeps the chain one deep; sorting still applies while the SDK serializes.
+    """
+    method: Any = pickle._Pickler.__dict__.get("_batch_setitems")
+    for _ in range(100_000):  # bounded: each step peels one wrapper
+        code = getattr(method, "__code__", None)
+        if code is None or not method.__qualname__.startswith("serialize_provider.<locals>."):
+            break
+        if "unsorted_batch_setitems" not in code.co_freevars:
+            break
+        method = method.__closure__[code.co_freevars.index("unsorted_batch_setitems")].cell_contents
+    if method is not None and method is not pickle._Pickler.__dict__.get("_batch_setitems"):
+        pickle._Pickler._batch_setitems = method  # type: ignore[attr-defined]

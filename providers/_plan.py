@@ -66,7 +66,10 @@ class Plan:
         """Plain-text rendering for the provider's preview output."""
         head = f"{self.appid} {self.resource}"
         out = [f"{head}: {change.describe()}" for change in self.changes]
-        out += [f"{head}: will call {call.path} ({call.summary})" for call in self.calls]
+        out += [
+            f"{head}: will call {call.path} ({call.summary}{'; costs ' + call.quota if call.quota else ''})"
+            for call in self.calls
+        ]
         out += [f"{head}: MANUAL STEP: {step.text} ({step.reason})" for step in self.manual]
         out += [f"{head}: WARNING: {warning}" for warning in self.warnings]
         if self.blocked:

@@ -19,13 +19,17 @@ class MiniProgram(pulumi.ComponentResource):
     def __init__(self, spec: MiniProgramSpec, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wechat:index:MiniProgram", spec.name, None, opts)
         credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
-        children = pulumi.ResourceOptions(parent=self)
+        declared: list[pulumi.Resource] = []
         for block, resource_class in RESOURCES.items():
             value = getattr(spec, block, None)
             if value is None:
                 continue
+            # the release goes last: submit_audit needs profile, categories and privacy in place
+            depends_on = declared if block == "release" else []
+            options = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
             name = f"{spec.name}-{block.replace('_', '-')}"
-            resource_class(name, spec.appid, credentials, value.model_dump(mode="json"), children)
+            spec_block = value.model_dump(mode="json", exclude_none=True)
+            declared.append(resource_class(name, spec.appid, credentials, spec_block, options))
         self.register_outputs({"appid": spec.appid})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from providers._base import WeChatResource
+from providers.release import Release
 from providers.server_domains import ServerDomains
 from providers.webview_domains import WebviewDomains
 
@@ -10,4 +11,5 @@ from providers.webview_domains import WebviewDomains
 RESOURCES: dict[str, type[WeChatResource]] = {
     "server_domains": ServerDomains,
     "webview_domains": WebviewDomains,
+    "release": Release,
 }

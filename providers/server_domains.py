@@ -14,16 +14,8 @@ from providers._base import Context, Props, WeChatResource, WeChatResourceProvid
 from providers._diff import set_changes
 from providers._plan import Plan
 from providers.models import ServerDomainsSpec
+from providers.models.domains import SERVER_DOMAIN_WIRE as WIRE
 
-# spec field -> WeChat's field name
-WIRE = {
-    "request": "requestdomain",
-    "socket": "wsrequestdomain",
-    "upload": "uploaddomain",
-    "download": "downloaddomain",
-    "udp": "udpdomain",
-    "tcp": "tcpdomain",
-}
 MONTHLY_CHANGES = 50
 
 

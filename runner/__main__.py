@@ -1,4 +1,8 @@
-"""`python -m runner up|preview|refresh|destroy [--stack dev]`: the project's Pulumi entry point."""
+"""`python -m runner up|preview|refresh|destroy|plan|adopt [--stack dev]`: the project's Pulumi entry point.
+
+`plan` writes the reviewers' Markdown plan (runner.plan); `adopt` writes a spec from a live
+mini-program (runner.adopt); each has its own --help.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,13 @@ DEV_EMULATOR_URL = "http://127.0.0.1:8787"
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("plan", "adopt"):
+        from runner import adopt, plan
+
+        return {"plan": plan.main, "adopt": adopt.main}[argv[0]](argv[1:])
     parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__)
-    parser.add_argument("operation", choices=["preview", "up", "refresh", "destroy"])
+    parser.add_argument("operation", choices=["preview", "up", "refresh", "destroy", "plan", "adopt"])
     parser.add_argument("--stack", default="dev")
     parser.add_argument(
         "--start-emulator",
@@ -29,10 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     stack = engine.open_stack(args.stack, env=env)
     try:
         engine.run(args.operation, stack)
-    except auto.CommandError as error:
-        # The CLI already printed the diagnostics through on_output; repeat only its stderr.
-        stderr = getattr(error, "stderr", "") or ""
-        print(stderr.strip() or str(error), file=sys.stderr)
+    except auto.CommandError:
+        # the CLI's own output, diagnostics included, has already been streamed
+        print(f"pulumi {args.operation} failed on stack {args.stack!r} (see the errors above)", file=sys.stderr)
         return 1
     return 0
 

@@ -8,8 +8,10 @@ serve it); with a full Pulumi install, `pulumi up` in the project folder runs th
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -64,23 +66,104 @@ def open_stack(
     return auto.Stack.create_or_select(stack_name, workspace)
 
 
+def clear_stale_locks(stack: auto.Stack, on_output: Printer = print) -> list[Path]:
+    """Remove the file backend's locks on this stack that a killed `pulumi` left behind.
+
+    The file backend locks a stack with a file naming the pid and host of the `pulumi` process
+    holding it; a process killed with SIGKILL never removes it, and every later run then stops
+    with "the stack is currently locked ... `pulumi cancel`". A lock whose process is provably
+    gone (this host, no such process) is removed; any other lock is left for Pulumi to report.
+    """
+    url = stack.workspace.env_vars.get("PULUMI_BACKEND_URL", "")
+    if not url.startswith("file://"):
+        return []
+    locks = Path(url.removeprefix("file://")) / ".pulumi" / "locks"
+    name, project = stack.name.split("/")[-1], stack.workspace.project_settings().name
+    removed = []
+    for path in [*locks.glob(f"*/{project}/{name}/*.json"), *locks.glob(f"{name}/*.json")]:
+        try:
+            owner = json.loads(path.read_text(encoding="utf-8"))
+            pid, host = int(owner["pid"]), str(owner["hostname"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if host != socket.gethostname() or _running(pid):
+            continue
+        for stale in (path, path.with_name(path.name + ".attrs")):
+            stale.unlink(missing_ok=True)
+        on_output(f"removed a stale lock on stack {name!r}: pulumi (pid {pid}) ended without releasing it")
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process, or a pid we cannot judge: keep the lock
+    try:  # a killed process its parent has not reaped yet is a zombie: gone all the same
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def run(operation: str, stack: auto.Stack, on_output: Printer = print, **kwargs: Any) -> Any:
     """One engine operation, streaming the CLI's output.
 
     The dynamic-provider host's own prints (each resource's plan lines: drift, calls, warnings,
     manual steps) reach the CLI's stderr, so that stream is shown too, without blank lines.
     """
+    clear_stale_locks(stack, on_output)
+    interrupted = False
+
+    def show(text: str) -> None:
+        nonlocal interrupted
+        interrupted = interrupted or INTERRUPTED_MARK in text
+        on_output(text)
 
     def on_error(text: str) -> None:
         if text.strip():
-            on_output(text.rstrip("\n"))
+            show(text.rstrip("\n"))
 
     if operation == "preview":
-        return stack.preview(diff=True, on_output=on_output, on_error=on_error, **kwargs)
+        return stack.preview(diff=True, on_output=show, on_error=on_error, **kwargs)
     if operation == "up":
-        return stack.up(diff=True, on_output=on_output, on_error=on_error, **kwargs)
+        result = stack.up(diff=True, on_output=show, on_error=on_error, **kwargs)
+        if interrupted:
+            clear_redone_creates(stack, on_output)
+        return result
     if operation == "refresh":
-        return stack.refresh(on_output=on_output, on_error=on_error, **kwargs)
+        return stack.refresh(on_output=show, on_error=on_error, **kwargs)
     if operation == "destroy":
-        return stack.destroy(on_output=on_output, on_error=on_error, **kwargs)
+        return stack.destroy(on_output=show, on_error=on_error, **kwargs)
     raise ValueError(f"unknown operation {operation!r}")
+
+
+# How the engine starts its warning about operations a killed run left in the state.
+INTERRUPTED_MARK = "pending operations from previous deployment"
+OUR_TYPES = "pulumi-python:dynamic/wechat:"
+
+
+def clear_redone_creates(stack: auto.Stack, on_output: Printer = print) -> None:
+    """After a successful `up`, drop the records of creates a killed run left pending, when this
+    run created every one of those resources again.
+
+    The engine keeps such records forever (only an interactive `pulumi refresh` clears them) and
+    warns about them on every later run. For this project's resources the record is moot once the
+    resource exists again: the id is `<appid>/<kind>`, and create converges from the live state,
+    so there is no orphan to find. Records of any other kind are left alone.
+    """
+    deployment = stack.export_stack().deployment
+    pending = deployment.get("pending_operations") or []
+    existing = {resource["urn"] for resource in deployment.get("resources") or []}
+    redone = [
+        op for op in pending
+        if op.get("type") == "creating" and op["resource"]["urn"] in existing
+        and str(op["resource"].get("type", "")).startswith(OUR_TYPES)
+    ]
+    if not redone or len(redone) != len(pending):
+        return
+    stack.refresh(clear_pending_creates=True)
+    on_output(f"cleared {len(redone)} interrupted create(s) left by a killed run: this run created them again")

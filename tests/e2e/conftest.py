@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from pulumi import automation as auto
+from pulumi.automation._cmd import CommandResult
 
 from runner import engine
+from runner.drive import RESULT_PREFIX
 from runner.env import PROJECT_DIR, PulumiEnv, find_pulumi_cli, pulumi_env
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py")
+OPERATION_TIMEOUT = 600
 
 
 @pytest.fixture(scope="session")
@@ -22,34 +29,69 @@ def pulumi_cli_dir() -> Path:
 
 
 class StackHarness:
-    """One stack in a private project copy and file backend; records what the CLI printed."""
+    """One stack in a private project copy and file backend; records what the CLI printed.
+
+    preview/up/refresh/destroy run in a process of their own through `python -m runner.drive`
+    (see its docstring for why never in the pytest process); config and state exports, which run
+    no program, use the Automation API here. Results keep the Automation API's attribute names.
+    """
 
     def __init__(self, project_dir: Path, env: PulumiEnv, stack_name: str, extra_env: dict[str, str]):
         self.project_dir = project_dir
+        self.env = env
+        self.stack_name = stack_name
+        self.extra_env = extra_env
         self.output: list[str] = []
         self.stack = engine.open_stack(stack_name, project_dir=project_dir, env=env, extra_env=extra_env)
 
     def set_config(self, key: str, value: str, secret: bool = False) -> None:
         self.stack.set_config(key, auto.ConfigValue(value=value, secret=secret))
 
-    def _run(self, operation: str, **kwargs: Any) -> Any:
+    def _run(self, operation: str) -> Any:
         self.output.append(f"--- {operation} ---")
-        return engine.run(operation, self.stack, on_output=self.output.append, **kwargs)
+        command = [
+            sys.executable, "-m", "runner.drive", operation,
+            "--project", str(self.project_dir), "--state", str(self.env.state_dir),
+            "--cli", str(self.env.cli_dir), "--stack", self.stack_name, "--env", json.dumps(self.extra_env),
+        ]
+        completed = subprocess.run(
+            command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=OPERATION_TIMEOUT, check=False
+        )
+        result: dict[str, Any] = {}
+        for line in completed.stdout.splitlines():
+            if line.startswith(RESULT_PREFIX):
+                result = json.loads(line[len(RESULT_PREFIX):])
+            elif line.strip() and not line.startswith("DRIVER: "):
+                self.output.append(line)
+        if completed.stderr.strip():
+            self.output.append(completed.stderr.rstrip())
+        if completed.returncode != 0 or result.get("failed"):
+            raise auto.CommandError(CommandResult(self.text(), completed.stderr, completed.returncode or 1))
+        return _namespace(result)
 
-    def preview(self, **kwargs: Any) -> auto.PreviewResult:
-        return self._run("preview", **kwargs)
+    def preview(self) -> Any:
+        return self._run("preview")
 
-    def up(self, **kwargs: Any) -> auto.UpResult:
-        return self._run("up", **kwargs)
+    def up(self) -> Any:
+        return self._run("up")
 
-    def refresh(self, **kwargs: Any) -> auto.RefreshResult:
-        return self._run("refresh", **kwargs)
+    def refresh(self) -> Any:
+        return self._run("refresh")
 
-    def destroy(self, **kwargs: Any) -> auto.DestroyResult:
-        return self._run("destroy", **kwargs)
+    def destroy(self) -> Any:
+        return self._run("destroy")
 
     def text(self) -> str:
         return "\n".join(self.output)
+
+
+def _namespace(value: Any) -> Any:
+    """JSON result -> attribute access (`up().summary.result`); plain dicts stay dicts inside."""
+    if isinstance(value, dict) and set(value) & {"summary", "change_summary", "outputs", "failed"}:
+        return SimpleNamespace(**{key: _namespace(item) if key == "summary" else item for key, item in value.items()})
+    if isinstance(value, dict) and "result" in value:
+        return SimpleNamespace(**value)
+    return value
 
 
 @pytest.fixture

@@ -1,0 +1,707 @@
+"""Getting a release's code to WeChat: from `release.source` to a template id (or an owner upload).
+
+A release spec names its code in one of two ways (reference §5.1, §5.6, §6):
+
+- `source.template_id` (+ `ext_json`): a template already in the third-party platform's library.
+  `template_for_source` returns it as is; `wxa/commit` later sends `ext_json_string(spec)`.
+- `source.path`: a mini-program project folder. On a third-party platform, code reaches the
+  template library only one way: the platform's *development mini-program* uploads it with the
+  official `miniprogram-ci` (its code-upload key, its IP allow-list, its appid, an `ext.json` in the
+  folder), which creates a **draft**; `wxa/addtotemplate` turns the draft into a **template**.
+  `template_for_source` does that, at most once per version:
+
+      1. local checks, before anything is uploaded (`check_source_folder`): the folder, its
+         project.config.json appid == the development mini-program's, app.json and its pages,
+         ext.json, package sizes;
+      2. a template whose user_version == version exists (gettemplatelist)?  reuse it;
+      3. else a draft with that user_version exists (gettemplatedraftlist)?  addtotemplate it;
+      4. else upload (miniprogram-ci via `scripts/mp-upload.mjs`), find the new draft by
+         user_version, addtotemplate it, find the template id.
+
+  The version is the identity: a code change needs a new version (WeChat keeps no content hash
+  we could compare). `plan_source` is the read-only twin for the release plan: the same checks
+  and lookups, and the writes `up` will make (`/wxa/addtotemplate`, plus the upload itself).
+
+**The emulator cannot receive a miniprogram-ci upload.** miniprogram-ci talks a private, signed
+protocol to servicewechat.com (not api.weixin.qq.com) that is not documented, so it cannot be
+emulated faithfully. With stack config `wechat-iac:uploader: emulator`, step 4 instead lands the
+draft through the emulator's control API (`POST /_emulator/drafts`), which is exactly the state an
+upload would leave behind; everything before and after (the local checks, the template and draft
+lookups, addtotemplate) runs unchanged. The real miniprogram-ci is still exercised by the contract
+tests, offline (`--dry-run`, `compile`, `pack-npm`).
+
+Owner mode (`credentials.mode == owner`): an owner cannot make templates; what an owner can do is
+upload to the mini-program itself with its own code-upload key. `upload_owner` does that; audit
+and release stay manual steps. Against the emulator it uploads nothing and says so.
+
+Stack config keys introduced here (project namespace `wechat-iac:`):
+
+    devMiniProgramAppid   the platform's development mini-program (source.path, platform mode)
+    uploadPrivateKey      secret: the code-upload key (PEM) used when the spec's credentials name
+                          no `upload_key_config` (platform: the development mini-program's key;
+                          owner: the mini-program's own key)
+    uploader              miniprogram-ci (default against real WeChat) | emulator
+    uploadRobot           miniprogram-ci robot 1..30 (default 1)
+    uploadTimeoutSeconds  how long one miniprogram-ci run may take (default 600)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from providers._errors import RefusedError
+from providers._settings import REAL_WECHAT, Settings, _verify_ticket, token_cache
+from providers.models.release import ReleaseSourceSpec
+from wechat import ComponentClient, ComponentCredentials
+from wechat.redact import register_secret, scrub
+
+__all__ = [
+    "DEV_APPID_KEY",
+    "NPM_INSTALL_COMMAND",
+    "TOTAL_LIMIT_OWNER",
+    "TOTAL_LIMIT_THIRD_PARTY",
+    "UPLOADER_KEY",
+    "UPLOAD_KEY_DEFAULT",
+    "MiniProgramCIError",
+    "SourcePlan",
+    "SourceReport",
+    "check_source_folder",
+    "ext_json_string",
+    "miniprogram_ci_installed",
+    "plan_source",
+    "run_mp_upload",
+    "template_for_source",
+    "upload_owner",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MP_UPLOAD_SCRIPT = PROJECT_ROOT / "scripts" / "mp-upload.mjs"
+MINIPROGRAM_CI_DIR = PROJECT_ROOT / "node_modules" / "miniprogram-ci"
+# Idempotent, works from the npm cache with no network and from the registry without a cache.
+# --ignore-scripts: none of miniprogram-ci's dependencies needs its install script on a platform
+# with prebuilt binaries (@swc/core and @parcel/watcher ship them as optional packages).
+NPM_INSTALL_COMMAND = ("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts",
+                       "--loglevel=error")
+
+DEV_APPID_KEY = "devMiniProgramAppid"
+UPLOAD_KEY_DEFAULT = "uploadPrivateKey"
+UPLOADER_KEY = "uploader"
+ROBOT_KEY = "uploadRobot"
+TIMEOUT_KEY = "uploadTimeoutSeconds"
+UPLOADERS = ("miniprogram-ci", "emulator")
+DEFAULT_TIMEOUT = 600.0
+KEY_ENV = "MP_UPLOAD_PRIVATE_KEY"  # how the key reaches the Node wrapper (never argv, never disk)
+
+# Package size limits, from the official subpackage page
+# (https://developers.weixin.qq.com/miniprogram/dev/framework/subpackages.html, stored copy read):
+# "整个小程序所有分包大小不超过 30M（服务商代开发的小程序不超过 20M）; 单个分包/主包大小不能超过 2M".
+# Templates are code a 服务商 (third-party platform) develops, hence 20 MB there, 30 MB for owners.
+# WeChat measures the *compiled* package; here the source files are measured (a proxy: compiling
+# minifies, and adds babel helpers). UNCONFIRMED: whether "M" means 1024*1024 or 1000*1000 bytes.
+MB = 1024 * 1024
+PACKAGE_LIMIT = 2 * MB
+TOTAL_LIMIT_THIRD_PARTY = 20 * MB
+TOTAL_LIMIT_OWNER = 30 * MB
+MAIN_PACKAGE = "__APP__"  # miniprogram-ci's name for the main package
+# miniprogram-ci's own default ignores (dist/config/config.js getDefaultIgnores)
+_IGNORED_DIRS = frozenset({"node_modules", ".git", ".svn"})
+_IGNORED_FILES = frozenset({".DS_Store"})
+
+# After an upload, the draft can take a moment to be listed (UNCONFIRMED how long on real WeChat).
+DRAFT_POLL_DELAYS = (0.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+
+_APPID = re.compile(r"wx[0-9a-f]{16}")
+
+
+class MiniProgramCIError(RefusedError):
+    """miniprogram-ci (through scripts/mp-upload.mjs) failed; the message says what and what to do."""
+
+
+# --- ext_json --------------------------------------------------------------------------------------
+def _source_block(spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    source = spec.get("source", spec)
+    if not isinstance(source, Mapping):
+        raise RefusedError("release.source must be an object with template_id (+ ext_json) or path")
+    return source
+
+
+def _ext_json(source: Mapping[str, Any]) -> dict[str, Any]:
+    ext = source.get("ext_json")
+    if ext is None:
+        return {}
+    if not isinstance(ext, Mapping):
+        raise RefusedError(f"release.source.ext_json must be an object (a mapping in YAML), not a "
+                           f"{type(ext).__name__}; WeChat answers 85013 'invalid ext_json' otherwise")
+    return dict(ext)
+
+
+def ext_json_string(spec: Mapping[str, Any]) -> str:
+    """`source.ext_json` as `wxa/commit` wants it: one JSON-encoded string (canonical: sorted keys, no
+    spaces, UTF-8 kept), "{}" when absent. `spec` is the release spec or its `source` block."""
+    source = _source_block(spec)
+    return ReleaseSourceSpec.model_construct(ext_json=_ext_json(source)).ext_json_string()
+
+
+# --- local checks ----------------------------------------------------------------------------------
+@dataclass
+class SourceReport:
+    """What the local checks found in a project folder (sizes are of the source files)."""
+
+    path: Path
+    appid: str
+    pages: list[str]
+    package_bytes: dict[str, int]  # MAIN_PACKAGE and each subpackage root
+    total_bytes: int
+    ext: dict[str, Any] | None
+    files: dict[str, int] = field(default_factory=dict)  # path (relative to the code root) -> bytes
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read_json(file: Path, problems: list[str], what: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        problems.append(f"{what} ({file}) is not valid JSON: {error}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{what} ({file}) must hold a JSON object")
+        return None
+    return data
+
+
+def _pack_ignored(rel: str, rules: Iterable[Any]) -> bool:
+    """project.config.json `packOptions.ignore` (types folder, file, suffix, prefix, glob, regexp)."""
+    name = rel.rsplit("/", 1)[-1]
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            continue
+        kind, value = str(rule.get("type", "")), str(rule.get("value", "")).strip("/")
+        if not value:
+            continue
+        if (
+            (kind == "folder" and (rel == value or rel.startswith(value + "/")))
+            or (kind == "file" and rel == value)
+            or (kind == "suffix" and name.endswith(value))
+            or (kind == "prefix" and name.startswith(value))
+            or (kind == "glob" and fnmatch.fnmatch(rel, value))
+        ):
+            return True
+        if kind == "regexp":
+            try:
+                if re.search(value, rel):
+                    return True
+            except re.error:
+                continue
+    return False
+
+
+def _files(root: Path, rules: list[Any]) -> Iterable[tuple[str, int]]:
+    for directory, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
+        for name in sorted(names):
+            if name in _IGNORED_FILES:
+                continue
+            file = Path(directory) / name
+            rel = file.relative_to(root).as_posix()
+            if _pack_ignored(rel, rules):
+                continue
+            try:
+                yield rel, file.stat().st_size
+            except OSError:
+                continue
+
+
+def _subpackages(app: Mapping[str, Any], problems: list[str]) -> list[tuple[str, list[str]]]:
+    raw = app.get("subpackages", app.get("subPackages")) or []
+    if not isinstance(raw, list):
+        problems.append("app.json: subpackages must be a list")
+        return []
+    out: list[tuple[str, list[str]]] = []
+    for index, item in enumerate(raw):
+        root = str(item.get("root", "")).strip("/") if isinstance(item, Mapping) else ""
+        if not root:
+            problems.append(f"app.json: subpackages[{index}] has no root")
+            continue
+        pages = item.get("pages") or []
+        out.append((root, [str(page) for page in pages] if isinstance(pages, list) else []))
+    return out
+
+
+def _human(size: int) -> str:
+    return f"{size / MB:.2f} MB" if size >= MB // 10 else f"{size / 1024:.1f} KB"
+
+
+def check_source_folder(path: str | os.PathLike[str], *, expected_appid: str, third_party: bool,
+                        total_limit: int | None = None) -> SourceReport:
+    """Check a mini-program project folder before any upload; raise RefusedError listing every problem.
+
+    `expected_appid`: the appid project.config.json must name (platform: the development
+    mini-program; owner: the mini-program itself). `third_party`: an ext.json is required (reference
+    §6: miniprogram-ci's third-party mode needs a correct ext.json). Pure and local: no network.
+    """
+    folder = Path(path)
+    limit = total_limit or (TOTAL_LIMIT_THIRD_PARTY if third_party else TOTAL_LIMIT_OWNER)
+    if not folder.is_dir():
+        raise RefusedError(f"source folder {folder} does not exist (or is not a folder); "
+                           f"release.source.path is relative to the project directory")
+    problems: list[str] = []
+    config = _read_json(folder / "project.config.json", problems, "project.config.json")
+    if config is None:
+        if not (folder / "project.config.json").exists():
+            problems.append(f"{folder} has no project.config.json: source.path must be the folder the "
+                            f"WeChat DevTools open (the one holding project.config.json)")
+        raise RefusedError(_problems(folder, problems))
+    appid = str(config.get("appid", ""))
+    if appid != expected_appid:
+        whose = "the platform's development mini-program" if third_party else "this mini-program"
+        problems.append(
+            f"project.config.json says appid {appid or '(none)'!r}, but the upload goes to {whose}, "
+            f"{expected_appid}: miniprogram-ci's key, IP allow-list and appid must all be {whose}'s; "
+            f"set \"appid\": \"{expected_appid}\" in project.config.json"
+        )
+    code_root = folder / str(config.get("miniprogramRoot") or "")
+    rules = list((config.get("packOptions") or {}).get("ignore") or []) if isinstance(
+        config.get("packOptions"), Mapping) else []
+
+    app = _read_json(code_root / "app.json", problems, "app.json")
+    pages: list[str] = []
+    subpackages: list[tuple[str, list[str]]] = []
+    if app is None:
+        if not (code_root / "app.json").exists():
+            problems.append(f"no app.json in {code_root}: not a mini-program project")
+    else:
+        main_pages = app.get("pages") or []
+        if not isinstance(main_pages, list) or not main_pages:
+            problems.append("app.json has no pages (WeChat answers 85047 'pages empty')")
+            main_pages = []
+        subpackages = _subpackages(app, problems)
+        pages = [str(page) for page in main_pages]
+        pages += [f"{root}/{page}" for root, sub in subpackages for page in sub]
+        for page in pages:
+            base = code_root / page
+            if not any(base.with_name(base.name + ext).is_file() for ext in (".js", ".ts")):
+                problems.append(f"page {page}: {page}.js (or .ts) is missing")
+            if not base.with_name(base.name + ".wxml").is_file():
+                problems.append(f"page {page}: {page}.wxml is missing")
+
+    ext: dict[str, Any] | None = None
+    warnings: list[str] = []
+    ext_file = code_root / "ext.json"
+    if third_party:
+        ext = _read_json(ext_file, problems, "ext.json")
+        if ext is None and not ext_file.exists():
+            problems.append(
+                f"no ext.json in {code_root}: a third-party platform template needs one "
+                f"(miniprogram-ci third-party mode; see developers.weixin.qq.com/miniprogram/dev/devtools/ext.html); "
+                f'add at least {{"extEnable": true, "extAppid": "<an authorized appid to debug with>"}}'
+            )
+        elif ext is not None:
+            if ext.get("extEnable") is not True:
+                problems.append('ext.json must have "extEnable": true, or miniprogram-ci does not treat '
+                                "the project as a third-party platform template")
+            if not ext.get("extAppid"):
+                warnings.append("ext.json has no extAppid (the DevTools need one to debug the template)")
+
+    sizes: dict[str, int] = {MAIN_PACKAGE: 0}
+    roots = sorted((root for root, _ in subpackages), key=len, reverse=True)
+    for root, _ in subpackages:
+        sizes[root] = 0
+    files = dict(_files(code_root, rules))
+    for rel, size in files.items():
+        package = next((root for root in roots if rel == root or rel.startswith(root + "/")), MAIN_PACKAGE)
+        sizes[package] += size
+    total = sum(sizes.values())
+    for package, size in sizes.items():
+        if size > PACKAGE_LIMIT:
+            name = "the main package" if package == MAIN_PACKAGE else f"subpackage {package}"
+            problems.append(
+                f"{name} is {_human(size)} of source files; WeChat's limit is 2 MB per package "
+                f"(errcode 80051 at upload): move pages into subpackages or assets to a CDN"
+            )
+    if total > limit:
+        problems.append(f"the whole project is {_human(total)}; WeChat's limit with subpackages is "
+                        f"{limit // MB} MB{' for third-party platform code' if third_party else ''}")
+    if problems:
+        raise RefusedError(_problems(folder, problems))
+    return SourceReport(folder, appid, pages, sizes, total, ext, files, warnings)
+
+
+def _problems(folder: Path, problems: list[str]) -> str:
+    lines = "\n".join(f"  - {problem}" for problem in problems)
+    return f"release source {folder} cannot be uploaded:\n{lines}"
+
+
+# --- miniprogram-ci through scripts/mp-upload.mjs ----------------------------------------------------
+def miniprogram_ci_installed() -> bool:
+    return (MINIPROGRAM_CI_DIR / "package.json").is_file()
+
+
+def run_mp_upload(action: str, options: Mapping[str, Any], *, private_key: str | None = None,
+                  private_key_path: str | os.PathLike[str] | None = None, dry_run: bool = False,
+                  timeout: float = DEFAULT_TIMEOUT, extra_env: Mapping[str, str] | None = None
+                  ) -> dict[str, Any]:
+    """Run `node scripts/mp-upload.mjs ACTION --stdin` with `options` as JSON; return its result line.
+
+    The key travels in an environment variable of the child (or as a file path): never in argv,
+    never in the options, never in a message. Raises MiniProgramCIError with the wrapper's
+    structured error (stage, code, message, hint), scrubbed.
+    """
+    node = shutil.which("node")
+    if node is None:
+        raise MiniProgramCIError("Node.js is not installed (miniprogram-ci is an npm package); install "
+                                 "Node 18+ and run `make setup`")
+    if not miniprogram_ci_installed():
+        raise MiniProgramCIError(f"miniprogram-ci is not installed in {MINIPROGRAM_CI_DIR.parent}; run "
+                                 f"`make setup` (or: {' '.join(NPM_INSTALL_COMMAND)})")
+    payload = dict(options)
+    env = {**os.environ, **(extra_env or {})}
+    env.pop(KEY_ENV, None)
+    if private_key is not None:
+        register_secret(private_key.strip())
+        env[KEY_ENV] = private_key
+        payload["privateKeyEnv"] = KEY_ENV
+    elif private_key_path is not None:
+        payload["privateKeyPath"] = str(private_key_path)
+    argv = [node, str(MP_UPLOAD_SCRIPT), action, "--stdin", *(["--dry-run"] if dry_run else [])]
+    with tempfile.TemporaryDirectory(prefix="mp-upload-") as cwd:
+        try:
+            done = subprocess.run(argv, input=json.dumps(payload, ensure_ascii=False), capture_output=True,
+                                  text=True, encoding="utf-8", errors="replace", timeout=timeout, cwd=cwd,
+                                  env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise MiniProgramCIError(
+                f"miniprogram-ci {action} did not finish within {timeout:g} s; if the network to "
+                f"servicewechat.com is slow, raise stack config wechat-iac:{TIMEOUT_KEY}"
+            ) from None
+    result = _last_json_line(done.stdout)
+    if result is None:
+        tail = scrub(done.stderr.strip()[-500:])
+        raise MiniProgramCIError(f"miniprogram-ci {action} printed no result (exit status "
+                                 f"{done.returncode}); stderr ends with: {tail}")
+    if not result.get("ok"):
+        error = result.get("error") or {}
+        code = f" (code {error['code']})" if error.get("code") is not None else ""
+        hint = f"; {error['hint']}" if error.get("hint") else ""
+        raise MiniProgramCIError(scrub(f"miniprogram-ci {action} failed at {error.get('stage', '?')}{code}: "
+                                       f"{error.get('message', 'unknown error')}{hint}"))
+    return result
+
+
+def _last_json_line(stdout: str) -> dict[str, Any] | None:
+    for line in reversed(stdout.strip().splitlines()):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and "ok" in data:
+            return data
+    return None
+
+
+# --- settings ---------------------------------------------------------------------------------------
+def _uploader(settings: Settings) -> str:
+    chosen = settings.lookup(UPLOADER_KEY)
+    if chosen is not None and chosen not in UPLOADERS:
+        raise RefusedError(f"stack config wechat-iac:{UPLOADER_KEY} is {chosen!r}; use one of {', '.join(UPLOADERS)}")
+    real = settings.base_url == REAL_WECHAT
+    if chosen == "emulator" and real:
+        raise RefusedError(f"wechat-iac:{UPLOADER_KEY} is 'emulator' but wechat-iac:baseUrl is real WeChat "
+                           f"({REAL_WECHAT}); remove the uploader setting to upload with miniprogram-ci")
+    if chosen is None and not real:
+        raise RefusedError(
+            f"wechat-iac:baseUrl is {settings.base_url} (not real WeChat), and miniprogram-ci would upload "
+            f"to real WeChat: set `pulumi config set {UPLOADER_KEY} emulator` for the local emulator, or "
+            f"`pulumi config set {UPLOADER_KEY} miniprogram-ci` if that URL really leads to WeChat"
+        )
+    return chosen or "miniprogram-ci"
+
+
+def _robot(settings: Settings) -> int:
+    raw = settings.lookup(ROBOT_KEY) or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 30:
+        raise RefusedError(f"stack config wechat-iac:{ROBOT_KEY} must be a number 1..30, got {raw!r}")
+    return int(raw)
+
+
+def _timeout(settings: Settings) -> float:
+    raw = settings.lookup(TIMEOUT_KEY)
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise RefusedError(f"stack config wechat-iac:{TIMEOUT_KEY} must be a positive number of seconds")
+    return value
+
+
+def _upload_key(credentials: Mapping[str, Any], settings: Settings, whose: str) -> str:
+    key = str(credentials.get("upload_key_config") or UPLOAD_KEY_DEFAULT)
+    return settings.require_secret(key, f"code-upload private key (代码上传密钥) of {whose}; "
+                                        f"pulumi config set --secret {key} -- \"$(cat private.key)\"")
+
+
+def _dev_appid(settings: Settings) -> str:
+    dev = settings.lookup(DEV_APPID_KEY)
+    if not dev:
+        raise RefusedError(
+            f"release.source.path needs the third-party platform's development mini-program (the one "
+            f"bound to the platform, which uploads templates): pulumi config set {DEV_APPID_KEY} wx..."
+        )
+    if not _APPID.fullmatch(dev):
+        raise RefusedError(f"stack config wechat-iac:{DEV_APPID_KEY} is {dev!r}, not an appid (wx + 16 hex)")
+    return dev
+
+
+_component_lock = threading.Lock()
+_components: dict[tuple[str, str], ComponentClient] = {}
+
+
+def _component_client(credentials: Mapping[str, Any], settings: Settings) -> ComponentClient:
+    if credentials.get("mode") != "platform":
+        raise RefusedError(
+            f"release.source.path makes a template in the third-party platform's library, which needs the "
+            f"platform's own credentials (mode: platform); with mode {credentials.get('mode')!r}, give "
+            f"release.source.template_id of a template the platform already has"
+        )
+    component_appid = str(credentials["component_appid"])
+    with _component_lock:
+        client = _components.get((settings.base_url, component_appid))
+        if client is None:
+            secret = settings.require_secret(str(credentials["component_secret_config"]),
+                                             "third-party platform AppSecret")
+            creds = ComponentCredentials(component_appid, secret, _verify_ticket(credentials, settings))
+            client = ComponentClient(creds, base_url=settings.base_url, cache=token_cache())
+            _components[(settings.base_url, component_appid)] = client
+        return client
+
+
+# --- templates ---------------------------------------------------------------------------------------
+_version_locks: dict[tuple[str, str, str], threading.Lock] = {}
+
+
+def _version_lock(key: tuple[str, str, str]) -> threading.Lock:
+    with _component_lock:
+        return _version_locks.setdefault(key, threading.Lock())
+
+
+def _newest(items: Iterable[Mapping[str, Any]], id_key: str) -> Mapping[str, Any] | None:
+    # the library reuses slots when full, so order by id, not by position (reference §5.6)
+    return max(items, key=lambda item: int(item.get(id_key) or 0), default=None)
+
+
+def _find_template(templates: list[dict[str, Any]], version: str, draft_id: int | None = None
+                   ) -> Mapping[str, Any] | None:
+    if draft_id is not None:
+        by_draft = [t for t in templates if int(t.get("draft_id") or -1) == draft_id]
+        if by_draft:
+            return _newest(by_draft, "template_id")
+    matches = [t for t in templates if str(t.get("user_version")) == version]
+    normal = [t for t in matches if int(t.get("template_type") or 0) == 0]
+    return _newest(normal or matches, "template_id")
+
+
+def _find_draft(drafts: list[dict[str, Any]], version: str, dev_appid: str) -> Mapping[str, Any] | None:
+    matches = [d for d in drafts if str(d.get("user_version")) == version]
+    ours = [d for d in matches if d.get("source_miniprogram_appid") in (None, "", dev_appid)]
+    return _newest(ours or matches, "draft_id")
+
+
+def _pages_for_emulator(report: SourceReport) -> list[str]:
+    return report.pages or ["pages/index/index"]
+
+
+def _land_in_emulator(settings: Settings, component_appid: str, dev_appid: str, version: str, desc: str,
+                      robot: int, report: SourceReport) -> None:
+    """The emulator's stand-in for a miniprogram-ci upload: `POST /_emulator/drafts`."""
+    body = {"component_appid": component_appid, "user_version": version, "user_desc": desc,
+            "source_miniprogram_appid": dev_appid, "developer": f"ci robot {robot}",
+            "pages": _pages_for_emulator(report)}
+    try:
+        response = httpx.post(f"{settings.base_url}/_emulator/drafts", json=body, timeout=30)
+    except httpx.HTTPError as error:
+        raise RefusedError(f"could not reach the emulator's control API at {settings.base_url}: "
+                           f"{type(error).__name__}") from None
+    if response.status_code >= 400:
+        raise RefusedError(f"the emulator refused the draft: HTTP {response.status_code} "
+                           f"{scrub(response.text[:300])}")
+
+
+def template_for_source(ctx: Any, release_spec: Mapping[str, Any], *,
+                        sleep: Callable[[float], None] = time.sleep) -> int:
+    """The template id a release commits: `source.template_id`, or the template made from `source.path`.
+
+    `ctx` is a provider `Context` (`.credentials`, `.settings`, `.mode`); `release_spec` the
+    normalized ReleaseSpec dict. Uploads at most once per (platform, version): an existing template or
+    draft of that version is reused. See the module docstring for the steps and the emulator.
+    """
+    source = _source_block(release_spec)
+    if source.get("template_id") is not None:
+        _ext_json(source)  # validated here so a bad ext_json fails before commit is planned
+        template_id = source["template_id"]
+        if isinstance(template_id, bool) or not isinstance(template_id, int) or template_id < 0:
+            raise RefusedError(f"release.source.template_id must be a whole number, got {template_id!r}")
+        return template_id
+    path = source.get("path")
+    if not path:
+        raise RefusedError("release.source needs template_id (a platform template) or path (a project folder)")
+    if ctx.mode == "owner":
+        raise RefusedError("owner credentials cannot make templates (a third-party platform feature); "
+                           "with mode owner the folder is uploaded by upload_owner and released by hand")
+    settings: Settings = ctx.settings
+    version = str(release_spec.get("version") or "")
+    if not version:
+        raise RefusedError("release.version is required to upload a source folder")
+    desc = str(release_spec.get("description") or "")
+    dev_appid = _dev_appid(settings)
+    uploader = _uploader(settings)
+    report = check_source_folder(path, expected_appid=dev_appid, third_party=True)
+    component = _component_client(ctx.credentials, settings)
+    component_appid = component.appid
+
+    with _version_lock((settings.base_url, component_appid, version)):
+        template = _find_template(component.get_templates(), version)
+        if template is not None:
+            return int(template["template_id"])
+        draft = _find_draft(component.get_template_drafts(), version, dev_appid)
+        if draft is None:
+            robot = _robot(settings)
+            if uploader == "emulator":
+                _land_in_emulator(settings, component_appid, dev_appid, version, desc, robot, report)
+            else:
+                key = _upload_key(ctx.credentials, settings, f"development mini-program {dev_appid}")
+                run_mp_upload("upload", {
+                    "appid": dev_appid, "projectPath": str(report.path.resolve()), "version": version,
+                    "desc": desc, "robot": robot, "setting": {"useProjectConfig": True},
+                }, private_key=key, timeout=_timeout(settings))
+            for delay in DRAFT_POLL_DELAYS:
+                sleep(delay)
+                draft = _find_draft(component.get_template_drafts(), version, dev_appid)
+                if draft is not None:
+                    break
+            if draft is None:
+                raise RefusedError(
+                    f"uploaded version {version} from {dev_appid}, but no draft with that user_version "
+                    f"appeared in the template draft box (gettemplatedraftlist); check the draft box at "
+                    f"open.weixin.qq.com and run `pulumi up` again (the upload is not repeated once the "
+                    f"draft shows up)"
+                )
+        draft_id = int(draft["draft_id"])
+        component.add_to_template(draft_id, 0)
+        template = _find_template(component.get_templates(), version, draft_id)
+        if template is None:
+            raise RefusedError(f"addtotemplate accepted draft {draft_id} (version {version}) but no "
+                               f"template for it is listed by gettemplatelist; run `pulumi up` again")
+        return int(template["template_id"])
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """What `template_for_source` would do, found with reads only (for the release plan).
+
+    `calls` are the writes as the emulator's call log shows them; an upload is not among them
+    (miniprogram-ci talks to servicewechat.com), it is `upload` ("miniprogram-ci" or "emulator").
+    """
+
+    template_id: int | None  # known now: given in the spec, or an existing template of the version
+    draft_id: int | None = None  # an existing draft of the version, to be added to the library
+    upload: str | None = None
+    calls: tuple[str, ...] = ()
+    summary: str = ""
+    report: SourceReport | None = None
+
+
+ADD_TO_TEMPLATE = "/wxa/addtotemplate"
+
+
+def plan_source(ctx: Any, release_spec: Mapping[str, Any]) -> SourcePlan:
+    """Read-only twin of `template_for_source`: local checks, gettemplatelist, gettemplatedraftlist.
+
+    Raises what `template_for_source` would raise before its first write, so `pulumi preview`
+    already shows a bad source folder.
+    """
+    source = _source_block(release_spec)
+    if source.get("template_id") is not None:
+        template_id = template_for_source(ctx, release_spec)  # validation only: no call for a given id
+        return SourcePlan(template_id, summary=f"template {template_id} (given)")
+    path = source.get("path")
+    if not path:
+        raise RefusedError("release.source needs template_id (a platform template) or path (a project folder)")
+    if ctx.mode == "owner":
+        raise RefusedError("owner credentials cannot make templates; see upload_owner")
+    settings: Settings = ctx.settings
+    version = str(release_spec.get("version") or "")
+    dev_appid = _dev_appid(settings)
+    uploader = _uploader(settings)
+    report = check_source_folder(path, expected_appid=dev_appid, third_party=True)
+    component = _component_client(ctx.credentials, settings)
+    template = _find_template(component.get_templates(), version)
+    if template is not None:
+        return SourcePlan(int(template["template_id"]), summary=f"template {template['template_id']} "
+                          f"(already made from version {version}: not uploaded again)", report=report)
+    draft = _find_draft(component.get_template_drafts(), version, dev_appid)
+    if draft is not None:
+        return SourcePlan(None, draft_id=int(draft["draft_id"]), calls=(ADD_TO_TEMPLATE,), report=report,
+                          summary=f"add draft {draft['draft_id']} (version {version}) to the template library")
+    how = ("land a draft through the emulator's control API (miniprogram-ci cannot be emulated)"
+           if uploader == "emulator" else f"upload {path} from {dev_appid} with miniprogram-ci")
+    return SourcePlan(None, upload=uploader, calls=(ADD_TO_TEMPLATE,), report=report,
+                      summary=f"{how}, then add the draft of version {version} to the template library "
+                              f"({_human(report.total_bytes)} of source)")
+
+
+# --- owner mode --------------------------------------------------------------------------------------
+NOT_EMULATED = "not emulated"
+
+
+def upload_owner(ctx: Any, release_spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Owner mode: upload `source.path` to the mini-program itself with its code-upload key.
+
+    Returns what to record: `{"uploader", "appid", "version", "uploaded": bool, ...}`. The upload
+    becomes a *development version* (机器人 N); setting it as the experience version, submitting
+    for audit and releasing are manual steps in mp.weixin.qq.com. There is no API an owner can use
+    to list development versions, so the caller must record the uploaded version and not call this
+    again for it. Against the emulator nothing is uploaded or recorded: the result says
+    `"status": "not emulated"`.
+    """
+    source = _source_block(release_spec)
+    if source.get("template_id") is not None:
+        raise RefusedError("release.source.template_id needs a third-party platform (wxa/commit); with "
+                           "owner credentials give release.source.path, a project folder to upload")
+    path = source.get("path")
+    if not path:
+        raise RefusedError("release.source.path is required in owner mode")
+    settings: Settings = ctx.settings
+    appid = str(ctx.appid)
+    version = str(release_spec.get("version") or "")
+    desc = str(release_spec.get("description") or "")
+    uploader = _uploader(settings)
+    report = check_source_folder(path, expected_appid=appid, third_party=False)
+    robot = _robot(settings)
+    base = {"uploader": uploader, "appid": appid, "version": version, "robot": robot,
+            "package_bytes": report.package_bytes}
+    if uploader == "emulator":
+        return {**base, "uploaded": False, "status": NOT_EMULATED,
+                "message": "the local emulator cannot receive miniprogram-ci uploads (a private protocol "
+                           "to servicewechat.com); nothing was uploaded or recorded"}
+    key = _upload_key(ctx.credentials, settings, f"mini-program {appid}")
+    result = run_mp_upload("upload", {
+        "appid": appid, "projectPath": str(report.path.resolve()), "version": version, "desc": desc,
+        "robot": robot, "setting": {"useProjectConfig": True},
+    }, private_key=key, timeout=_timeout(settings))
+    return {**base, "uploaded": True, "status": "uploaded", "result": result.get("result") or {}}

@@ -1,0 +1,421 @@
+"""providers.release: the provider and its executor against an in-memory fake of WeChat's code API.
+
+The fake follows the emulator's rules closely enough for the executor: commit replaces the
+experience version, submit_audit appends an audit (85009 while one runs), release and grayrelease
+need an approved audit, and each write can be told to lose its answer before or after it lands.
+These tests prove the re-reads: a lost answer or a stale plan never leads to a second commit or a
+second submission. The end-to-end tests prove the same against the emulator with the real CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import providers._clients
+from providers._errors import RefusedError
+from providers._settings import Settings
+from providers.release import Executor, ReleaseProvider
+from providers.release_phases import COMMIT, GRAY, RELEASE, REVERT_GRAY, ROLLBACK, SUBMIT, UNDO, decide, snapshot
+from wechat import AmbiguousWriteError, ConflictError, NotFoundError, ServerBusyError
+
+APPID = "wx2222222222222222"
+PLATFORM = {"mode": "platform", "component_appid": "wx1111111111111111"}
+
+
+class FakeWeChat:
+    def __init__(self, exp: str | None = None, live: str | None = "1.0.0", quota: int = 20) -> None:
+        self.exp, self.live = exp, live
+        self.audits: list[dict[str, Any]] = []
+        self.released_auditids: set[int] = set()
+        self.gray: dict[str, Any] | None = None
+        self.history: list[dict[str, Any]] = []
+        self.rest, self.limit = quota, 20
+        self.writes: list[str] = []  # every write that reached "WeChat", landed or not
+        self.faults: dict[str, tuple[str, Exception]] = {}
+        self.next_auditid = 100
+
+    # --- helpers ---
+    def lose(self, path: str, when: str, error: Exception | None = None) -> None:
+        self.faults[path] = (when, error or AmbiguousWriteError("no answer", endpoint=path))
+
+    def _write(self, path: str, effect: Any) -> Any:
+        self.writes.append(path)
+        when, error = self.faults.pop(path, ("", None))
+        if when == "before" and error:
+            raise error
+        result = effect()
+        if error:
+            raise error
+        return result
+
+    def latest(self) -> dict[str, Any] | None:
+        return self.audits[-1] if self.audits else None
+
+    def decide(self, status: int, reason: str = "", screenshots: str = "") -> None:
+        audit = self.latest()
+        assert audit is not None
+        audit.update(status=status, reason=reason, ScreenShot=screenshots)
+
+    def _do_release(self, audit: dict[str, Any]) -> None:
+        if self.live:
+            self.history.insert(0, {"app_version": len(self.history) + 1, "user_version": self.live})
+        self.live = audit["user_version"]
+        self.released_auditids.add(audit["auditid"])
+        if self.gray:
+            self.gray = None
+
+    # --- reads ---
+    def get_version_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {}
+        if self.exp:
+            info["exp_info"] = {"exp_version": self.exp}
+        if self.live:
+            info["release_info"] = {"release_version": self.live}
+        return info
+
+    def get_latest_audit_status(self) -> dict[str, Any]:
+        audit = self.latest()
+        if audit is None:
+            raise NotFoundError(85058, "no valid audit_id exist", "wxa/get_latest_auditstatus")
+        return dict(audit)
+
+    def get_gray_release_plan(self) -> dict[str, Any]:
+        return dict(self.gray or {"status": 0, "gray_percentage": 0})
+
+    def get_history_versions(self) -> list[dict[str, Any]]:
+        return [dict(item) for item in self.history]
+
+    def query_quota(self) -> dict[str, Any]:
+        return {"rest": self.rest, "limit": self.limit, "speedup_rest": 0, "speedup_limit": 0}
+
+    # --- writes ---
+    def commit(self, template_id: int, ext_json: Any, user_version: str, user_desc: str) -> dict[str, Any]:
+        def effect() -> dict[str, Any]:
+            self.exp = user_version
+            return {}
+
+        return self._write(COMMIT, effect)
+
+    def submit_audit(self, **fields: Any) -> int:
+        def effect() -> int:
+            latest = self.latest()
+            if latest and latest["status"] in (2, 4):
+                raise ConflictError(85009, "already submit a version under auditing", "wxa/submit_audit")
+            self.rest -= 1
+            self.next_auditid += 1
+            self.audits.append({"auditid": self.next_auditid, "status": 2, "user_version": self.exp,
+                                "reason": "", "ScreenShot": "", "fields": fields})
+            return self.next_auditid
+
+        return int(self._write(SUBMIT, effect))
+
+    def undo_audit(self) -> dict[str, Any]:
+        def effect() -> dict[str, Any]:
+            self.decide(3)
+            return {}
+
+        return self._write(UNDO, effect)
+
+    def release(self) -> dict[str, Any]:
+        def effect() -> dict[str, Any]:
+            audit = self.latest()
+            assert audit and audit["status"] == 0 and audit["auditid"] not in self.released_auditids
+            self._do_release(audit)
+            return {}
+
+        return self._write(RELEASE, effect)
+
+    def gray_release(self, percentage: int, support_debuger_first: bool = False,
+                     support_experiencer_first: bool = False) -> dict[str, Any]:
+        def effect() -> dict[str, Any]:
+            audit = self.latest()
+            assert audit and audit["status"] == 0 and self.live
+            assert self.gray is None or percentage > self.gray["gray_percentage"]
+            self.gray = {"status": 1, "gray_percentage": percentage}
+            if percentage == 100:
+                self._do_release(audit)
+            return {}
+
+        return self._write(GRAY, effect)
+
+    def revert_gray_release(self) -> dict[str, Any]:
+        def effect() -> dict[str, Any]:
+            self.gray = None
+            return {}
+
+        return self._write(REVERT_GRAY, effect)
+
+    def revert_code_release(self, app_version: int | None = None) -> dict[str, Any]:
+        def effect() -> dict[str, Any]:
+            assert self.gray is None
+            target = next(item for item in self.history if item["app_version"] == app_version)
+            self.history.remove(target)
+            self.history.insert(0, {"app_version": 99, "user_version": self.live})
+            self.live = target["user_version"]
+            return {}
+
+        return self._write(ROLLBACK, effect)
+
+
+def release_spec(version: str = "1.1.0", percentage: int = 100, wait: int = 0, **extra: Any) -> dict[str, Any]:
+    return {"version": version, "description": "cart", "source": {"template_id": 2},
+            "audit": {"version_desc": "new cart"}, "rollout": {"gray_percentage": percentage},
+            "wait_for_audit_minutes": wait, **extra}
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeWeChat:
+    wechat = FakeWeChat()
+    monkeypatch.setattr(providers._clients, "client_for", lambda *args: wechat)
+    return wechat
+
+
+@pytest.fixture
+def provider() -> ReleaseProvider:
+    provider = ReleaseProvider()
+    provider._settings = Settings(base_url="http://emulator.invalid",
+                                  config={"wechat-iac:auditPollSeconds": "1"})
+    return provider
+
+
+def props(spec: dict[str, Any], credentials: dict[str, Any] = PLATFORM) -> dict[str, Any]:
+    return {"appid": APPID, "credentials": credentials, "spec": spec}
+
+
+def up(provider: ReleaseProvider, spec: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
+    """One `pulumi up`: create the first time, then update only when diff() reports changes."""
+    if olds is None:
+        return provider.create(props(spec)).outs or {}
+    if not provider.diff("id", olds, props(spec)).changes:
+        return olds
+    return provider.update("id", olds, props(spec)).outs or {}
+
+
+def test_first_release_across_two_ups(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    outs = up(provider, release_spec(), None)
+    assert fake.writes == [COMMIT, SUBMIT]
+    assert (outs["phase"], outs["version"], outs["auditid"]) == ("auditing", "1.1.0", 101)
+    assert fake.latest()["fields"] == {"version_desc": "new cart", "privacy_api_not_use": False}  # type: ignore[index]
+
+    outs = up(provider, release_spec(), outs)  # still under audit: no write
+    assert fake.writes == [COMMIT, SUBMIT]
+    assert outs["phase"] == "auditing"
+
+    fake.decide(0)
+    outs = up(provider, release_spec(), outs)
+    assert fake.writes == [COMMIT, SUBMIT, RELEASE]
+    assert (outs["phase"], outs["gray_percentage"]) == ("released", 100)
+
+    up(provider, release_spec(), outs)  # nothing to do: diff reports no change, no write
+    assert fake.writes == [COMMIT, SUBMIT, RELEASE]
+    assert not provider.diff("id", outs, props(release_spec())).changes
+
+
+@pytest.mark.parametrize("error", [AmbiguousWriteError("lost", endpoint="wxa/commit"),
+                                   ServerBusyError(-1, "system error", "wxa/commit")])
+def test_commit_answer_lost_after_it_landed(fake: FakeWeChat, provider: ReleaseProvider, error: Exception) -> None:
+    fake.lose(COMMIT, "after", error)
+    outs = up(provider, release_spec(), None)
+    assert fake.writes == [COMMIT, SUBMIT]  # settled by re-reading; never sent twice
+    assert outs["phase"] == "auditing"
+
+
+def test_submit_answer_lost_after_it_landed(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.lose(SUBMIT, "after", ServerBusyError(-1, "system error", "wxa/submit_audit"))
+    outs = up(provider, release_spec(), None)
+    assert fake.writes == [COMMIT, SUBMIT]
+    assert outs["auditid"] == 101 and len(fake.audits) == 1
+
+    up(provider, release_spec(), outs)
+    assert fake.writes == [COMMIT, SUBMIT]
+
+
+def test_submit_lost_before_it_landed_stops_and_the_next_up_submits_once(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    fake.lose(SUBMIT, "before")
+    with pytest.raises(RefusedError, match="did not take effect"):
+        up(provider, release_spec(), None)
+    assert fake.writes == [COMMIT, SUBMIT] and fake.audits == []
+    # the engine keeps no outputs for a failed create; the next up starts from the live state
+    up(provider, release_spec(), None)
+    assert fake.writes == [COMMIT, SUBMIT, SUBMIT]  # no second commit; the first submit never landed
+    assert len(fake.audits) == 1
+
+
+def test_stale_plan_is_rechecked_before_commit_and_submit(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    desired = provider.normalize(release_spec())
+    plan = decide(APPID, desired, snapshot({}, None, None), None)  # made before someone else acted
+    assert [call.path for call in plan.calls] == [COMMIT, SUBMIT]
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 55, "status": 2, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    ctx = provider.context(props(release_spec()))
+    record = Executor(ctx, plan, desired).run()
+    assert fake.writes == []
+    assert (record["phase"], record["auditid"]) == ("auditing", 55)
+
+
+def test_quota_spent_refuses_before_any_write(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.rest = 0
+    with pytest.raises(RefusedError, match="quota is spent"):
+        up(provider, release_spec(), None)
+    assert fake.writes == []
+    text = "\n".join(decide(APPID, provider.normalize(release_spec()), {
+        **snapshot({}, None, None), "quota": {"rest": 3, "limit": 20}}, None).lines())
+    assert "3 left" in text
+
+
+def test_quota_spent_between_plan_and_submit(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    desired = provider.normalize(release_spec())
+    plan = decide(APPID, desired, {**snapshot({}, None, None), "quota": {"rest": 1, "limit": 20}}, None)
+    fake.rest = 0
+    with pytest.raises(RefusedError, match="quota is spent"):
+        Executor(provider.context(props(release_spec())), plan, desired).run()
+    assert fake.writes == [COMMIT]
+
+
+def test_waits_for_the_audit_then_releases(fake: FakeWeChat, provider: ReleaseProvider,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    naps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        fake.decide(0)
+
+    monkeypatch.setattr("providers.release.time.sleep", sleep)
+    outs = up(provider, release_spec(wait=5), None)
+    assert fake.writes == [COMMIT, SUBMIT, RELEASE]
+    assert naps == [1.0]  # stack config auditPollSeconds
+    assert outs["phase"] == "released"
+
+
+def test_wait_ends_without_a_decision(fake: FakeWeChat, provider: ReleaseProvider,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    monkeypatch.setattr("providers.release.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("providers.release.time.sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    outs = up(provider, release_spec(wait=1), None)
+    assert fake.writes == [COMMIT, SUBMIT]
+    assert now[0] == pytest.approx(60.0)
+    assert outs["phase"] == "auditing"
+
+
+def test_rejection_during_the_wait_fails_with_the_reason(fake: FakeWeChat, provider: ReleaseProvider,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("providers.release.time.sleep", lambda _: fake.decide(1, "no privacy guide", "m1|m2"))
+    with pytest.raises(RefusedError, match="no privacy guide") as failure:
+        up(provider, release_spec(wait=5), None)
+    assert "m1, m2" in str(failure.value)
+    assert fake.writes == [COMMIT, SUBMIT]
+
+
+def test_rejected_then_a_new_version(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    outs = up(provider, release_spec(), None)
+    fake.decide(1, "crashes on start", "m9")
+    with pytest.raises(RefusedError, match="crashes on start"):
+        up(provider, release_spec(), outs)
+    assert fake.writes == [COMMIT, SUBMIT]
+    outs = up(provider, release_spec(version="1.1.1"), outs)
+    assert fake.writes == [COMMIT, SUBMIT, COMMIT, SUBMIT]
+    assert outs["phase"] == "auditing" and fake.latest()["user_version"] == "1.1.1"  # type: ignore[index]
+
+
+def test_gray_10_50_100(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    outs = up(provider, release_spec(percentage=10), None)
+    fake.decide(0)
+    outs = up(provider, release_spec(percentage=10), outs)
+    assert (outs["phase"], outs["gray_percentage"]) == ("released", 10)
+    outs = up(provider, release_spec(percentage=50), outs)
+    assert fake.gray == {"status": 1, "gray_percentage": 50}
+    outs = up(provider, release_spec(percentage=100), outs)
+    assert fake.writes == [COMMIT, SUBMIT, GRAY, GRAY, RELEASE]
+    assert fake.live == "1.1.0" and outs["gray_percentage"] == 100
+    up(provider, release_spec(), outs)
+    assert fake.writes[-1] == RELEASE  # no more writes
+
+
+def test_lowering_gray_cancels_and_restarts(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    fake.gray = {"status": 1, "gray_percentage": 50}
+    outs = up(provider, release_spec(percentage=20), None)
+    assert fake.writes == [REVERT_GRAY, GRAY]
+    assert fake.gray == {"status": 1, "gray_percentage": 20}
+    assert outs["gray_percentage"] == 20
+
+
+def test_rollback(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.live = "1.1.0"
+    fake.history = [{"app_version": 2, "user_version": "1.0.0"}, {"app_version": 1, "user_version": "0.9.0"}]
+    outs = up(provider, release_spec(version="0.9.0"), None)
+    assert fake.writes == [ROLLBACK]
+    assert fake.live == "0.9.0" and outs["phase"] == "released"
+
+
+def test_withdraw_only_when_allowed(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 2, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    with pytest.raises(RefusedError, match="allow_withdraw"):
+        up(provider, release_spec(version="1.2.0"), None)
+    assert fake.writes == []
+    outs = up(provider, release_spec(version="1.2.0", allow_withdraw=True), None)
+    assert fake.writes == [UNDO, COMMIT, SUBMIT]
+    assert fake.audits[0]["status"] == 3 and outs["auditid"] == 101
+
+
+def test_withdraw_skipped_when_the_other_audit_ended_meanwhile(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    desired = provider.normalize(release_spec(version="1.2.0", allow_withdraw=True))
+    fake.audits.append({"auditid": 7, "status": 2, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    plan = decide(APPID, desired, snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None), None)
+    fake.decide(0)  # the other audit passed between the plan and the withdrawal
+    Executor(provider.context(props(release_spec())), plan, desired).run()
+    assert fake.writes == [COMMIT, SUBMIT]
+
+
+def test_owner_mode_needs_no_client(provider: ReleaseProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_client(*args: Any) -> Any:
+        raise AssertionError("owner mode must not build a client (it cannot read or write releases)")
+
+    monkeypatch.setattr(providers._clients, "client_for", no_client)
+    owner = {"mode": "owner", "app_secret_config": "appSecret"}
+    assert provider.diff("id", {}, props(release_spec(), owner)).changes
+    outs = provider.create(props(release_spec(), owner)).outs or {}
+    assert outs["phase"] == "unknown" and len(outs["manual_steps"]) == 3
+
+
+def test_owner_mode_is_manual_steps(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    owner = {"mode": "owner", "app_secret_config": "appSecret"}
+    plan, live = provider.observe(provider.context(props(release_spec(), owner)), props(release_spec(), owner), None)
+    assert live is None and plan.calls == []
+    assert len(plan.manual) == 3 and all("mp.weixin.qq.com" in step.text for step in plan.manual)
+    outs = provider.create(props(release_spec(), owner)).outs or {}
+    assert fake.writes == []
+    assert len(outs["manual_steps"]) == 3
+
+
+def test_delete_forgets(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    outs = up(provider, release_spec(), None)
+    provider.delete("id", outs)
+    assert fake.writes == [COMMIT, SUBMIT]
+
+
+def test_conflict_on_release_that_already_happened_is_settled(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    desired = provider.normalize(release_spec())
+    plan = decide(APPID, desired, snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None), None)
+    fake.lose(RELEASE, "after", ConflictError(85052, "app is already released", "wxa/release"))
+    record = Executor(provider.context(props(release_spec())), plan, desired).run()
+    assert fake.writes == [RELEASE] and record["phase"] == "released"
+
+
+def test_owner_mode_folder_upload_that_cannot_run_becomes_a_manual_step(
+    fake: FakeWeChat, provider: ReleaseProvider, tmp_path: Any
+) -> None:
+    owner = {"mode": "owner", "app_secret_config": "appSecret"}
+    spec = {**release_spec(), "source": {"path": str(tmp_path)}}
+    outs = provider.create(props(spec, owner)).outs or {}  # no uploader configured: refused, not fatal
+    assert fake.writes == []
+    assert outs["manual_steps"][0].startswith(f"upload {tmp_path} as 1.1.0 with miniprogram-ci")
+    assert "uploaded_version" not in outs

@@ -1,0 +1,277 @@
+"""providers.release_phases: the pure Release decision, as a table of live snapshots -> calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from providers.release_phases import (
+    COMMIT,
+    GRAY,
+    HISTORY,
+    QUOTA,
+    RELEASE,
+    REVERT_GRAY,
+    ROLLBACK,
+    SUBMIT,
+    UNDO,
+    Phase,
+    decide,
+    extra_reads,
+    phase_of,
+    snapshot,
+)
+
+APPID = "wx2222222222222222"
+
+
+def spec(version: str = "1.1.0", percentage: int = 100, wait: int = 0, allow_withdraw: bool = False,
+         **source: Any) -> dict[str, Any]:
+    return {
+        "version": version,
+        "description": "cart and coupons",
+        "source": source or {"template_id": 2, "ext_json": None, "path": None},
+        "audit": {"version_desc": None, "item_list": None, "feedback_info": None,
+                  "privacy_api_not_use": False, "ugc_declare": None},
+        "rollout": {"gray_percentage": percentage, "support_debuger_first": False,
+                    "support_experiencer_first": False},
+        "wait_for_audit_minutes": wait,
+        "allow_withdraw": allow_withdraw,
+    }
+
+
+def live(exp: str | None = None, rel: str | None = "1.0.0", audit: tuple[Any, ...] | None = None,
+         gray: int | None = None, history: list[tuple[int, str]] | None = None,
+         quota: tuple[int, int] | None = (20, 20)) -> dict[str, Any]:
+    """audit = (auditid, status, version[, reason, screenshots]); history = [(app_version, version)]."""
+    version_info: dict[str, Any] = {}
+    if exp:
+        version_info["exp_info"] = {"exp_version": exp, "exp_desc": "", "exp_time": 1.0}
+    if rel:
+        version_info["release_info"] = {"release_version": rel, "release_desc": "", "release_time": 1.0}
+    latest = None
+    if audit is not None:
+        auditid, status, version, *rest = audit
+        latest = {"auditid": float(auditid), "status": float(status), "user_version": version,
+                  "reason": rest[0] if rest else "", "ScreenShot": "|".join(rest[1]) if len(rest) > 1 else ""}
+    plan = {"status": 1.0, "gray_percentage": float(gray)} if gray is not None else {"status": 0.0}
+    snap = snapshot(version_info, latest, plan)
+    if history is not None:
+        snap["history"] = [{"app_version": n, "version": v} for n, v in history]
+    if quota is not None:
+        snap["quota"] = {"rest": quota[0], "limit": quota[1]}
+    return snap
+
+
+def paths(plan: Any) -> list[str]:
+    return [call.path for call in plan.calls]
+
+
+# (name, desired, live snapshot, old outputs, expected phase, expected calls, blocked?)
+TABLE = [
+    ("absent: commit and submit", spec(), live(), None, "absent", [COMMIT, SUBMIT], False),
+    ("committed: submit only", spec(), live(exp="1.1.0"), None, "committed", [SUBMIT], False),
+    ("withdrawn: submit again", spec(), live(exp="1.1.0", audit=(7, 3, "1.1.0")), None, "withdrawn", [SUBMIT], False),
+    ("withdrawn, exp replaced: commit and submit", spec(), live(exp="2.0", audit=(7, 3, "1.1.0")), None,
+     "withdrawn", [COMMIT, SUBMIT], False),
+    ("auditing, no wait: nothing now", spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), None, "auditing", [],
+     False),
+    ("auditing, wait: release if it passes", spec(wait=30), live(exp="1.1.0", audit=(7, 2, "1.1.0")), None,
+     "auditing", [RELEASE], False),
+    ("absent, wait: commit, submit, then release", spec(wait=30), live(), None, "absent",
+     [COMMIT, SUBMIT, RELEASE], False),
+    ("delayed: nothing now", spec(), live(exp="1.1.0", audit=(7, 4, "1.1.0", "more checks")), None, "delayed", [],
+     False),
+    ("approved: release", spec(), live(exp="1.1.0", audit=(7, 0, "1.1.0")), None, "approved", [RELEASE], False),
+    ("approved: gray 10", spec(percentage=10), live(audit=(7, 0, "1.1.0")), None, "approved", [GRAY], False),
+    ("approved, nothing live, gray: refused", spec(percentage=10), live(rel=None, audit=(7, 0, "1.1.0")), None,
+     "approved", [], True),
+    ("approved, nothing live, full: release", spec(), live(rel=None, audit=(7, 0, "1.1.0")), None, "approved",
+     [RELEASE], False),
+    ("released at 100: nothing", spec(), live(rel="1.1.0", audit=(7, 0, "1.1.0")), None, "released", [], False),
+    ("released at 100, spec says 50: refused", spec(percentage=50), live(rel="1.1.0", audit=(7, 0, "1.1.0")), None,
+     "released", [], True),
+    ("gray 10 -> 50", spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=10), None, "released", [GRAY], False),
+    ("gray 50 -> 100: release", spec(), live(audit=(7, 0, "1.1.0"), gray=50), None, "released", [RELEASE], False),
+    ("gray 50 -> 50: nothing", spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=50), None, "released", [],
+     False),
+    ("gray 50 -> 20: cancel and start again", spec(percentage=20), live(audit=(7, 0, "1.1.0"), gray=50), None,
+     "released", [REVERT_GRAY, GRAY], False),
+    ("live V with another version in gray: cancel that rollout", spec(version="1.0.0"),
+     live(audit=(7, 0, "1.1.0"), gray=30), None, "released", [REVERT_GRAY], False),
+    ("rollback to a version in the history", spec(version="0.9.0"), live(rel="1.1.0", history=[(2, "1.0.0"),
+     (1, "0.9.0")]), None, "superseded", [ROLLBACK], False),
+    ("rollback during a gray rollout: cancel it first", spec(version="0.9.0"),
+     live(rel="1.0.0", audit=(7, 0, "1.1.0"), gray=10, history=[(1, "0.9.0")]), None, "superseded",
+     [REVERT_GRAY, ROLLBACK], False),
+    ("rollback to a gray percentage: refused", spec(version="0.9.0", percentage=30),
+     live(rel="1.1.0", history=[(1, "0.9.0")]), None, "superseded", [], True),
+    ("rejected: refused with the reason", spec(), live(exp="1.1.0", audit=(7, 1, "1.1.0", "bad", ["m1", "m2"])),
+     None, "rejected", [], True),
+    ("older version rejected: the new one proceeds", spec(version="1.2.0"),
+     live(exp="1.1.0", audit=(7, 1, "1.1.0", "bad")), None, "absent", [COMMIT, SUBMIT], False),
+    ("another version under audit: refused without allow_withdraw", spec(version="1.2.0"),
+     live(exp="1.1.0", audit=(7, 2, "1.1.0")), None, "absent", [], True),
+    ("another version delayed: refused without allow_withdraw", spec(version="1.2.0"),
+     live(exp="1.1.0", audit=(7, 4, "1.1.0")), None, "absent", [], True),
+    ("another version under audit, allow_withdraw: withdraw first", spec(version="1.2.0", allow_withdraw=True),
+     live(exp="1.1.0", audit=(7, 2, "1.1.0")), None, "absent", [UNDO, COMMIT, SUBMIT], False),
+    ("another version approved (not running): no withdraw needed", spec(version="1.2.0"),
+     live(exp="1.1.0", audit=(7, 0, "1.1.0")), None, "absent", [COMMIT, SUBMIT], False),
+    ("audit quota spent: refused", spec(), live(quota=(0, 20)), None, "absent", [], True),
+    ("audit without user_version, recorded as ours: not submitted again", spec(),
+     live(exp="1.1.0", audit=(7, 2, "")), {"phase": "auditing", "version": "1.1.0", "auditid": 7}, "auditing", [],
+     False),
+]
+
+
+@pytest.mark.parametrize(("desired", "snap", "olds", "phase", "calls", "blocked"),
+                         [row[1:] for row in TABLE], ids=[row[0] for row in TABLE])
+def test_decision_table(desired, snap, olds, phase, calls, blocked) -> None:
+    plan = decide(APPID, desired, snap, olds)
+    assert plan.phase == phase
+    assert paths(plan) == calls
+    assert bool(plan.blocked) == blocked, plan.blocked
+    if calls or blocked:
+        assert plan.has_changes  # diff() reports a change, so `up` runs update
+
+
+def test_nothing_to_do_is_no_change() -> None:
+    plan = decide(APPID, spec(), live(rel="1.1.0", audit=(7, 0, "1.1.0")), None)
+    assert not plan.has_changes and not plan.warnings and not plan.blocked
+    assert plan.record() == {"phase": "released", "version": "1.1.0", "auditid": None, "gray_percentage": 100}
+
+
+def test_plan_shows_phase_and_quota_cost() -> None:
+    plan = decide(APPID, spec(), live(quota=(13, 20)), None)
+    assert plan.changes[0].field == "phase"
+    assert plan.changes[0].old == "absent; live: 1.0.0"
+    assert plan.changes[0].new == "released(1.1.0, 100%)"
+    submit = plan.calls[1]
+    assert submit.quota is not None and "1 of 20 monthly audits, 13 left" in submit.quota
+    text = "\n".join(plan.lines())
+    assert "1-7 days" in text
+    assert "does not wait" in text
+
+
+def test_release_to_everyone_is_warned() -> None:
+    plan = decide(APPID, spec(), live(audit=(7, 0, "1.1.0")), None)
+    assert any("100% of users" in warning for warning in plan.warnings)
+
+
+def test_waiting_plan_says_what_next() -> None:
+    plan = decide(APPID, spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), None)
+    assert plan.changes[0].old.startswith("auditing(1.1.0, audit 7)")
+    assert any("next `up`" in warning and "releases" in warning for warning in plan.warnings)
+
+
+def test_conditional_release_says_so() -> None:
+    plan = decide(APPID, spec(wait=30), live(), None)
+    assert "if the audit passes within 30 min" in plan.calls[-1].summary
+
+
+def test_rollback_is_loud_and_targets_the_app_version() -> None:
+    plan = decide(APPID, spec(version="0.9.0"), live(rel="1.1.0", history=[(2, "1.0.0"), (1, "0.9.0")]), None)
+    assert plan.rollback_to == 1
+    assert any(warning.startswith("ROLLBACK") and "1.1.0 to 0.9.0" in warning for warning in plan.warnings)
+
+
+def test_lowering_gray_is_loud() -> None:
+    plan = decide(APPID, spec(percentage=20), live(audit=(7, 0, "1.1.0"), gray=50), None)
+    assert any(warning.startswith("LOWER ROLLOUT") for warning in plan.warnings)
+
+
+def test_withdraw_is_loud() -> None:
+    plan = decide(APPID, spec(version="1.2.0", allow_withdraw=True), live(exp="1.1.0", audit=(7, 2, "1.1.0")), None)
+    assert any(warning.startswith("WITHDRAW") and "5 withdrawals a day" in warning for warning in plan.warnings)
+
+
+def test_without_allow_withdraw_the_message_says_how_to_proceed() -> None:
+    plan = decide(APPID, spec(version="1.2.0"), live(exp="1.1.0", audit=(7, 2, "1.1.0")), None)
+    assert plan.blocked is not None
+    assert "1.1.0 is under audit" in plan.blocked and "allow_withdraw: true" in plan.blocked
+
+
+def test_rejection_names_reason_and_screenshots() -> None:
+    plan = decide(APPID, spec(), live(exp="1.1.0", audit=(7, 1, "1.1.0", "privacy guide missing", ["m1", "m2"])),
+                  None)
+    assert plan.blocked is not None
+    assert "privacy guide missing" in plan.blocked and "m1, m2" in plan.blocked
+    assert "new version" in plan.blocked
+
+
+def test_quota_spent_is_refused_before_any_call() -> None:
+    plan = decide(APPID, spec(), live(quota=(0, 20)), None)
+    assert plan.blocked is not None and "quota is spent" in plan.blocked
+
+
+def test_drift_after_a_console_rollback() -> None:
+    olds = {"phase": "released", "version": "1.1.0", "auditid": 7, "gray_percentage": 100}
+    plan = decide(APPID, spec(), live(rel="1.0.0", audit=(7, 0, "1.1.0"), history=[(2, "1.1.0")]), olds)
+    assert plan.phase == "superseded"
+    assert plan.changes[0].drift
+
+
+def test_changed_source_without_new_version_is_warned() -> None:
+    olds = {"spec": spec(template_id=1, ext_json=None, path=None)}
+    plan = decide(APPID, spec(), live(exp="1.1.0"), olds)
+    assert paths(plan) == [SUBMIT]
+    assert any("source changed" in warning for warning in plan.warnings)
+
+
+def test_owner_mode_lists_the_whole_way_as_manual_steps() -> None:
+    plan = decide(APPID, spec(percentage=30), None, None)
+    assert paths(plan) == [] and not plan.blocked
+    steps = [step.text for step in plan.manual]
+    assert len(steps) == 3 and all(text.startswith("in mp.weixin.qq.com") for text in steps)
+    assert "experience version" in steps[0] and "submit 1.1.0" in steps[1] and "30%" in steps[2]
+    assert all("48001" in step.reason for step in plan.manual)
+    assert not plan.owner_upload  # a template source: nothing to upload
+
+
+def test_owner_mode_uploads_a_folder_once() -> None:
+    desired = spec(template_id=None, ext_json=None, path="miniprogram")
+    assert decide(APPID, desired, None, None).owner_upload
+    assert not decide(APPID, desired, None, {"uploaded_version": "1.1.0"}).owner_upload
+
+
+def test_owner_mode_recorded_release_is_quiet() -> None:
+    olds = {"phase": "released", "version": "1.1.0", "gray_percentage": 100}
+    assert not decide(APPID, spec(), None, olds).has_changes
+
+
+@pytest.mark.parametrize(
+    ("desired", "snap", "reads"),
+    [
+        (spec(), live(), [HISTORY, QUOTA]),  # V not live: a rollback or a submission may follow
+        (spec(), live(rel=None), [QUOTA]),
+        (spec(), live(rel="1.1.0"), []),  # V is live: nothing to read
+        (spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), [HISTORY]),  # submitted: no quota needed
+        (spec(), live(exp="1.1.0", audit=(7, 3, "1.1.0")), [HISTORY, QUOTA]),  # withdrawn: may resubmit
+        (spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=10), [HISTORY]),
+    ],
+)
+def test_extra_reads(desired, snap, reads) -> None:
+    assert extra_reads(desired, snap) == reads
+
+
+def test_snapshot_normalises_wechat_shapes() -> None:
+    snap = snapshot(
+        {"exp_info": {"exp_version": "1.1.0"}},
+        {"auditid": 7.0, "status": 1.0, "user_version": "1.1.0", "reason": "r", "ScreenShot": "a|b"},
+        {"status": 3, "gray_percentage": 100},  # a finished plan is no running plan
+    )
+    assert snap == {
+        "exp_version": "1.1.0",
+        "release_version": None,
+        "audit": {"auditid": 7, "status": 1, "version": "1.1.0", "reason": "r", "screenshots": ["a", "b"]},
+        "gray": None,
+    }
+
+
+def test_phase_of_gray_version() -> None:
+    assert phase_of("1.1.0", live(audit=(7, 0, "1.1.0"), gray=10)) == Phase("released", "1.1.0", 7, 10)
+    # a newer submission hides the audit the gray plan belongs to: the recorded outputs tell
+    olds = {"phase": "released", "version": "1.1.0", "gray_percentage": 10}
+    assert phase_of("1.1.0", live(audit=(8, 2, "1.2.0"), gray=10), olds).percentage == 10
