@@ -9,7 +9,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 # `npm ci` wipes node_modules each time, so a stamp keeps the set-up idempotent
 NODE_STAMP := node_modules/.installed-from-lock
 
-.PHONY: setup pulumi-cli up preview refresh destroy test lint typecheck pytest clean
+.PHONY: setup pulumi-cli up preview refresh destroy test lint typecheck pytest clean plan adopt
 
 setup: $(DEPS_STAMP) $(NODE_STAMP) pulumi-cli
 
@@ -30,6 +30,20 @@ up: setup
 
 preview refresh destroy: setup
 	$(PY) -m runner $@ --stack dev --start-emulator
+
+# The reviewers' plan as Markdown (default plan.md) and a one-line summary; see runner/plan.py.
+PLAN_STACK ?= dev
+PLAN_OUT ?= plan.md
+plan: setup
+	$(PY) -m runner plan --stack $(PLAN_STACK) --out $(PLAN_OUT) $(if $(filter dev,$(PLAN_STACK)),--start-emulator) $(PLAN_ARGS)
+
+# Write a spec from a live mini-program: make adopt APPID=wx... MODE=platform|owner NAME=shop ADOPT_ARGS='--component-appid
+# wx... --component-secret-config KEY --verify-ticket-config KEY --refresh-token-config KEY' (or --app-secret-config KEY)
+ADOPT_STACK ?= dev
+adopt: setup
+	@test -n "$(APPID)" -a -n "$(MODE)" || { echo "usage: make adopt APPID=wx... MODE=platform|owner NAME=name ADOPT_ARGS='...'"; exit 2; }
+	$(PY) -m runner adopt --appid $(APPID) --mode $(MODE) --out specs/$(or $(NAME),$(APPID)).yaml \
+		--stack $(ADOPT_STACK) $(if $(filter dev,$(ADOPT_STACK)),--start-emulator) $(ADOPT_ARGS)
 
 test: setup lint typecheck pytest
 

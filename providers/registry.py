@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from providers._base import WeChatResource
+from providers.developers import Developers
 from providers.release import Release
 from providers.server_domains import ServerDomains
+from providers.testers import Testers
 from providers.webview_domains import WebviewDomains
 
 # spec block -> resource class
 RESOURCES: dict[str, type[WeChatResource]] = {
     "server_domains": ServerDomains,
     "webview_domains": WebviewDomains,
+    "testers": Testers,
+    "developers": Developers,
     "release": Release,
 }

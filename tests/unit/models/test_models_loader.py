@@ -35,7 +35,7 @@ def test_the_example_spec_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load_spec_file("specs/demo-shop.yaml")
     assert (spec.appid, spec.name, spec.credentials.mode) == (APPID, "demo-shop", "platform")
     assert spec.source_file == Path("specs/demo-shop.yaml")
-    assert spec.release is None
+    assert spec.release is not None and spec.release.version == "1.1.0"
     assert list(spec.managed_blocks()) == [
         "server_domains",
         "webview_domains",
@@ -44,6 +44,7 @@ def test_the_example_spec_loads(monkeypatch: pytest.MonkeyPatch) -> None:
         "profile",
         "categories",
         "privacy",
+        "release",
     ]
     assert spec.profile is not None and spec.profile.avatar == "specs/assets/demo-shop.png"
     png = (ROOT / "specs/assets/demo-shop.png").read_bytes()

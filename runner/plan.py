@@ -1,0 +1,236 @@
+"""`python -m runner plan [--stack dev] [--out plan.md]`: the release plan a reviewer reads.
+
+1. The engine's own `pulumi preview` runs first: no plan is made for a program the engine rejects,
+   and its per-resource operations (create, update, same, delete) and counts go into the plan.
+2. The stack's decrypted config, its state (the old outputs of every resource) and the specs it
+   names are read, and every registered resource's provider is asked for its `Plan` through
+   `observe()`: the very code path its diff() and update() take, so the plan is what `up` does.
+3. Resources in state whose spec block is gone are listed as leaving Pulumi state.
+
+`runner.render` turns the result into Markdown; nothing here or there re-implements a diff.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+from providers._plan import Plan
+from providers._settings import Settings
+from providers.models import MiniProgramSpec, load_specs
+from providers.program import DEFAULT_SPECS
+from providers.registry import RESOURCES
+from runner import engine, local_emulator
+from runner.env import PROJECT_DIR, pulumi_env
+from runner.plan_model import AppReport, PlanReport, ResourceReport, report_to_dict
+from runner.render import render, render_rejected, summary_line
+from wechat.redact import register_secret, scrub
+
+DYNAMIC_TYPE = "pulumi-python:dynamic/wechat:"
+SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+DEV_EMULATOR_URL = "http://127.0.0.1:8787"
+
+Printer = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StateResource:
+    name: str
+    block: str
+    app_name: str  # the MiniProgram component it belongs to
+    outputs: dict[str, Any]
+
+
+def resource_name(spec_name: str, block: str) -> str:
+    """As `providers.program.MiniProgram` names its children."""
+    return f"{spec_name}-{block.replace('_', '-')}"
+
+
+@contextmanager
+def working_dir(path: Path) -> Iterator[None]:
+    """Spec paths (avatar, source folder) are relative to the project folder, as in the program."""
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def reveal(value: Any) -> Any:
+    """An exported state's values with Pulumi's secret envelopes opened (they stay in memory only)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG[0]) == SECRET_SIG[1]:
+            return reveal(json.loads(value["plaintext"])) if "plaintext" in value else None
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    return value
+
+
+def state_resources(deployment: Mapping[str, Any] | None) -> dict[str, StateResource]:
+    """The project's WeChat resources in an exported deployment, by resource name."""
+    found: dict[str, StateResource] = {}
+    for resource in (deployment or {}).get("resources") or []:
+        if not str(resource.get("type", "")).startswith(DYNAMIC_TYPE):
+            continue
+        outputs = reveal(resource.get("outputs") or {})
+        outputs.pop("__provider", None)
+        name = str(resource["urn"]).rsplit("::", 1)[-1]
+        block = str(resource.get("id") or "").partition("/")[2]  # ids are "<appid>/<block>"
+        app_name = str(resource.get("parent") or "").rsplit("::", 1)[-1]
+        found[name] = StateResource(name, block, app_name, outputs)
+    return found
+
+
+def engine_preview(stack: auto.Stack, on_output: Printer | None) -> tuple[dict[str, int], dict[str, str], str]:
+    """`pulumi preview`: its change counts, each WeChat resource's op, and its output (scrubbed).
+
+    Raises `auto.CommandError` when the engine rejects the program."""
+    ops: dict[str, str] = {}
+    lines: list[str] = []
+
+    def on_event(event: Any) -> None:
+        pre = event.resource_pre_event
+        if pre is not None and str(pre.metadata.type).startswith(DYNAMIC_TYPE):
+            ops[str(pre.metadata.urn).rsplit("::", 1)[-1]] = _op(pre.metadata.op)
+
+    def tee(line: str) -> None:
+        lines.append(line)
+        if on_output is not None:
+            on_output(line)
+
+    result = engine.run("preview", stack, on_output=tee, on_event=on_event)
+    counts = {_op(op): int(count) for op, count in (result.change_summary or {}).items()}
+    return counts, ops, scrub("\n".join(lines))
+
+
+def _op(op: Any) -> str:
+    return str(getattr(op, "value", op))
+
+
+def plan_spec(spec: MiniProgramSpec, settings: Settings, state: dict[str, StateResource],
+              ops: dict[str, str]) -> AppReport:
+    """Each registered block's plan, from its own provider's observe() (what diff() runs)."""
+    credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
+    app = AppReport(spec.name, spec.appid, str(credentials.get("mode") or ""))
+    for block, resource_class in RESOURCES.items():
+        value = getattr(spec, block, None)
+        if value is None:
+            continue
+        name = resource_name(spec.name, block)
+        old = state.get(name)
+        props = {"appid": spec.appid, "credentials": credentials, "spec": value.model_dump(mode="json")}
+        provider = resource_class.provider_class()
+        provider._settings = settings  # what configure() does with the stack's config
+        error = None
+        try:
+            plan, _live = provider.observe(provider.context(props), props, old.outputs if old else None)
+        except Exception as failure:  # shown in the plan as a failure; never a traceback
+            plan, error = Plan(block, spec.appid), scrub(f"{type(failure).__name__}: {failure}")
+        op = ops.get(name) or ("create" if old is None else "")
+        app.resources.append(ResourceReport(name, block, op, plan, error))
+    app.unplanned = [block for block in spec.managed_blocks() if block not in RESOURCES]
+    return app
+
+
+def removal(resource: StateResource, op: str) -> ResourceReport:
+    """A resource whose spec block is gone: what leaving Pulumi state means in WeChat."""
+    appid = str(resource.outputs.get("appid") or "")
+    on_delete = (resource.outputs.get("spec") or {}).get("on_delete")
+    plan = Plan(resource.block, appid)
+    if on_delete == "clear":
+        note = "Will be removed from Pulumi state; the spec says `on_delete: clear`."
+        plan.warnings.append(
+            f"on_delete: clear: removing {resource.block} also empties it in WeChat (platform credentials); "
+            "that write is not itemised, because providers have no plan for deletion"
+        )
+    elif on_delete:
+        note = f"Will be removed from Pulumi state; WeChat keeps it as it is (`on_delete: {on_delete}`)."
+    else:
+        note = "Will be removed from Pulumi state; WeChat keeps what it has (deleting only forgets)."
+    return ResourceReport(resource.name, resource.block, op or "delete", plan, note=note)
+
+
+def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Printer | None = None,
+            commit: str | None = None, generated_at: str | None = None) -> PlanReport:
+    """The plan of one stack (runs `pulumi preview` first; raises auto.CommandError if it fails)."""
+    engine_counts, ops, output = engine_preview(stack, on_output)
+    raw = stack.get_all_config()
+    for item in raw.values():
+        if item.secret:
+            register_secret(item.value)  # the renderer's last line of defence knows them too
+    settings = Settings.from_config({key: item.value for key, item in raw.items()})
+    state = state_resources(stack.export_stack().deployment)
+    pattern = settings.lookup("specs") or DEFAULT_SPECS
+    with working_dir(project_dir):
+        specs = load_specs(sorted(project_dir.glob(pattern)))
+        apps = {spec.appid: plan_spec(spec, settings, state, ops) for spec in specs}
+    declared = {resource.name for app in apps.values() for resource in app.resources}
+    for name in sorted(set(state) - declared):
+        gone = removal(state[name], ops.get(name, ""))
+        appid = gone.plan.appid
+        app = apps.setdefault(appid, AppReport(state[name].app_name or appid, appid, ""))
+        app.resources.append(gone)
+    return PlanReport(
+        stack=stack.name, project=stack.workspace.project_settings().name, backend=backend,
+        apps=sorted(apps.values(), key=lambda app: (app.name, app.appid)),
+        engine_counts=engine_counts, engine_output=output, commit=commit, generated_at=generated_at,
+    )
+
+
+def show_backend(url: str, project_dir: Path) -> str:
+    """The backend URL, with a local path shown relative to the project (no home folders in PRs)."""
+    if not url.startswith("file://"):
+        return url
+    path = Path(url.removeprefix("file://"))
+    try:
+        return "file://" + path.resolve().relative_to(project_dir.resolve()).as_posix()
+    except ValueError:
+        return "file://…/" + path.name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m runner plan", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--out", default="plan.md", help="where to write the Markdown (default: plan.md)")
+    parser.add_argument("--commit", help="the git commit the plan is for (shown, to spot stale plans)")
+    parser.add_argument("--verbose", action="store_true", help="stream `pulumi preview` output too")
+    parser.add_argument("--json", type=Path, help="also write the plan as JSON data, for tools")
+    parser.add_argument("--start-emulator", action="store_true",
+                        help=f"start the local WeChat emulator at {DEV_EMULATOR_URL} first if it is not running")
+    where = parser.add_argument_group("another project copy (tests, CI)")
+    where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
+    where.add_argument("--state", type=Path, help="state folder (default: the project's .state)")
+    where.add_argument("--cli", type=Path, help="folder holding the pulumi CLI (default: found or built)")
+    args = parser.parse_args(argv)
+    env = pulumi_env(state_dir=args.state, cli_dir=args.cli)
+    if args.start_emulator:
+        local_emulator.ensure_running(DEV_EMULATOR_URL, env.state_dir)
+    project_dir = args.project.resolve()
+    stack = engine.open_stack(args.stack, project_dir=project_dir, env=env)
+    backend = show_backend(env.variables["PULUMI_BACKEND_URL"], project_dir)
+    out = Path(args.out)
+    try:
+        report = collect(stack, project_dir, backend, print if args.verbose else None, commit=args.commit)
+    except auto.CommandError as error:
+        text = scrub(getattr(error, "stderr", "") or str(error))
+        project = stack.workspace.project_settings().name
+        out.write_text(render_rejected(args.stack, project, backend, text, args.commit), encoding="utf-8")
+        print(f"{args.stack}: the engine rejected the program; no plan (details in {out})")
+        return 1
+    out.write_text(render(report), encoding="utf-8")
+    if args.json:
+        data = json.dumps(report_to_dict(report), ensure_ascii=False, indent=1, default=str)
+        args.json.write_text(scrub(data), encoding="utf-8")
+    print(f"{summary_line(report)} (plan: {out})")
+    return 1 if report.counts().failed else 0

@@ -1,0 +1,299 @@
+"""The review plan as Markdown for a pull-request comment: pure functions of `PlanReport` -> str.
+
+In the manner of Atlantis and tfcmt: a one-line verdict, an identity line, loud warnings at the top,
+then one section per mini-program with each change down to the domain, tester or field, the WeChat
+calls `up` makes (with the quota each costs), and manual steps as a checklist. Nothing here diffs
+anything: every line comes from a provider's `Plan`. The output is deterministic (no clock unless
+one is passed in), scrubbed of secrets, and kept under GitHub's comment limit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from providers._plan import Change
+from runner.plan_model import ADDS, CHANGES, AppReport, Counts, PlanReport, ResourceReport
+from wechat.redact import scrub
+
+MARKER = "<!-- wechat-iac-plan -->"  # the workflow finds its previous comment by this
+COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body, in characters
+FOLD_ROWS = 12  # a change table longer than this is folded
+CELL_CHARS = 120  # longer values are cut in the table and shown whole in a fold below it
+OUTPUT_LINES = 120  # the tail of `pulumi preview` that is kept
+
+BLOCK_TITLES = {
+    "server_domains": "server domains",
+    "webview_domains": "web-view (business) domains",
+    "testers": "testers",
+    "developers": "developers",
+    "profile": "profile",
+    "categories": "categories",
+    "privacy": "privacy settings",
+    "release": "release",
+}
+ENGINE_ORDER = ("create", "update", "replace", "delete", "same")
+OP_SIGNS = {"add": "+", "remove": "−", "update": "~"}
+
+
+def render(report: PlanReport, limit: int = COMMENT_LIMIT) -> str:
+    """The whole comment; blocks that do not fit under `limit` are left out with a note."""
+    counts = report.counts()
+    blocks = [_header(report, counts), *_top_warnings(report)]
+    blocks += [block for app in _sorted(report.apps) for block in _app(app)]
+    blocks += _engine_output(report)
+    blocks.append(_footer(report))
+    return _fit([scrub(block) for block in blocks], limit)
+
+
+def summary_line(report: PlanReport) -> str:
+    """One plain line for a terminal or a CI log."""
+    return f"{report.stack}: {_summary(report.counts(), markdown=False)}"
+
+
+def render_rejected(stack: str, project: str, backend: str, error: str, commit: str | None = None) -> str:
+    """When the engine rejects the program there is no plan: say so, with the engine's words."""
+    lines = [
+        MARKER,
+        f"## ❌ WeChat plan for stack `{stack}`: the engine rejected the program",
+        "",
+        _identity(stack, project, backend, commit, {}),
+        "",
+        "`pulumi preview` failed, so no plan was made and `up` would fail the same way.",
+        "",
+        _fold("pulumi preview error", "```text\n" + _tail(error) + "\n```"),
+    ]
+    return _fit([scrub("\n".join(lines))], COMMENT_LIMIT)
+
+
+# --- the top -----------------------------------------------------------------------------------
+def _summary(counts: Counts, markdown: bool = True) -> str:
+    head = f"{counts.add} to add, {counts.change} to change, {counts.remove} to remove"
+    parts = [f"**{head}**" if markdown else head]
+    parts.append(f"{_n(counts.items, 'item change')} ({counts.drift} drift)")
+    parts.append(_n(counts.writes, "WeChat write"))
+    parts.append(_n(counts.manual, "manual step"))
+    parts.append(("⚠ " if counts.warnings else "") + _n(counts.warnings, "warning"))
+    if counts.blocked:
+        parts.append(f"⛔ {counts.blocked} blocked")
+    if counts.failed:
+        parts.append(f"❌ {counts.failed} failed")
+    return " · ".join(parts)
+
+
+def _header(report: PlanReport, counts: Counts) -> str:
+    lines = [
+        MARKER,
+        f"## WeChat plan for stack `{report.stack}`",
+        "",
+        _summary(counts),
+        "",
+        _identity(report.stack, report.project, report.backend, report.commit, report.engine_counts, report.apps),
+    ]
+    if counts.no_changes and not (counts.blocked or counts.failed):
+        lines += ["", "✅ **No changes.** WeChat already matches the specs; `up` would make no WeChat call."]
+    return "\n".join(lines)
+
+
+def _identity(stack: str, project: str, backend: str, commit: str | None, engine: dict[str, int],
+              apps: list[AppReport] | None = None) -> str:
+    parts = [f"stack `{stack}`", f"project `{project}`", f"backend `{backend}`"]
+    if commit:
+        parts.append(f"commit `{commit[:12]}`")
+    if apps is not None:
+        parts.append(_n(len(apps), "mini-program"))
+    if engine:
+        order = {op: index for index, op in enumerate(ENGINE_ORDER)}
+        ops = sorted(engine, key=lambda op: (order.get(op, len(order)), op))
+        shown = ", ".join(f"{engine[op]} {op}" for op in ops)
+        parts.append(f"engine preview: {shown}")
+    return "Plan for " + " · ".join(parts)
+
+
+def _top_warnings(report: PlanReport) -> list[str]:
+    """Every warning, refusal and failure again at the top, where a reviewer cannot miss it."""
+    lines: list[str] = []
+    for app in _sorted(report.apps):
+        for resource in app.resources:
+            lines += _alarms(app, resource)
+    if not lines:
+        return []
+    return ["### ⚠ Read before approving\n\n" + "\n".join(lines)]
+
+
+def _alarms(app: AppReport, resource: ResourceReport) -> list[str]:
+    where = f"**{app.name}** · {_title(resource.block)}"
+    lines = []
+    if resource.error:
+        lines.append(f"- ❌ {where}: could not read the live state: {_inline(resource.error)}")
+    if resource.plan.blocked:
+        lines.append(f"- ⛔ {where}: `up` will refuse: {_inline(resource.plan.blocked)}")
+    return lines + [f"- ⚠ {where}: {_inline(warning)}" for warning in resource.plan.warnings]
+
+
+# --- one mini-program --------------------------------------------------------------------------
+def _app(app: AppReport) -> list[str]:
+    mode = f" · {app.mode} mode" if app.mode else " · spec removed"
+    blocks = [f"### {app.name} · `{app.appid}`{mode}"]
+    quiet = [resource for resource in app.resources if not resource.interesting]
+    blocks += [_resource(resource) for resource in app.resources if resource.interesting]
+    quota = [(resource, call) for resource in app.resources for call in resource.plan.calls if call.quota]
+    if quota:
+        rows = [f"- {_title(resource.block)}: `{call.path}` costs {call.quota}" for resource, call in quota]
+        blocks.append("**Quota this plan spends**\n\n" + "\n".join(rows))
+    notes = []
+    if quiet:
+        notes.append("No changes: " + ", ".join(_title(resource.block) for resource in quiet) + ".")
+    if app.unplanned:
+        names = ", ".join(_title(block) for block in app.unplanned)
+        notes.append(f"Not planned (no provider manages these blocks in this version): {names}.")
+    if notes:
+        blocks.append("\n\n".join(notes))
+    return blocks
+
+
+def _resource(resource: ResourceReport) -> str:
+    plan = resource.plan
+    lines = [f"#### {_action(resource)} {_title(resource.block)} · `{resource.name}`"]
+    if resource.note:
+        lines += ["", resource.note]
+    if resource.error:
+        lines += ["", f"> ❌ could not read the live state: {_inline(resource.error)}"]
+    if plan.blocked:
+        lines += ["", f"> ⛔ **`up` will refuse:** {_inline(plan.blocked)}"]
+    drift = sum(1 for change in plan.changes if change.drift)
+    if drift:
+        lines += ["", f"> ⚠ **drift:** {_n(drift, 'item')} changed outside Pulumi (in the console); "
+                  "`up` puts the spec back."]
+    if plan.changes:
+        lines += ["", _changes(plan.changes)]
+    if plan.calls:
+        lines += ["", "WeChat writes `up` makes, in order:", ""]
+        for number, call in enumerate(plan.calls, start=1):
+            cost = f" · quota: {call.quota}" if call.quota else ""
+            lines.append(f"{number}. `{call.path}`: {_inline(call.summary)}{cost}")
+    elif plan.changes and not plan.manual and not plan.blocked:
+        lines += ["", "No WeChat write: what changes is recorded in Pulumi state."]
+    if plan.manual:
+        lines += ["", "Manual steps (no API can do these; `up` never claims them):", ""]
+        lines += [f"- [ ] {_inline(step.text)} _({_inline(step.reason)})_" for step in plan.manual]
+    if plan.warnings:
+        lines += ["", "\n>\n".join(f"> ⚠ {_inline(warning)}" for warning in plan.warnings)]
+    return "\n".join(lines)
+
+
+def _action(resource: ResourceReport) -> str:
+    plan, op = resource.plan, resource.op
+    if resource.removed:
+        return "− remove from state:"
+    if plan.blocked:
+        return "⛔ blocked:"
+    if op in ADDS:
+        return "+ create:" if plan.calls or plan.manual else "+ adopt (live already matches):"
+    if op in CHANGES or plan.has_changes:
+        return "~ update:" if plan.calls or plan.manual else "~ update state only:"
+    return "· no change:"
+
+
+def _changes(changes: list[Change]) -> str:
+    rows = ["| | field | live now | after `up` |", "|---|---|---|---|"]
+    long: list[tuple[Change, str, str]] = []
+    for change in changes:
+        old, new = _value(change.old), _value(change.new)
+        if len(old) > CELL_CHARS or len(new) > CELL_CHARS:
+            long.append((change, old, new))
+        drift = " **drift**" if change.drift else ""
+        sign = OP_SIGNS.get(change.op, change.op)
+        rows.append(f"| {sign} | `{change.field}`{drift} | {_cell(old)} | {_cell(new)} |")
+    table = "\n".join(rows)
+    if len(changes) > FOLD_ROWS:
+        table = _fold(_n(len(changes), "item change"), table)
+    for change, old, new in long:
+        body = f"```json\n{_pretty(change.old)}\n```\n\n→\n\n```json\n{_pretty(change.new)}\n```"
+        if not old or not new:
+            body = f"```json\n{_pretty(change.new if new else change.old)}\n```"
+        table += "\n\n" + _fold(f"`{change.field}` in full", body)
+    return table
+
+
+# --- the bottom --------------------------------------------------------------------------------
+def _engine_output(report: PlanReport) -> list[str]:
+    if not report.engine_output.strip():
+        return []
+    return [_fold("pulumi preview output", "```text\n" + _tail(report.engine_output) + "\n```")]
+
+
+def _footer(report: PlanReport) -> str:
+    parts = ["Re-plan: `make plan`", "apply: merge (the workflow runs `make up`)"]
+    if report.generated_at:
+        parts.append(f"made {report.generated_at}")
+    return "<sub>" + " · ".join(parts) + "</sub>"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def _fit(blocks: list[str], limit: int) -> str:
+    """Join whole blocks while they fit; a note says how many were left out (the header always stays)."""
+    kept: list[str] = []
+    size = 0
+    for index, block in enumerate(blocks):
+        extra = len(block) + (2 if kept else 0)
+        dropped = len(blocks) - index
+        note = (f"\n\n> ✂ **Truncated:** {_n(dropped, 'more section')} did not fit in a GitHub comment "
+                f"({limit} characters). Run `make plan` for the whole plan.")
+        if kept and size + extra + len(note) > limit:
+            return "\n\n".join(kept) + note
+        kept.append(block if len(block) <= limit - len(note) else block[: limit - len(note)])
+        size += extra
+    return "\n\n".join(kept) + "\n"
+
+
+def _sorted(apps: list[AppReport]) -> list[AppReport]:
+    return sorted(apps, key=lambda app: (app.name, app.appid))
+
+
+def _fold(summary: str, body: str) -> str:
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def _title(block: str) -> str:
+    return BLOCK_TITLES.get(block, block.replace("_", " "))
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+def _cell(text: str) -> str:
+    """A table cell: a code span (no autolinks, no Markdown), cut when long, pipes escaped."""
+    if not text:
+        return ""
+    if len(text) > CELL_CHARS:
+        text = text[: CELL_CHARS - 1] + "…"
+    text = text.replace("\n", " ").replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _inline(text: str) -> str:
+    """Provider text on one line (a list item or quote must not be broken by a newline)."""
+    return " ".join(str(text).split())
+
+
+def _tail(text: str, lines: int = OUTPUT_LINES) -> str:
+    kept = [line.rstrip()[:300] for line in text.strip("\n").splitlines() if line.strip()]
+    if len(kept) > lines:
+        kept = [f"… {len(kept) - lines} earlier lines not shown", *kept[-lines:]]
+    return "\n".join(kept).replace("```", "'''")
