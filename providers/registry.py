@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from providers._base import WeChatResource
+from providers.categories import Categories
 from providers.developers import Developers
+from providers.privacy import PrivacySettings
+from providers.profile import Profile
 from providers.release import Release
 from providers.server_domains import ServerDomains
 from providers.testers import Testers
@@ -15,5 +18,8 @@ RESOURCES: dict[str, type[WeChatResource]] = {
     "webview_domains": WebviewDomains,
     "testers": Testers,
     "developers": Developers,
+    "profile": Profile,
+    "categories": Categories,
+    "privacy": PrivacySettings,
     "release": Release,
 }

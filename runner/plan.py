@@ -145,7 +145,8 @@ def plan_spec(spec: MiniProgramSpec, settings: Settings, state: dict[str, StateR
 def removal(resource: StateResource, op: str) -> ResourceReport:
     """A resource whose spec block is gone: what leaving Pulumi state means in WeChat."""
     appid = str(resource.outputs.get("appid") or "")
-    on_delete = (resource.outputs.get("spec") or {}).get("on_delete")
+    spec = resource.outputs.get("spec")
+    on_delete = spec.get("on_delete") if isinstance(spec, dict) else None  # some blocks are lists
     plan = Plan(resource.block, appid)
     if on_delete == "clear":
         note = "Will be removed from Pulumi state; the spec says `on_delete: clear`."

@@ -1,0 +1,110 @@
+"""PrivacySettings: the development (ver=2) privacy guide (用户隐私保护指引).
+
+Live read: `cgi-bin/component/getprivacysetting` with privacy_ver 2: `owner_setting`, one
+`setting_list` entry per privacy key (compared as a set by `privacy_key`), and `privacy_list`, the
+keys WeChat detected in the committed code. Write: one `cgi-bin/component/setprivacysetting` with
+privacy_ver 2 carrying the whole guide, when anything differs. A ver=2 guide goes live only with
+the next approved audit and release (the live, ver=1, guide is not touched). Keys the code uses
+that the spec does not declare are warned about: an audit would likely be rejected.
+Delete: forget. WeChat keeps the guide; there is no API to remove it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, single_call
+from providers._diff import field_changes, set_changes
+from providers._plan import Change, Plan
+from providers.models import PrivacySpec
+
+SET = "/cgi-bin/component/setprivacysetting"
+DEV = 2  # privacy_ver: 1 = the live guide, 2 = the development guide
+
+
+def texts(settings: Any) -> dict[str, str]:
+    """privacy_key -> privacy_text, from the spec's `settings` or WeChat's `setting_list`."""
+    return {str(item["privacy_key"]): str(item.get("privacy_text", "")) for item in settings or []}
+
+
+def owner_changes(live: Props, desired: Props, last: Props | None) -> list[Change]:
+    """`owner_setting` field by field; a live field the spec leaves out is removed by the next set."""
+    changes = [
+        Change(f"owner_setting.{change.field}", change.op, change.old, change.new, change.drift)
+        for change in field_changes(live, desired, last)
+    ]
+    for name in sorted(set(live) - set(desired)):
+        if live[name] not in (None, ""):
+            drift = last is not None and name not in last
+            changes.append(Change(f"owner_setting.{name}", "remove", old=live[name], drift=drift))
+    return changes
+
+
+def settings_changes(live: dict[str, str], desired: dict[str, str], last: dict[str, str] | None) -> list[Change]:
+    """Keys added or removed (a set by privacy_key), then texts changed under a kept key."""
+    changes = set_changes("settings", live, desired, last)
+    for name in sorted(set(live) & set(desired)):
+        if live[name] != desired[name]:
+            drift = last is not None and last.get(name) == desired[name]
+            changes.append(Change(f"settings.{name}", "update", old=live[name], new=desired[name], drift=drift))
+    return changes
+
+
+class PrivacySettingsProvider(WeChatResourceProvider):
+    kind = "privacy"
+    spec_model = PrivacySpec
+    console_path = "mp.weixin.qq.com → 设置 → 服务内容声明 → 用户隐私保护指引"
+
+    def normalize(self, spec: Any) -> dict[str, Any]:
+        """Without unset fields: the engine drops nulls from the state it hands back to diff()."""
+        return self.spec_model.model_validate(spec).model_dump(mode="json", exclude_none=True)
+
+    def read_live(self, ctx: Context) -> Props | None:
+        info = ctx.client.get_privacy_setting(DEV)
+        return {
+            "owner_setting": dict(info.get("owner_setting") or {}),
+            "settings": [
+                {"privacy_key": key, "privacy_text": text}
+                for key, text in sorted(texts(info.get("setting_list")).items())
+            ],
+            "privacy_list": sorted(info.get("privacy_list") or []),
+            "code_exist": int(info.get("code_exist", 0)),
+        }
+
+    def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
+        plan = Plan(self.kind, ctx.appid)
+        last = olds.get("spec") if olds else None
+        baseline = live if live is not None else (last or {})  # owner mode: what the last up asked for
+        plan.changes = owner_changes(
+            baseline.get("owner_setting") or {}, desired["owner_setting"], last["owner_setting"] if last else None
+        )
+        plan.changes += settings_changes(
+            texts(baseline.get("settings")), texts(desired["settings"]), texts(last["settings"]) if last else None
+        )
+        undeclared = sorted(set((live or {}).get("privacy_list") or []) - set(texts(desired["settings"])))
+        if undeclared:
+            plan.warnings.append(
+                f"the committed code uses {', '.join(undeclared)}, which privacy.settings does not declare: "
+                "an audit would likely be rejected"
+            )
+        if not plan.changes:
+            return plan
+        if not desired["settings"]:
+            plan.blocked = "privacy.settings is empty, and WeChat wants at least one privacy key in a ver=2 guide"
+        keys = ", ".join(sorted(texts(desired["settings"]))) or "no privacy keys"
+        plan.calls = single_call(SET, f"set the development (ver=2) privacy guide ({keys})")
+        plan.warnings.append(
+            "a ver=2 privacy guide takes effect only after the next audit is approved and that version is released"
+        )
+        return plan
+
+    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
+        wire = PrivacySpec.model_validate(desired).to_wire()
+        ctx.client.set_privacy_setting(DEV, wire["owner_setting"], wire["setting_list"])
+        return {}
+
+
+class PrivacySettings(WeChatResource, module="wechat", name="PrivacySettings"):
+    """A mini-program's development privacy guide, converged to the spec."""
+
+    provider_class = PrivacySettingsProvider
