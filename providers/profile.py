@@ -8,9 +8,9 @@ call. Writes, in this order:
 - nickname: `cgi-bin/media/upload` (the naming material) + `wxa/setnickname`. A rename may start
   WeChat's own review: its `audit_id` is kept in the outputs (`nickname_review`), and while the
   review runs (`wxa/api_wxa_querynickname`) the same name is not submitted again. WeChat wants a
-  material image with every rename (`license` for organisations, `id_card` for personal accounts),
-  read from those keys of the spec; ProfileSpec has no such field yet, so for now a rename is a
-  manual step, listed by the run that introduces it (later previews remind with a warning);
+  material image with every rename: the spec's `license` (organisations) or `id_card` (personal
+  accounts), uploaded just before. Without one a rename is a manual step, listed by the run that
+  introduces it (later previews remind with a warning);
 - avatar: `cgi-bin/media/upload` (with this mini-program's own authorizer token: WeChat refuses
   media from any other token, 40007) + `cgi-bin/account/modifyheadimage`. WeChat reports only the
   image's URL, so the outputs keep the file's sha256 and the URL seen after the upload (`avatar`):
@@ -34,7 +34,6 @@ UPLOAD = "/cgi-bin/media/upload"
 SET_SIGNATURE = "/cgi-bin/account/modifysignature"
 SET_NICKNAME = "/wxa/setnickname"
 SET_AVATAR = "/cgi-bin/account/modifyheadimage"
-QUERY_NICKNAME = "wxa/api_wxa_querynickname"
 
 # spec field -> (getaccountbasicinfo block, what a person calls it, quota period)
 QUOTAS = {
@@ -58,7 +57,7 @@ def naming_material(desired: Props) -> tuple[str, str] | None:
 def query_nickname(ctx: Context, audit_id: Any) -> Props | None:
     """`wxa/api_wxa_querynickname`: {nickname, audit_stat, fail_reason, ...}; None when unknown (91011)."""
     try:
-        return ctx.client._post(QUERY_NICKNAME, {"audit_id": audit_id}, idempotent=True)
+        return ctx.client.query_nickname(audit_id)
     except NotFoundError:
         return None
 
@@ -95,6 +94,10 @@ class ProfileProvider(WeChatResourceProvider):
         name = desired.get("nickname")
         if live is None or not review or review.get("nickname") != name or live["nickname"] == name:
             return plan, live
+        # Pulumi's state reads numbers back as floats: the recorded 1001 is 1001.0, which WeChat would not find
+        audit_id = review["audit_id"]
+        if isinstance(audit_id, float) and audit_id.is_integer():
+            review = {**review, "audit_id": int(audit_id)}
         live = {**live, "nickname_review": {**review, **(query_nickname(ctx, review["audit_id"]) or {})}}
         return self.plan(ctx, desired, live, olds), live
 

@@ -95,6 +95,7 @@ def _check_avatar(value: str, info: ValidationInfo) -> str:
 Nickname = Annotated[Text, Check(_check_nickname, {"minLength": 2, "maxLength": 30, "not": {"pattern": "小程序"}})]
 Signature = Annotated[Text, Check(_check_signature, {"minLength": 4, "maxLength": 120})]
 AvatarPath = Annotated[Text, Check(_check_avatar, {"minLength": 1}, with_info=True)]
+NAMING_MATERIAL = ("license", "id_card")  # setnickname's image, organisation / personal (§4.2)
 
 
 class ProfileSpec(SpecModel):
@@ -106,9 +107,21 @@ class ProfileSpec(SpecModel):
     """头像: a BMP/JPEG/GIF/PNG file of at most 2 MB, relative to the spec file."""
     signature: Signature | None = None
     """功能介绍: 4-120 characters including at least 4 Chinese characters."""
+    license: AvatarPath | None = None
+    """营业执照: the business-licence image an organisation renames with (only with nickname); a
+    BMP/JPEG/GIF/PNG file of at most 2 MB, relative to the spec file. Without it a rename is manual."""
+    id_card: AvatarPath | None = None
+    """身份证: the ID-card image a personal account renames with, instead of license (only with
+    nickname); a BMP/JPEG/GIF/PNG file of at most 2 MB, relative to the spec file."""
 
     @classmethod
     def cross_check(cls, data: dict[str, Any], info: ValidationInfo) -> list[Issue]:
         if all(data.get(name) is None for name in cls.model_fields):
             return [((), "set nickname, avatar or signature, or remove the block to leave the profile unmanaged")]
+        materials = [name for name in NAMING_MATERIAL if data.get(name) is not None]
+        if materials and data.get("nickname") is None:
+            why = "is only sent with a rename: set nickname too, or remove"
+            return [((name,), f"{name} {why} {name}") for name in materials]
+        if len(materials) > 1:
+            return [(("id_card",), "give license (organisations) or id_card (personal accounts), not both")]
         return []

@@ -142,3 +142,33 @@ def test_owner_mode_plans_manual_steps_and_writes_nothing(shop: Any, emu: Emulat
         assert f"MANUAL STEP: in mp.weixin.qq.com → 设置 → {item}" in text, (item, text)
     assert writes(emu) == [], "owner credentials never write"
     assert [call["path"] for call in emu.calls() if call["appid"] == OWNER_APP] == [], "nor read: WeChat says 48001"
+
+
+def test_a_rename_with_a_licence_is_submitted_once_and_converges_when_approved(shop: Any, emu: EmulatorControl) -> None:
+    emu.console(APP, "set_audit", auto_decide_after_seconds=None)  # the review waits for the control API
+    profile = {"nickname": "演示商城", "license": "assets/licence.png"}
+    stack = shop(spec(categories=None, privacy=None, profile=profile))
+    assets = stack.project_dir / "specs" / "assets"
+    shutil.copy(PROJECT_DIR / "specs" / "assets" / "demo-shop-license.png", assets / "licence.png")
+    stack.up()
+    assert writes(emu) == [UPLOAD, NICKNAME], stack.text()
+    renames = [call for call in emu.calls() if call["path"] == NICKNAME]
+    assert renames[0]["body"]["nick_name"] == "演示商城" and renames[0]["body"]["license"], renames
+    app = app_state(emu)
+    assert app["nickname"] == "Demo Shop" and app["nickname_audits"][-1]["audit_stat"] == 1, app
+
+    emu.clear_calls()
+    stack.output.clear()
+    stack.up()
+    assert writes(emu) == [], "a rename under review is not submitted again"
+    assert "/wxa/api_wxa_querynickname" in [call["path"] for call in emu.calls()]
+    audit_id = app["nickname_audits"][-1]["audit_id"]
+    assert f"the rename to '演示商城' is under WeChat review (audit_id {audit_id})" in stack.text(), stack.text()
+
+    emu.decide_audit(APP, "approve", target="nickname")
+    assert app_state(emu)["nickname"] == "演示商城"
+    emu.clear_calls()
+    stack.output.clear()
+    preview = stack.preview()
+    assert set(preview.change_summary) <= {"same"}, stack.text()
+    assert "under WeChat review" not in stack.text() and writes(emu) == [], stack.text()

@@ -40,6 +40,15 @@ class ProfileAPI(Endpoints):
             body[f"naming_other_stuff_{i}"] = media_id
         return self._post("wxa/setnickname", body, idempotent=False)
 
+    def query_nickname(self, audit_id: int | str) -> dict[str, Any]:
+        """``POST wxa/api_wxa_querynickname``: how the rename review ``audit_id`` (from ``set_nickname``) stands.
+
+        Returns ``{nickname, audit_stat (1 reviewing, 2 failed, 3 passed), fail_reason, create_time,
+        audit_time}``; 91011 (``NotFoundError``) when WeChat knows no such review. A read: safe to retry.
+        Doc: https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Mini_Program_Basic_Info/api_wxa_querynickname.html
+        """
+        return self._post("wxa/api_wxa_querynickname", {"audit_id": audit_id}, idempotent=True)
+
     def upload_image(self, image: str | os.PathLike[str] | bytes, filename: str | None = None) -> str:
         """``POST cgi-bin/media/upload?type=image`` (multipart field ``media``); returns the ``media_id``.
 

@@ -110,6 +110,66 @@ def test_avatar_is_relative_to_the_spec_file_and_rebased_for_the_provider(
     assert os.path.exists(spec.avatar)
 
 
+@pytest.mark.parametrize("field", ["license", "id_card"])
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("licence.png", png_bytes(), None),
+        ("licence.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, None),
+        ("licence.pdf", b"%PDF-1.7\n" + b"\x00" * 32, "BMP, JPEG, GIF or PNG"),
+        ("big.png", png_bytes() + b"\x00" * (2 * 1024 * 1024), "at most 2 MB"),
+        (None, b"", "file not found"),
+    ],
+)
+def test_naming_material_is_checked_like_the_avatar(
+    tmp_path: Path, field: str, name: str | None, content: bytes, fragment: str | None
+) -> None:
+    if name is not None:
+        (tmp_path / name).write_bytes(content)
+    block = {"nickname": "演示商城", field: name or "missing.png"}
+    found = block_problems(ProfileSpec, block, spec_dir=tmp_path)
+    if fragment is None:
+        assert found == {}
+    else:
+        assert_problem(found, field, fragment)
+
+
+def test_naming_material_is_relative_to_the_spec_file_and_rebased_for_the_provider(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "specs" / "assets").mkdir(parents=True)
+    (tmp_path / "specs" / "assets" / "licence.png").write_bytes(png_bytes())
+    monkeypatch.chdir(tmp_path)
+    context = SpecContext(spec_dir=Path("specs")).as_context()
+    spec = ProfileSpec.model_validate({"nickname": "演示商城", "license": "assets/licence.png"}, context=context)
+    assert spec.license == "specs/assets/licence.png"
+    assert ProfileSpec.model_validate(spec.normalised()).license == "specs/assets/licence.png"
+
+
+@pytest.mark.parametrize(
+    ("block", "path", "fragment"),
+    [
+        ({"license": "l.png"}, "license", "license is only sent with a rename: set nickname too"),
+        ({"signature": GOOD_SIGNATURE, "id_card": "l.png"}, "id_card", "id_card is only sent with a rename"),
+        ({"nickname": "演示商城", "license": "l.png", "id_card": "l.png"}, "id_card", "not both"),
+    ],
+)
+def test_naming_material_needs_a_nickname_and_only_one_kind(
+    tmp_path: Path, block: dict[str, str], path: str, fragment: str
+) -> None:
+    (tmp_path / "l.png").write_bytes(png_bytes())
+    assert_problem(block_problems(ProfileSpec, block, spec_dir=tmp_path), path, fragment)
+
+
+def test_naming_material_problems_show_with_paths_in_a_spec(tmp_path: Path) -> None:
+    data = valid_spec()
+    data["profile"] = {"avatar": "avatar.png", "license": "nope.png"}
+    found = spec_problems(tmp_path, data)
+    assert_problem(found, "profile.license", "set nickname too")
+    data["profile"] = {"nickname": "演示商城", "license": "nope.png"}
+    assert_problem(spec_problems(tmp_path, data), "profile.license", "file not found")
+
+
 def test_an_empty_profile_block_is_a_problem() -> None:
     assert_problem(block_problems(ProfileSpec, {}), "", "set nickname, avatar or signature")
 

@@ -236,8 +236,8 @@ class FakeClient:
             "head_image_info": {"head_image_url": self.url, **quota},
         }
 
-    def _post(self, path: str, body: Any, idempotent: bool) -> dict[str, Any]:
-        self.calls.append((path, body))
+    def query_nickname(self, audit_id: Any) -> dict[str, Any]:
+        self.calls.append(("wxa/api_wxa_querynickname", {"audit_id": audit_id}))
         return dict(self.review or {})
 
     def upload_image(self, image: Any, filename: str | None = None) -> str:
@@ -288,13 +288,14 @@ def test_owner_mode_reads_nothing_and_lists_each_change_as_a_manual_step(avatar:
 
 
 def test_observe_asks_about_a_pending_rename_and_does_not_submit_it_again() -> None:
-    review = {"audit_id": 1001, "nickname": "新的商城名字"}
+    review = {"audit_id": 1001.0, "nickname": "新的商城名字"}  # Pulumi's state reads numbers back as floats
     client = FakeClient(review={"nickname": "新的商城名字", "audit_stat": 1})
     spec = {"nickname": "新的商城名字"}
     plan, observed = ProfileProvider().observe(
         with_client(ctx(), client), props(spec), {"spec": spec, "nickname_review": review}
     )
     assert ("wxa/api_wxa_querynickname", {"audit_id": 1001}) in client.calls
+    assert all(type(body["audit_id"]) is int for path, body in client.calls if path.endswith("querynickname"))
     assert observed["nickname_review"]["audit_stat"] == 1 and plan.calls == [] and plan.manual == []
     assert any("under WeChat review (audit_id 1001)" in warning for warning in plan.warnings)
 

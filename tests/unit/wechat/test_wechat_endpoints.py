@@ -34,6 +34,8 @@ CASES: list[tuple[str, Call, str, str, Any, dict[str, str]]] = [
      "cgi-bin/account/getaccountbasicinfo", None, {}),
     ("set_nickname", lambda c: c.set_nickname("Shop", license="m1", naming_other_stuff=["m2"]), "POST",
      "wxa/setnickname", {"nick_name": "Shop", "license": "m1", "naming_other_stuff_1": "m2"}, {}),
+    ("query_nickname", lambda c: c.query_nickname(1001), "POST", "wxa/api_wxa_querynickname",
+     {"audit_id": 1001}, {}),
     ("modify_head_image", lambda c: c.modify_head_image("m1"), "POST", "cgi-bin/account/modifyheadimage",
      {"head_img_media_id": "m1", "x1": 0, "y1": 0, "x2": 1, "y2": 1}, {}),
     ("modify_signature", lambda c: c.modify_signature("这是一个测试简介"), "POST",
@@ -134,6 +136,14 @@ def test_upload_image_is_multipart_media(fake: FakeWeChat, make_client: MakeClie
     assert request.headers["content-type"].startswith("multipart/form-data")
     assert b'name="media"; filename="avatar.png"' in request.content
     assert b"Content-Type: image/png" in request.content and b"\x89PNG" in request.content
+
+
+def test_query_nickname_is_a_read_retried_when_busy(fake: FakeWeChat, make_client: MakeClient) -> None:
+    review = {"nickname": "演示商城", "audit_stat": 1, "fail_reason": "", "create_time": 1, "audit_time": 0}
+    fake.script("wxa/api_wxa_querynickname", {"errcode": -1, "errmsg": "system error"},
+                {"errcode": 0, "errmsg": "ok", **review})
+    assert make_client().query_nickname(1001) == review
+    assert fake.count("wxa/api_wxa_querynickname") == 2
 
 
 def test_stats_count_calls_per_path(fake: FakeWeChat, make_client: MakeClient) -> None:
