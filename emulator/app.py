@@ -60,11 +60,19 @@ def _parse_json(raw: bytes, wx_route: WxRoute) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep to parse
         raise errors.DATA_FORMAT_ERROR() from None
     if not isinstance(body, dict):
         raise errors.DATA_FORMAT_ERROR()
     return body
+
+
+def _peek_json(raw: bytes) -> Any:
+    """The body of a call that a fault answers before it is handled: parsed JSON, else None."""
+    try:
+        return json.loads(raw.decode("utf-8")) if raw.strip() else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
 
 
 def _parse_multipart(raw: bytes, content_type: str) -> dict[str, tuple[str, bytes, str]]:
@@ -116,6 +124,7 @@ class WeChatHandler:
             if fault.delay_seconds:
                 await asyncio.sleep(fault.delay_seconds)
             if fault.drop or fault.errcode is not None:
+                entry["body"] = _peek_json(raw)  # the log says what was refused (a set, not a get)
                 return self._faulted(entry, fault)
         response = await run_in_threadpool(self._process, request.method, path, entry, raw,
                                            request.headers.get("content-type", ""))

@@ -60,6 +60,9 @@ def routes(runtime: Runtime) -> list[Route]:
                 return JSONResponse({"error": str(exc)}, status_code=exc.status)
             except SeedError as exc:
                 return JSONResponse({"error": f"bad seed: {exc}"}, status_code=400)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
+                # a field of the wrong type or shape (int("x"), a list where a mapping goes ...)
+                return JSONResponse({"error": f"bad input: {type(exc).__name__}: {exc}"}, status_code=400)
         return wrapped
 
     async def health(request: Request) -> dict[str, Any]:

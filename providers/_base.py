@@ -15,8 +15,13 @@ state, so drift made in the console shows in `pulumi preview` without a refresh.
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
-from dataclasses import dataclass
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -34,12 +39,19 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ValidationError
 
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
+from providers._host import watch_engine
 from providers._plan import ApiCall, ManualStep, Plan
 from providers._settings import Settings
 from providers.models import problems_from_validation_error
 from wechat import MiniProgramClient
 
 Props = dict[str, Any]
+
+# Reads started by check() for the diff() that follows it (see WeChatResourceProvider.prefetch).
+PREFETCH_WORKERS = 8  # reads in flight at once, per provider host
+PREFETCH_TTL = 30.0  # seconds: an older prefetched read is dropped and diff() reads again
+_prefetch_pool: ThreadPoolExecutor | None = None
+_prefetch_lock = threading.Lock()
 
 NEEDS_PLATFORM = (
     "owner credentials cannot do this: WeChat allows it only to an authorized third-party platform "
@@ -54,6 +66,7 @@ class Context:
     appid: str
     credentials: dict[str, Any]
     settings: Settings
+    prefetched: Future[Any] | None = field(default=None, repr=False)  # a read check() started
 
     @property
     def mode(self) -> str:
@@ -94,6 +107,7 @@ class WeChatResourceProvider(ResourceProvider):
     # --- rhythm ------------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
         install_clean_errors()
+        watch_engine()
         self._settings = Settings.from_config(req.config._props)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -105,7 +119,41 @@ class WeChatResourceProvider(ResourceProvider):
             return CheckResult(news, failures)
         if not olds:
             self.show_creation_plan({**news, "spec": spec})
+        else:
+            self.prefetch({**news, "spec": spec})
         return CheckResult({**news, "spec": spec}, [])
+
+    def prefetch(self, props: Props) -> None:
+        """Start reading the live state in the background for the diff() that follows this check().
+
+        The engine calls check() one resource at a time and, with PULUMI_PARALLEL_DIFF (set by
+        runner/env.py), diff() on four threads of this host at most; starting the read here lets
+        the reads of many resources overlap. diff() takes the result (the same one read it would
+        make, a moment earlier); create() and update() never do: they always read afresh.
+        WECHAT_IAC_PREFETCH=0 in the environment turns it off.
+        """
+        if os.environ.get("WECHAT_IAC_PREFETCH") == "0":
+            return
+        try:
+            ctx = self.context(props)
+        except RefusedError:
+            return
+        if not self.readable(ctx):
+            return
+        global _prefetch_pool
+        with _prefetch_lock:
+            if _prefetch_pool is None:
+                _prefetch_pool = ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="wechat-prefetch")
+            pending = self.__dict__.setdefault("_prefetches", {})
+            pending[_prefetch_key(props)] = (time.monotonic(), _prefetch_pool.submit(self.read_live, ctx))
+
+    def take_prefetched(self, props: Props) -> Future[Any] | None:
+        with _prefetch_lock:
+            found = self.__dict__.get("_prefetches", {}).pop(_prefetch_key(props), None)
+        if found is None or time.monotonic() - found[0] > PREFETCH_TTL:
+            return None
+        future: Future[Any] = found[1]
+        return future
 
     def show_creation_plan(self, props: Props) -> None:
         """Print what creating this resource will do against the live state.
@@ -124,6 +172,7 @@ class WeChatResourceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         ctx = self.context(news)
+        ctx.prefetched = self.take_prefetched(news)
         plan, _live = self.observe(ctx, news, olds)
         for line in plan.lines():
             print(line, flush=True)
@@ -170,8 +219,13 @@ class WeChatResourceProvider(ResourceProvider):
     def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
         """Read the live state and plan against it: the same path for diff() and update()."""
         desired = self.normalize(props["spec"])
-        readable = ctx.mode != "owner" or not self.platform_only or self.owner_can_read
-        live = self.read_live(ctx) if readable else None
+        prefetched, ctx.prefetched = ctx.prefetched, None
+        if not self.readable(ctx):
+            live = None
+        elif prefetched is not None:
+            live = prefetched.result()  # what read_live returned, or the error it raised
+        else:
+            live = self.read_live(ctx)
         plan = self.plan(ctx, desired, live, olds)
         if ctx.mode == "owner" and self.platform_only and plan.calls:
             # a checklist item per change reads better than "set all lists" for a person
@@ -179,6 +233,9 @@ class WeChatResourceProvider(ResourceProvider):
             plan.manual += [ManualStep(f"in {self.console_path}: {item}", NEEDS_PLATFORM) for item in items]
             plan.calls = []
         return plan, live
+
+    def readable(self, ctx: Context) -> bool:
+        return ctx.mode != "owner" or not self.platform_only or self.owner_can_read
 
     def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         ctx = self.context(props)
@@ -193,6 +250,10 @@ class WeChatResourceProvider(ResourceProvider):
         outs.update({key: value for key, value in props.items() if key != "__provider"})
         outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
         return outs
+
+
+def _prefetch_key(props: Props) -> str:
+    return json.dumps([props.get("appid"), props.get("credentials")], sort_keys=True, default=str)
 
 
 def single_call(path: str, summary: str, quota: str | None = None) -> list[ApiCall]:

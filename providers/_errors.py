@@ -44,3 +44,4 @@ def install_clean_errors() -> None:
         return  # not inside pulumi.dynamic's host (e.g. a unit test)
     if isinstance(getattr(host, "traceback", None), ModuleType):
         host.traceback = _CleanTraceback()  # type: ignore[attr-defined]
+

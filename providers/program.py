@@ -40,7 +40,8 @@ def declare_stack(project_dir: Path) -> None:
     problem listed and no API call made.
     """
     pattern = pulumi.Config().get("specs") or DEFAULT_SPECS
-    paths = sorted(project_dir.glob(pattern))
+    # relative paths: they appear in error messages, and those end up in pull-request comments
+    paths = sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern))
     if not paths:
         raise pulumi.RunError(f"no spec files match {pattern!r} in {project_dir}")
     try:

@@ -13,6 +13,9 @@ from providers._base import Context, Props, WeChatResource, WeChatResourceProvid
 from providers._diff import set_changes
 from providers._plan import Plan
 from providers.models import WebviewDomainsSpec
+from wechat import APIError
+
+NOT_CHANGED = 89019  # "webview domain not change"
 
 
 class WebviewDomainsProvider(WeChatResourceProvider):
@@ -42,7 +45,12 @@ class WebviewDomainsProvider(WeChatResourceProvider):
         return plan
 
     def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        ctx.client.set_webview_domains("set", desired["domains"])
+        try:
+            ctx.client.set_webview_domains("set", desired["domains"])
+        except APIError as error:
+            # a set retried after a lost answer finds the list already as asked: that is success
+            if error.errcode != NOT_CHANGED:
+                raise
         return {}
 
     def forget_or_clear(self, ctx: Context, outs: dict[str, Any]) -> None:

@@ -155,7 +155,7 @@ def clear_redone_creates(stack: auto.Stack, on_output: Printer = print) -> None:
     resource exists again: the id is `<appid>/<kind>`, and create converges from the live state,
     so there is no orphan to find. Records of any other kind are left alone.
     """
-    deployment = stack.export_stack().deployment
+    deployment = stack.export_stack().deployment or {}
     pending = deployment.get("pending_operations") or []
     existing = {resource["urn"] for resource in deployment.get("resources") or []}
     redone = [

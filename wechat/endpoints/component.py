@@ -49,6 +49,8 @@ class ComponentAPI(Endpoints):
 
         ``domains`` are hostnames without a scheme (sent ";"-joined). Returns
         ``published_wxa_server_domain``, ``testing_wxa_server_domain``, ``invalid_wxa_server_domain``.
+        Like ``modify_domain``, every request but ``get`` spends one of 50 changes a month: only
+        ``get`` is retried.
         Doc: https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/ThirdParty/domain/modify_server_domain.html
         """
         body: dict[str, Any] = {"action": action,
@@ -56,4 +58,4 @@ class ComponentAPI(Endpoints):
         if action != "get":
             body["wxa_server_domain"] = ";".join(domains)
         return self._post("cgi-bin/component/modify_wxa_server_domain", body,
-                          idempotent=action in ("get", "set"))
+                          idempotent=action == "get")

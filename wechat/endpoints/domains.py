@@ -25,8 +25,9 @@ class DomainsAPI(Endpoints):
         """``POST wxa/modify_domain``: add, delete, set (replace) or get server domains.
 
         ``lists`` are keyword arguments named after WeChat's fields (``requestdomain=[...]`` ...).
-        The answer echoes the six lists plus ``invalid_*`` and ``no_icp_domain``. Every change counts
-        against 50 a month. ``get`` and ``set`` are retried on failure; ``add``/``delete`` are not.
+        The answer echoes the six lists plus ``invalid_*`` and ``no_icp_domain``. Every request that
+        is not a ``get`` counts against 50 a month, even a ``set`` repeating the lists in force, so
+        only ``get`` is retried: a write whose answer was lost raises AmbiguousWriteError.
         Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/OpenApiDoc/miniprogram-management/domain-management/modifyServerDomain.html
         """
         unknown = sorted(set(lists) - set(SERVER_DOMAIN_FIELDS))
@@ -36,7 +37,7 @@ class DomainsAPI(Endpoints):
         if action == "get" and lists:
             raise ValueError("modify_domain: action 'get' takes no domain lists")
         body: dict[str, Any] = {"action": action, **{k: list(v) for k, v in lists.items()}}
-        return self._post("wxa/modify_domain", body, idempotent=action in ("get", "set"))
+        return self._post("wxa/modify_domain", body, idempotent=action == "get")
 
     def getwxadevinfo(self,
                       action: Literal["getbizdomain", "getserverdomain"] | None = None) -> dict[str, Any]:

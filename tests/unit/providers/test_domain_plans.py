@@ -11,6 +11,7 @@ from providers._plan import ApiCall, Change
 from providers._settings import Settings
 from providers.server_domains import ServerDomainsProvider
 from providers.webview_domains import WebviewDomainsProvider
+from wechat import APIError, api_error
 
 EMPTY = {"request": [], "socket": [], "upload": [], "download": [], "udp": [], "tcp": []}
 API = "https://api.example.com"
@@ -81,3 +82,34 @@ def test_webview_domains_plan(desired, live, last, changes, calls) -> None:
     assert plan.changes == changes
     assert [call.path for call in plan.calls] == calls
     assert all(isinstance(call, ApiCall) for call in plan.calls)
+
+
+class _WebviewClient:
+    def __init__(self, error: Exception | None) -> None:
+        self.error, self.calls = error, 0
+
+    def set_webview_domains(self, action: str, domains: list[str]) -> None:
+        self.calls += 1
+        if self.error:
+            raise self.error
+
+
+def _apply_webview(client: _WebviewClient) -> None:
+    context = ctx()
+    context.__dict__["client"] = client  # Context.client is a cached_property
+    desired = {"domains": ["https://h5.example.com"], "on_delete": "forget"}
+    provider = WebviewDomainsProvider()
+    provider.apply(context, provider.plan(context, desired, {"domains": []}, None), desired, None, None)
+
+
+def test_webview_set_that_finds_the_list_already_set_is_success() -> None:
+    # the client resends a set whose answer was lost; WeChat then says "not change" (89019)
+    client = _WebviewClient(api_error(89019, "webview domain not change", "wxa/setwebviewdomain"))
+    _apply_webview(client)
+    assert client.calls == 1
+
+
+def test_webview_set_other_errors_still_fail() -> None:
+    client = _WebviewClient(api_error(89021, "request domain is not open's webview domain!", "wxa/setwebviewdomain"))
+    with pytest.raises(APIError):
+        _apply_webview(client)
