@@ -14,8 +14,10 @@ One :class:`HTTPCore` per client. :meth:`HTTPCore.call` is the only road to WeCh
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
 import threading
 import time
 from collections import Counter
@@ -116,7 +118,7 @@ class HTTPCore:
         self.max_retries = max_retries
         self.stats = Stats()
         self._sleep, self._jitter = sleep, jitter
-        self._client = httpx.Client(base_url=self.base_url + "/", transport=transport,
+        self._client = httpx.Client(base_url=self.base_url + "/", transport=transport, verify=_ssl_context(),
                                     timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)))
 
     def __repr__(self) -> str:
@@ -224,6 +226,17 @@ class HTTPCore:
         self.stats._bump("retries")
         log.debug("%s: %s, retry %d of %d in %.2f s", path, reason, attempt, self.max_retries, delay)
         self._sleep(delay)
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process, shared by every client (it is safe to share).
+
+    httpx builds a new one per client by default, loading the CA bundle each time: about 30 ms,
+    and the provider host makes a client per mini-program, so a 100-app preview spent seconds on it.
+    Same settings as httpx's default (certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR).
+    """
+    return httpx.create_ssl_context()
 
 
 def _classify(exc: httpx.HTTPError, method: str, path: str) -> _Failure:
