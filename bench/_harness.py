@@ -325,6 +325,22 @@ def call_kind(call: dict[str, Any]) -> str:
     return "write"
 
 
+# Which resource makes each read (from each provider's "Live read:" docstring); "?" = unknown.
+READ_OWNERS = {
+    "/wxa/modify_domain": "ServerDomains", "/wxa/getwxadevinfo": "ServerDomains/WebviewDomains (owner)",
+    "/wxa/setwebviewdomain": "WebviewDomains", "/wxa/memberauth": "Testers",
+    "/cgi-bin/account/getaccountbasicinfo": "Profile", "/wxa/api_wxa_querynickname": "Profile",
+    "/cgi-bin/wxopen/getcategory": "Categories", "/cgi-bin/component/getprivacysetting": "PrivacySettings",
+    "/wxa/getversioninfo": "Release", "/wxa/get_latest_auditstatus": "Release",
+    "/wxa/getgrayreleaseplan": "Release", "/wxa/queryquota": "Release", "/wxa/revertcoderelease": "Release",
+    "/wxa/gettemplatelist": "Release", "/wxa/gettemplatedraftlist": "Release",
+}
+
+
+def reads_by_resource(calls: Iterable[dict[str, Any]]) -> Counter[str]:
+    return Counter(READ_OWNERS.get(str(c["path"]), "?") for c in calls if call_kind(c) == "read")
+
+
 @dataclass
 class CallCount:
     tokens: int = 0
@@ -332,6 +348,7 @@ class CallCount:
     writes: int = 0
     by_path: Counter[str] = field(default_factory=Counter)
     per_app: Counter[str] = field(default_factory=Counter)  # token fetches per account
+    by_resource: Counter[str] = field(default_factory=Counter)  # reads, by the resource making them
 
     @property
     def total(self) -> int:
@@ -344,6 +361,8 @@ class CallCount:
 
 def count_calls(calls: Iterable[dict[str, Any]]) -> CallCount:
     out = CallCount()
+    calls = list(calls)
+    out.by_resource = reads_by_resource(calls)
     for call in calls:
         kind = call_kind(call)
         body = call.get("body") if isinstance(call.get("body"), dict) else {}
@@ -352,7 +371,8 @@ def count_calls(calls: Iterable[dict[str, Any]]) -> CallCount:
         out.by_path[f"{kind} {label}"] += 1
         if kind == "token":
             out.tokens += 1
-            out.per_app[str(call.get("appid"))] += 1
+            # whose token: the mini-program an authorizer token is for, else the caller's account
+            out.per_app[str((body or {}).get("authorizer_appid") or call.get("appid"))] += 1
         elif kind == "read":
             out.reads += 1
         else:

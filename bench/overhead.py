@@ -112,6 +112,10 @@ def measure_size(apps: int, runs: int, extra_env: dict[str, str] | None = None,
                 memory[name] = sampler.peak_mb
                 if name == "real":
                     counts = count_calls(control.calls())
+            real.clear_tokens()  # one more preview with a cold token cache: token fetches only
+            control.clear_calls()
+            no_op(real, "preview")
+            cold = count_calls(control.calls())
             control.close()
     finally:
         for root in roots:
@@ -122,7 +126,7 @@ def measure_size(apps: int, runs: int, extra_env: dict[str, str] | None = None,
         "floor_resources": sum(floor_types.values()),
         "floor_dynamic": sum(n for t, n in floor_types.items() if t.startswith(DYNAMIC)),
         "times": {f"{s}/{op}": values for (s, op), values in times.items()},
-        "memory_mb": memory, "calls": counts, "latency": latency,
+        "memory_mb": memory, "calls": counts, "cold_calls": cold, "latency": latency,
         "emulator_cpu": {op: median(values) for op, values in emulator_cpu.items()},
     }
 
@@ -150,8 +154,10 @@ def render(results: list[dict[str, Any]], registered: list[str]) -> str:
         scale.append([r["apps"], t["real/preview"], f"{t['real/preview'] / b['real/preview']:.1f}x", marginal[0],
                       t["real/up"], f"{t['real/up'] / b['real/up']:.1f}x", marginal[1],
                       f"{r['memory_mb']['real']:.0f} MB"])
-        c = r["calls"]
-        calls.append([r["apps"], r["dynamic"], c.total, c.tokens, c.reads, f"{c.reads / r['dynamic']:.2f}", c.writes])
+        c, cold = r["calls"], r["cold_calls"]
+        calls.append([r["apps"], r["dynamic"], c.total, c.tokens, c.reads, f"{c.reads / r['dynamic']:.2f}", c.writes,
+                      f"{cold.tokens} ({len(cold.per_app)} accounts, at most {max(cold.per_app.values(), default=0)} "
+                      "per account)"])
     spread = "; ".join(
         f"N={r['apps']}: " + ", ".join(f"{key} {min(v):.2f}-{max(v):.2f} s" for key, v in r["times"].items())
         for r in results)
@@ -170,8 +176,10 @@ def render(results: list[dict[str, Any]], registered: list[str]) -> str:
         + f"{base['apps']}):\n\n"
         + table(["N", "no-op preview s", "vs N=" + str(base["apps"]), "marginal per app", "no-op up s",
                  "vs N=" + str(base["apps"]), "marginal per app", "host peak"], scale)
-        + "\n\nAPI calls of one no-op `up` (token cache warm):\n\n"
-        + table(["N", "dynamic resources", "calls", "token fetches", "reads", "reads/resource", "writes"], calls)
+        + "\n\nAPI calls of one no-op `up` (token cache warm), and token fetches of a no-op `preview` with the "
+        "token cache emptied first (floor: one per mini-program plus one for the platform):\n\n"
+        + table(["N", "dynamic resources", "calls", "token fetches", "reads", "reads/resource", "writes",
+                 "token fetches, cold cache"], calls)
         + f"\n\nRange (min-max) per cell: {spread}.\n\nSet-up (not timed in the tables): {setup}.\n"
     )
 

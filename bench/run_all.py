@@ -3,9 +3,10 @@
     .venv/bin/python bench/run_all.py [--sizes 1,10,100] [--runs 5] [--seconds 5] [--no-save]
 
 Order: emulator throughput (bench/emulator_throughput.py, its figure recorded here), API calls per
-run, versus an imperative script, then overhead and scale (the long one: about 15-30 minutes at
-N = 100 on 2 cores). Each script runs as its own process, so a failure in one does not stop
-the others; the exit status is non-zero if any failed. Measure on a quiet machine.
+run, versus an imperative script, overhead and scale (the long one: about 15-30 minutes at
+N = 100 on 2 cores), then overhead again with a WeChat round trip emulated (--latency-ms). Each
+script runs as its own process, so a failure in one does not stop the others; the exit status is
+non-zero if any failed. Measure on a quiet machine.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="1,10,100")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5.0, help="emulator throughput duration")
+    parser.add_argument("--latency-ms", type=float, default=50.0,
+                        help="also measure overhead with this WeChat round trip (0: skip; default 50)")
+    parser.add_argument("--latency-sizes", default="1,10", help="N for the latency run (default 1,10)")
     parser.add_argument("--no-save", action="store_true", help="print only; do not append to bench/RESULTS.md")
     args = parser.parse_args()
     save = [] if not args.no_save else ["--no-save"]
@@ -50,8 +54,14 @@ def main() -> int:
     report("Emulator throughput", line, info, ".venv/bin/python bench/emulator_throughput.py "
            f"--seconds {args.seconds} (via {command_line()})", save=not args.no_save)
 
-    for script, extra in (("api_calls.py", []), ("imperative.py", []),
-                          ("overhead.py", ["--sizes", args.sizes, "--runs", str(args.runs)])):
+    scripts: list[tuple[str, list[str]]] = [
+        ("api_calls.py", []), ("imperative.py", []),
+        ("overhead.py", ["--sizes", args.sizes, "--runs", str(args.runs)]),
+    ]
+    if args.latency_ms:
+        scripts.append(("overhead.py", ["--sizes", args.latency_sizes, "--runs", str(args.runs),
+                                        "--latency-ms", f"{args.latency_ms:g}"]))
+    for script, extra in scripts:
         code, _, seconds = run(script, *extra, *save)
         print(f"=== {script}: exit {code} after {seconds:.0f} s", flush=True)
         if code:
