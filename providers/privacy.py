@@ -55,10 +55,6 @@ class PrivacySettingsProvider(WeChatResourceProvider):
     spec_model = PrivacySpec
     console_path = "mp.weixin.qq.com → 设置 → 服务内容声明 → 用户隐私保护指引"
 
-    def normalize(self, spec: Any) -> dict[str, Any]:
-        """Without unset fields: the engine drops nulls from the state it hands back to diff()."""
-        return self.spec_model.model_validate(spec).model_dump(mode="json", exclude_none=True)
-
     def read_live(self, ctx: Context) -> Props | None:
         info = ctx.client.get_privacy_setting(DEV)
         return {

@@ -67,10 +67,6 @@ class ProfileProvider(WeChatResourceProvider):
     spec_model = ProfileSpec
     console_path = "mp.weixin.qq.com → 设置 → 基本设置"
 
-    def normalize(self, spec: Any) -> dict[str, Any]:
-        """Without unset fields: the engine drops nulls from the state it hands back to diff()."""
-        return self.spec_model.model_validate(spec).model_dump(mode="json", exclude_none=True)
-
     def read_live(self, ctx: Context) -> Props | None:
         info = ctx.client.get_account_basic_info()
         blocks = {name: info.get(block) or {} for name, (block, _, _) in QUOTAS.items()}

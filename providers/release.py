@@ -69,11 +69,6 @@ class ReleaseProvider(WeChatResourceProvider):
     spec_model = ReleaseSpec
     console_path = CONSOLE
 
-    def normalize(self, spec: Any) -> dict[str, Any]:
-        """As the base, without null fields: the engine drops nulls from the state it hands back,
-        and the base's diff() compares that state's spec with this one."""
-        return self.spec_model.model_validate(spec).model_dump(mode="json", exclude_none=True)
-
     def read_live(self, ctx: Context) -> Props | None:
         client = ctx.client
         return snapshot(client.get_version_info(), latest_audit(client), client.get_gray_release_plan())
