@@ -85,6 +85,7 @@ class WeChatResourceProvider(ResourceProvider):
     console_path: ClassVar[str] = "mp.weixin.qq.com"  # where a person does it by hand
     platform_only: ClassVar[bool] = True  # writes need an authorizer_access_token
     owner_can_read: ClassVar[bool] = False  # reads work with the mini-program's own token
+    apply_without_calls: ClassVar[bool] = False  # apply() also records state when the plan calls nothing
 
     _settings: Settings | None = None
 
@@ -100,6 +101,10 @@ class WeChatResourceProvider(ResourceProvider):
 
     def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
         raise NotImplementedError
+
+    def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
+        """Live fields only some plans need (e.g. the category tree before adding one); none by default."""
+        return {}
 
     def forget_or_clear(self, ctx: Context, outs: dict[str, Any]) -> None:
         """Default: deleting the resource forgets it; WeChat keeps what it has."""
@@ -226,6 +231,8 @@ class WeChatResourceProvider(ResourceProvider):
             live = prefetched.result()  # what read_live returned, or the error it raised
         else:
             live = self.read_live(ctx)
+        if live is not None:
+            live = {**live, **self.read_more(ctx, desired, live, olds)}
         plan = self.plan(ctx, desired, live, olds)
         if ctx.mode == "owner" and self.platform_only and plan.calls:
             # a checklist item per change reads better than "set all lists" for a person
@@ -243,7 +250,7 @@ class WeChatResourceProvider(ResourceProvider):
         plan, live = self.observe(ctx, props, olds)
         if plan.blocked:
             raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
-        extra = self.apply(ctx, plan, desired, live, olds) if plan.calls else {}
+        extra = self.apply(ctx, plan, desired, live, olds) if plan.calls or self.apply_without_calls else {}
         for line in plan.lines():
             print(line, flush=True)
         outs = {key: value for key, value in (olds or {}).items() if key != "__provider"}

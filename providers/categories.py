@@ -94,17 +94,10 @@ class CategoriesProvider(WeChatResourceProvider):
             }
         return tree
 
-    def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
-        """The base's observe, plus getallcategories when something is to be added."""
-        plan, live = super().observe(ctx, props, olds)
-        if live is None:
-            return plan, live
-        desired = self.normalize(props["spec"])
+    def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
+        """getallcategories, only when something is to be added (to name it and spot documents)."""
         new = sorted(set(pairs(desired)) - set(pairs(live["categories"])))
-        if not new:
-            return plan, live
-        live = {**live, "tree": self.read_tree(ctx, new)}
-        return self.plan(ctx, desired, live, olds), live
+        return {"tree": self.read_tree(ctx, new)} if new else {}
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)

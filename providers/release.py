@@ -68,30 +68,21 @@ class ReleaseProvider(WeChatResourceProvider):
     kind = "release"
     spec_model = ReleaseSpec
     console_path = CONSOLE
+    apply_without_calls = True  # outputs always record where the release stands (e.g. under audit)
 
     def read_live(self, ctx: Context) -> Props | None:
         client = ctx.client
         return snapshot(client.get_version_info(), latest_audit(client), client.get_gray_release_plan())
 
-    def read_extra(self, ctx: Context, reads: list[str]) -> Props:
+    def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
+        """The reads only some phases need (`release_phases.extra_reads`): history, audit quota."""
+        reads = extra_reads(desired, live, olds)
         extra: Props = {}
         if HISTORY in reads:
             extra["history"] = history_entries(ctx.client.get_history_versions())
         if QUOTA in reads:
             extra["quota"] = quota_of(ctx.client.query_quota())
         return extra
-
-    def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
-        """The base's observe, plus the reads only some phases need (`release_phases.extra_reads`)."""
-        plan, live = super().observe(ctx, props, olds)
-        if live is None:
-            return plan, live
-        desired = self.normalize(props["spec"])
-        reads = extra_reads(desired, live, olds)
-        if not reads:
-            return plan, live
-        live = {**live, **self.read_extra(ctx, reads)}
-        return self.plan(ctx, desired, live, olds), live
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
@@ -101,22 +92,6 @@ class ReleaseProvider(WeChatResourceProvider):
     ) -> Props:
         assert isinstance(plan, ReleasePlan)
         return Executor(ctx, plan, desired).run()
-
-    def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
-        """As the base, except that `apply` runs even when the plan makes no call, so the outputs
-        always record where the release stands (e.g. still under audit)."""
-        ctx = self.context(props)
-        desired = self.normalize(props["spec"])
-        plan, live = self.observe(ctx, props, olds)
-        if plan.blocked:
-            raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
-        extra = self.apply(ctx, plan, desired, live, olds)
-        for line in plan.lines():
-            print(line, flush=True)
-        outs = {key: value for key, value in (olds or {}).items() if key != "__provider"}
-        outs.update({key: value for key, value in props.items() if key != "__provider"})
-        outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
-        return outs
 
 
 class Executor:
