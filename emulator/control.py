@@ -49,6 +49,39 @@ def _app(tx: Tx, appid: Any) -> Doc:
     return app
 
 
+_FAULT_KEYS = {"path", "count", "when", "errcode", "errmsg", "delay_seconds", "drop", "body", "omit",
+               "console"}
+
+
+def _fault(body: dict[str, Any]) -> Fault:
+    unknown = sorted(set(body) - _FAULT_KEYS)
+    if unknown:
+        raise ControlError(f"unknown fault keys {unknown}; allowed: {sorted(_FAULT_KEYS)}")
+    path = str(body.get("path") or "")
+    if not path.startswith("/"):
+        raise ControlError("path: a WeChat path such as /wxa/commit")
+    when = body.get("when", "before")
+    if when not in ("before", "after"):
+        raise ControlError("when: before or after")
+    omit = body.get("omit") or []
+    if not isinstance(omit, list) or not all(isinstance(o, str) and o for o in omit):
+        raise ControlError("omit: a list of field names (a.b for a nested field)")
+    action = body.get("console")
+    if action is not None and not isinstance(action, dict):
+        raise ControlError("console: an object as POST /_emulator/console takes it")
+    fault = Fault(path=path, count=int(body.get("count", 1)), when=when,
+                  errcode=None if body.get("errcode") is None else int(body["errcode"]),
+                  errmsg=body.get("errmsg"), delay_seconds=float(body.get("delay_seconds") or 0),
+                  drop=bool(body.get("drop", False)), body=body.get("body"), omit=list(omit),
+                  console=action)
+    shapes = [fault.errcode is not None, fault.drop, fault.body is not None, bool(fault.omit)]
+    if sum(shapes) > 1:
+        raise ControlError("a fault shapes the answer one way: errcode, drop, body or omit")
+    if not any(shapes) and not fault.delay_seconds and fault.console is None:
+        raise ControlError("a fault needs errcode, drop, body, omit, delay_seconds or console")
+    return fault
+
+
 def routes(runtime: Runtime) -> list[Route]:
     store = runtime.store
 
@@ -56,7 +89,7 @@ def routes(runtime: Runtime) -> list[Route]:
         async def wrapped(request: Request) -> Response:
             try:
                 return JSONResponse(await fn(request))
-            except ControlError as exc:
+            except (ControlError, console.ConsoleError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=exc.status)
             except SeedError as exc:
                 return JSONResponse({"error": f"bad seed: {exc}"}, status_code=400)
@@ -125,10 +158,7 @@ def routes(runtime: Runtime) -> list[Route]:
     async def console_action(request: Request) -> dict[str, Any]:
         body = await _json(request)
         with store.tx() as tx:
-            try:
-                return console.run(tx, body)
-            except console.ConsoleError as exc:
-                raise ControlError(str(exc), exc.status) from None
+            return console.run(tx, body)
 
     async def drafts(request: Request) -> dict[str, Any]:
         body = await _json(request)
@@ -145,19 +175,10 @@ def routes(runtime: Runtime) -> list[Route]:
             return {"ok": True}
         if request.method == "GET":
             return {"faults": [f.describe() for f in runtime.faults]}
-        body = await _json(request)
-        path = str(body.get("path") or "")
-        if not path.startswith("/"):
-            raise ControlError("path: a WeChat path such as /wxa/commit")
-        when = body.get("when", "before")
-        if when not in ("before", "after"):
-            raise ControlError("when: before or after")
-        fault = Fault(path=path, count=int(body.get("count", 1)), when=when,
-                      errcode=None if body.get("errcode") is None else int(body["errcode"]),
-                      errmsg=body.get("errmsg"), delay_seconds=float(body.get("delay_seconds") or 0),
-                      drop=bool(body.get("drop", False)))
-        if fault.errcode is None and not fault.drop and not fault.delay_seconds:
-            raise ControlError("a fault needs errcode, drop or delay_seconds")
+        fault = _fault(await _json(request))
+        if fault.console is not None:
+            with store.tx() as tx:  # refuse an unknown action or appid now, not at the call
+                console.check(tx, fault.console)
         runtime.add_fault(fault)
         return {"ok": True, "fault": fault.describe()}
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from emulator.services import categories, code, members, tokens
+from emulator.services import categories, code, members, release, tokens
 from emulator.services.audit import DEFAULT_AUDIT_QUOTA
 from emulator.services.domains import SCHEMES, empty_lists, parse_url
 from emulator.state import Doc, Tx
@@ -22,13 +22,15 @@ class SeedError(ValueError):
 _TOP = {"platforms", "miniprograms", "authorizations", "authorization_codes", "known_users"}
 _PLATFORM = {
     "component_appid", "component_appsecret", "verify_ticket", "verify_ticket_expires_in",
-    "server_domains", "testing_server_domains", "webview_domains", "audit_quota", "templates",
+    "server_domains", "testing_server_domains", "webview_domains", "testing_webview_domains",
+    "audit_quota", "templates",
     "drafts", "audit", "api_limits",
 }
 _APP = {
     "appid", "secret", "secret_frozen", "account_type", "verified", "published", "principal_name",
     "nickname", "signature", "head_image_url", "init_completed", "tester_limit", "testers",
-    "server_domains", "webview_domains", "categories", "category_quota", "profile_quota", "privacy",
+    "server_domains", "webview_domains", "mp_server_domains", "mp_webview_domains", "categories",
+    "category_quota", "profile_quota", "privacy",
     "release", "release_history", "audit", "api_limits", "visit_status",
 }
 _AUTH = {"component_appid", "authorizer_appid", "refresh_token", "permissions", "rotate_refresh_token"}
@@ -111,6 +113,8 @@ def _platform(tx: Tx, where: str, item: Any) -> None:
         "server_domains": server,
         "testing_server_domains": [_bare_host(h) for h in p.get("testing_server_domains") or server],
         "webview_domains": [_bare_host(h) for h in p.get("webview_domains") or []],
+        "testing_webview_domains": [_bare_host(h) for h in p.get("testing_webview_domains")
+                                    or p.get("webview_domains") or []],
         "audit_quota": {**DEFAULT_AUDIT_QUOTA, **(p.get("audit_quota") or {})},
         "audit": _audit_setting(f"{where}.audit", p.get("audit")),
         "api_limits": dict(p.get("api_limits") or {}),
@@ -148,7 +152,9 @@ def _app(tx: Tx, where: str, item: Any) -> None:
         published=bool(a.get("published", False)), init_completed=bool(a.get("init_completed", True)),
         audit=_audit_setting(f"{where}.audit", a.get("audit")), api_limits=dict(a.get("api_limits") or {}),
         domains=_domain_lists(f"{where}.server_domains", a.get("server_domains")),
+        mp_domains=_domain_lists(f"{where}.mp_server_domains", a.get("mp_server_domains")),
         webview_domains=[f"https://{_bare_host(h)}" for h in a.get("webview_domains") or []],
+        mp_webview_domains=[f"https://{_bare_host(h)}" for h in a.get("mp_webview_domains") or []],
     )
     if doc["account_type"] not in ("personal", "organization"):
         raise SeedError(f"{where}.account_type: personal or organization")
@@ -166,20 +172,13 @@ def _app(tx: Tx, where: str, item: Any) -> None:
 
 
 def _seed_versions(doc: Doc, a: dict[str, Any], now: float) -> None:
-    """A live version released before the platform was authorized (so it is not in the history)."""
-    older = list(a.get("release_history") or [])
-    version = 1
-    history: list[Doc] = []
-    for v in reversed(older):
-        history.insert(0, {"app_version": version, "user_version": str(v["user_version"]),
-                           "user_desc": str(v.get("user_desc", "")), "release_time": int(now),
-                           "commit_time": int(now), "auditid": 0, "is_rollback": False})
-        version += 1
-    if a.get("release"):
-        r = a["release"]
-        doc["live"] = {"app_version": version, "user_version": str(r["user_version"]),
-                       "user_desc": str(r.get("user_desc", "")), "release_time": int(now),
-                       "commit_time": int(now), "auditid": 0, "is_rollback": False}
-        version += 1
-    doc["history"] = history
-    doc["next_app_version"] = version
+    """The live version and older ones, oldest first into the history. An entry with
+    `before_authorization: true` was released in the MP console before the authorization: it is
+    never listed by get_history_version nor a rollback target."""
+    doc["history"], doc["next_app_version"] = [], 1
+    entries = [*reversed(list(a.get("release_history") or [])), *([a["release"]] if a.get("release") else [])]
+    for v in entries:
+        release.make_live(doc, now, str(v["user_version"]), str(v.get("user_desc", "")), int(now), 0,
+                          bool(v.get("before_authorization", False)))
+    if doc.get("live") and not a.get("release"):  # only older versions: nothing is live now
+        doc["history"] = [doc.pop("live"), *doc["history"]]

@@ -182,15 +182,15 @@ class EmulatorControl:
 
     def inject_fault(self, path: str, count: int = 1, errcode: int | None = None,
                      delay_seconds: float | None = None, drop: bool = False, when: str = "before",
-                     errmsg: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"path": path, "count": count, "when": when, "drop": drop}
-        if errcode is not None:
-            body["errcode"] = errcode
-        if errmsg is not None:
-            body["errmsg"] = errmsg
-        if delay_seconds is not None:
-            body["delay_seconds"] = delay_seconds
-        return self._call("POST", "/faults", body)
+                     errmsg: str | None = None, body: Any = None, omit: list[str] | None = None,
+                     console: dict[str, Any] | None = None) -> dict[str, Any]:
+        """See CONTROL.md: errcode/drop/body/omit shape the answer (one of them), `console` is another
+        party acting right before (`when="before"`) or right after (`"after"`) the call."""
+        fault: dict[str, Any] = {"path": path, "count": count, "when": when, "drop": drop}
+        optional = {"errcode": errcode, "errmsg": errmsg, "delay_seconds": delay_seconds, "body": body,
+                    "omit": omit, "console": console}
+        fault.update({k: v for k, v in optional.items() if v is not None})
+        return self._call("POST", "/faults", fault)
 
     def faults(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/faults")["faults"])

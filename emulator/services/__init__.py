@@ -7,14 +7,16 @@ from emulator.services import (
     code,
     domains,
     members,
+    platform_domains,
     privacy,
     profile,
     quota,
     release,
     tokens,
+    webview,
 )
 
 __all__ = [
-    "audit", "audit_clock", "categories", "code", "domains", "members", "privacy", "profile", "quota",
-    "release", "tokens",
+    "audit", "audit_clock", "categories", "code", "domains", "members", "platform_domains", "privacy",
+    "profile", "quota", "release", "tokens", "webview",
 ]
