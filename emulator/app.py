@@ -95,7 +95,11 @@ def _parse_multipart(raw: bytes, content_type: str) -> dict[str, tuple[str, byte
 def _gate(ctx: Ctx, wx_route: WxRoute) -> None:
     """Token, token kind, permission set, API quota."""
     assert wx_route.token_param is not None
-    token = ctx.query.get(wx_route.token_param)
+    # Component APIs documented with ?component_access_token= also take ?access_token=, the form the
+    # current official pages show (reference §10); the other endpoints take only their own name.
+    names = ("access_token", "component_access_token") if wx_route.token_param == "component_access_token" \
+        else (wx_route.token_param,)
+    token = next((ctx.query[n] for n in names if ctx.query.get(n)), None)
     if not token:
         raise errors.ACCESS_TOKEN_MISSING()
     doc = tokens.validate(ctx.tx, token)
@@ -107,7 +111,8 @@ def _gate(ctx: Ctx, wx_route: WxRoute) -> None:
         auth = ctx.tx.get("auth", f"{doc['component_appid']}|{doc['appid']}")
         if auth is None:
             raise errors.NOT_AUTHORIZED()
-        if wx_route.perm is not None and wx_route.perm not in auth["permissions"]:
+        needed = (wx_route.perm,) if isinstance(wx_route.perm, int) else wx_route.perm
+        if needed is not None and not set(needed) & set(auth["permissions"]):
             raise errors.API_UNAUTHORIZED_TO_COMPONENT()
     quota.charge(ctx, doc["appid"])
 

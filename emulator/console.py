@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator import errors
-from emulator.services import audit, audit_clock, categories, code, members, release
+from emulator.services import account, audit, audit_clock, categories, code, members, release
 from emulator.services.domains import SCHEMES, parse_url
 from emulator.services.privacy import validate_owner_setting, validate_setting_list
 from emulator.services.profile import quota_period
@@ -202,6 +202,20 @@ def set_permissions(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
     if "rotate_refresh_token" in body:
         auth["rotate_refresh_token"] = bool(body["rotate_refresh_token"])
     return {"permissions": auth["permissions"], "rotate_refresh_token": auth.get("rotate_refresh_token", False)}
+
+
+@action("set_icp")
+def set_icp(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """The ICP filing's state: status (2/3/4/5/6/1024), available, is_canceling, audit_data,
+    sms_verify_status."""
+    icp = {**account.DEFAULT_ICP, **(app.get("icp") or {})}
+    for key in ("status", "available", "is_canceling", "audit_data", "sms_verify_status"):
+        if key in body:
+            icp[key] = body[key]
+    if int(icp["status"]) not in account.ICP_STATUSES:
+        raise ConsoleError(f"status: one of {list(account.ICP_STATUSES)}")
+    app["icp"] = icp
+    return {"icp": account.icp_info(app)}
 
 
 # --- another party acting on the code: a second tool, or an admin in the MP console ---

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from emulator import clock, console
 from emulator.runtime import Fault, Runtime
 from emulator.seed import SeedError
-from emulator.services import audit_clock, code
+from emulator.services import audit_clock, code, events, tickets
 from emulator.services.tokens import AUTH_CODE_TTL
 from emulator.state import Doc, Tx
 
@@ -137,7 +137,8 @@ def routes(runtime: Runtime) -> list[Route]:
                 latest = audit_clock.latest_audit(app)
                 if latest is None or latest["status"] not in (audit_clock.AUDITING, audit_clock.DELAYED):
                     raise ControlError("no audit is running for this mini-program", 409)
-                audit_clock.decide_code(latest, decision, tx.now, reason, list(body.get("screenshots") or []))
+                audit_clock.decide_code(tx, app, latest, decision, tx.now, reason,
+                                        list(body.get("screenshots") or []))
                 return {"audit": latest}
             if target == "nickname":
                 running = [n for n in app.get("nickname_audits", []) if n["audit_stat"] == 1]
@@ -213,22 +214,46 @@ def routes(runtime: Runtime) -> list[Route]:
             return {"authorization_code": code_value, "expires_in": AUTH_CODE_TTL}
 
     async def ticket(request: Request) -> dict[str, Any]:
-        body = await _json(request)
+        """POST: WeChat pushes a ticket (older ones stay valid until their 12 hours end).
+        GET ?component_appid=: the newest pushed ticket, as a platform's receiver would store it."""
+        body = await _json(request) if request.method == "POST" else dict(request.query_params)
         with store.tx() as tx:
             platform = tx.get("platform", str(body.get("component_appid", "")))
             if platform is None:
                 raise ControlError("unknown component_appid", 404)
-            if body.get("verify_ticket"):
-                platform["verify_ticket"] = str(body["verify_ticket"])
+            if request.method == "GET":
+                return {"component_appid": platform["component_appid"], **tickets.latest(platform, tx.now)}
             expires_in = body.get("expires_in")
-            platform["verify_ticket_expires_at"] = None if expires_in is None else tx.now + float(expires_in)
-            return {"ok": True}
+            item = tickets.push(platform, tx.now, str(body["verify_ticket"]) if body.get("verify_ticket") else None,
+                                tickets.TICKET_TTL if expires_in is None else float(expires_in))
+            return {"component_appid": platform["component_appid"], "verify_ticket": item["ticket"],
+                    "pushed_at": item["pushed_at"], "expires_at": item["expires_at"]}
+
+    async def events_endpoint(request: Request) -> dict[str, Any]:
+        """GET ?component_appid=&since=: the events WeChat pushed to the platform, oldest first.
+        POST {"component_appid", "forward_to": path | null}: also append each new event to a file."""
+        body = await _json(request) if request.method == "POST" else dict(request.query_params)
+        with store.tx() as tx:
+            platform = tx.get("platform", str(body.get("component_appid", "")))
+            if platform is None:
+                raise ControlError("unknown component_appid", 404)
+            if request.method == "POST":
+                target = body.get("forward_to")
+                platform["event_forward"] = str(target) if target else None
+                return {"ok": True, "forward_to": platform["event_forward"]}
+            for key in tx.keys("auth"):  # reviews due by now have been decided (and pushed)
+                if key.startswith(platform["component_appid"] + "|"):
+                    app = tx.get("app", key.split("|", 1)[1])
+                    if app is not None:
+                        audit_clock.tick(tx, app)
+            return {"events": events.read(tx, platform["component_appid"], int(body.get("since") or 0))}
 
     table = [
         ("/health", health, ["GET"]), ("/reset", reset, ["POST"]), ("/seed", seed, ["POST"]),
         ("/state", state, ["GET"]), ("/audit", audit, ["POST"]), ("/console", console_action, ["POST"]),
         ("/drafts", drafts, ["POST"]), ("/faults", faults, ["GET", "POST", "DELETE"]),
         ("/clock", clock_endpoint, ["GET", "POST"]), ("/calls", calls, ["GET", "DELETE"]),
-        ("/authorization_code", authorization_code, ["POST"]), ("/ticket", ticket, ["POST"]),
+        ("/authorization_code", authorization_code, ["POST"]), ("/ticket", ticket, ["GET", "POST"]),
+        ("/events", events_endpoint, ["GET", "POST"]),
     ]
     return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]

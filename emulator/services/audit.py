@@ -101,11 +101,11 @@ def find_audit(app: Doc, auditid: int) -> Doc:
     return audit
 
 
-def _outcome(audit: Doc, screenshot_key: str) -> dict[str, Any]:
-    """`reason` only for a rejection or a delay, screenshots only for a rejection: captured answers
-    in review or approved carry neither (reference §10)."""
+def _outcome(audit: Doc, screenshot_key: str, reason_when: tuple[int, ...]) -> dict[str, Any]:
+    """`reason` and screenshots only in the states the doc names: captured answers in review or
+    approved carry neither (reference §10)."""
     out: dict[str, Any] = {}
-    if audit["status"] in (REJECTED, DELAYED):
+    if audit["status"] in reason_when:
         out["reason"] = audit["reason"]
     if audit["status"] == REJECTED:
         out[screenshot_key] = audit["screenshot"]
@@ -116,17 +116,18 @@ def _outcome(audit: Doc, screenshot_key: str) -> dict[str, Any]:
 def get_auditstatus(ctx: Ctx) -> dict[str, Any]:
     """An approved audit answers {"errcode":0,"errmsg":"ok","status":0}."""
     audit = find_audit(ctx.app(), field_int(ctx.body, "auditid"))
-    return {"status": audit["status"], **_outcome(audit, "screenshot")}
+    # reason "当 status = 1 时，返回的拒绝原因; status = 4 时，返回的延后原因"
+    return {"status": audit["status"], **_outcome(audit, "screenshot", (REJECTED, DELAYED))}
 
 
 @route("/wxa/get_latest_auditstatus", ("GET",), perm=DEV_MANAGEMENT, body="none")
 def get_latest_auditstatus(ctx: Ctx) -> dict[str, Any]:
-    """Note the capitalised "ScreenShot" key, as in the official example."""
+    """Note the capitalised "ScreenShot" key, as in the official example; reason only "当审核被拒绝时"."""
     audit = audit_clock.latest_audit(ctx.app())
     if audit is None:
         raise errors.NO_VALID_AUDIT()
     return {
-        "auditid": audit["auditid"], "status": audit["status"], **_outcome(audit, "ScreenShot"),
+        "auditid": audit["auditid"], "status": audit["status"], **_outcome(audit, "ScreenShot", (REJECTED,)),
         "user_version": audit["user_version"], "user_desc": audit["user_desc"],
         "submit_audit_time": audit["submit_audit_time"],
     }

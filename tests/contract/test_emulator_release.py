@@ -75,9 +75,12 @@ def test_rejection_carries_reason_and_screenshots(manual: EmulatorControl, wx: R
 def test_delay_then_decision(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
     commit(wx, token)
     submit(wx, token)
-    manual.decide_audit(APPID, "delay", reason="需要补充材料")
+    auditid = manual.decide_audit(APPID, "delay", reason="需要补充材料")["audit"]["auditid"]
     latest = wx.get("/wxa/get_latest_auditstatus", token)
-    assert (latest["status"], latest["reason"]) == (4, "需要补充材料")
+    # get_latest_auditstatus documents reason only for a rejection; get_auditstatus also for a delay
+    assert latest["status"] == 4 and "reason" not in latest
+    delayed = wx.post("/wxa/get_auditstatus", token, {"auditid": auditid})
+    assert delayed == {"errcode": 0, "errmsg": "ok", "status": 4, "reason": "需要补充材料"}
     assert_err(wx.post("/wxa/submit_audit", token), 85009, "already submit a version under auditing")
     manual.decide_audit(APPID, "approve")
     assert wx.get("/wxa/get_latest_auditstatus", token)["status"] == 0
