@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 DEMO_SEED = PACKAGE_DIR / "seeds" / "demo.yaml"
 READY_PREFIX = "emulator listening on "
+CA_PREFIX = "emulator CA: "
 
 # Ids and secrets of the demo seed (emulator/seeds/demo.yaml).
 COMPONENT_APPID = "wx1111111111111111"
@@ -48,8 +50,9 @@ class EmulatorProcess:
     """A running `python -m emulator serve --port 0` subprocess."""
 
     def __init__(self, seed: dict[str, Any] | str | Path | None = None, db: str = ":memory:",
-                 timeout: float = 30.0, extra_args: list[str] | None = None) -> None:
+                 timeout: float = 30.0, extra_args: list[str] | None = None, tls: bool = False) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.ca_path: Path | None = None  # with tls: the test CA a client must trust
         args = [sys.executable, "-m", "emulator", "serve", "--host", "127.0.0.1", "--port", "0", "--db", db]
         if isinstance(seed, dict):
             self._tmp = tempfile.TemporaryDirectory(prefix="emulator-seed-")
@@ -59,6 +62,8 @@ class EmulatorProcess:
         elif seed is not None:
             args += ["--seed", str(seed)]
         args += extra_args or []
+        if tls:
+            args.append("--tls")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                                           os.environ.get("PYTHONPATH")])),
                "PYTHONUNBUFFERED": "1"}
@@ -78,6 +83,8 @@ class EmulatorProcess:
             assert self._proc.stdout is not None
             for line in self._proc.stdout:
                 self.output.append(line.rstrip())
+                if line.startswith(CA_PREFIX):
+                    self.ca_path = Path(line[len(CA_PREFIX):].strip())
                 if line.startswith(READY_PREFIX):
                     result.append(line[len(READY_PREFIX):].strip())
                     return
@@ -123,17 +130,18 @@ class EmulatorProcess:
 
 
 def start_emulator(seed: dict[str, Any] | str | Path | None = None, db: str = ":memory:",
-                   timeout: float = 30.0) -> EmulatorProcess:
-    """Launch the emulator on a free loopback port; returns once it serves requests."""
-    return EmulatorProcess(seed, db, timeout)
+                   timeout: float = 30.0, tls: bool = False) -> EmulatorProcess:
+    """Launch the emulator on a free loopback port; returns once it serves requests. `tls`: HTTPS
+    with a test CA made at start (`.ca_path`; `.base_url` is https://127.0.0.1:PORT)."""
+    return EmulatorProcess(seed, db, timeout, tls=tls)
 
 
 class EmulatorControl:
     """Typed access to the control API (/_emulator/...); see emulator/CONTROL.md."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, verify: ssl.SSLContext | str | bool = True) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url + "/_emulator", timeout=timeout)
+        self._http = httpx.Client(base_url=self.base_url + "/_emulator", timeout=timeout, verify=verify)
 
     def close(self) -> None:
         self._http.close()
@@ -240,8 +248,8 @@ class EmulatorControl:
 class RawWeChat:
     """Raw calls against the emulator with WeChat's query-string tokens."""
 
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=10)
+    def __init__(self, base_url: str, verify: ssl.SSLContext | str | bool = True) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=10, verify=verify)
 
     def close(self) -> None:
         self.http.close()
