@@ -13,12 +13,16 @@ from emulator.testing import (
     APP_SECRET,
     APPID,
     COMPONENT_APPID,
+    COMPONENT_SECRET,
     OWNER_APPID,
+    REFRESH_TOKEN,
+    VERIFY_TICKET,
     EmulatorControl,
     RawWeChat,
     assert_err,
     assert_ok,
 )
+from wechat import ComponentClient, ComponentCredentials, MiniProgramClient, PlatformTokenSource
 
 pytestmark = pytest.mark.contract
 
@@ -141,3 +145,18 @@ def test_clear_quota_v2_shares_the_ten_a_month(emu: EmulatorControl, wx: RawWeCh
     for _ in range(10):
         assert_ok(wx.post("/cgi-bin/clear_quota/v2", body=body))
     assert_err(wx.post("/cgi-bin/clear_quota/v2", body=body), 48006, "forbid to clear quota")
+
+
+def test_our_client_reads_the_new_endpoints(emu: EmulatorControl) -> None:
+    """wechat/ endpoint functions against the emulator over HTTP: authorizer info, ICP, effective
+    business domains, the platform's business-domain list."""
+    creds = ComponentCredentials(COMPONENT_APPID, COMPONENT_SECRET, VERIFY_TICKET)
+    with ComponentClient(creds, emu.base_url, max_retries=0) as platform:
+        info = platform.get_authorizer_info(APPID)
+        assert info["authorization_info"]["authorizer_appid"] == APPID
+        jump = platform.modify_wxa_jump_domain("get")
+        assert "h5.shop.example.com" in jump["published_wxa_jump_h5_domain"].split(";")
+    source = PlatformTokenSource(creds, APPID, REFRESH_TOKEN, None)
+    with MiniProgramClient(APPID, source, emu.base_url, max_retries=0) as client:
+        assert client.get_icp_entrance_info()["status"] == 6
+        assert client.get_effective_webview_domains()["effective_webviewdomain"] == ["https://h5.shop.example.com"]
