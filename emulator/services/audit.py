@@ -115,7 +115,10 @@ def _outcome(audit: Doc, screenshot_key: str, reason_when: tuple[int, ...]) -> d
 @route("/wxa/get_auditstatus", perm=DEV_MANAGEMENT)
 def get_auditstatus(ctx: Ctx) -> dict[str, Any]:
     """An approved audit answers {"errcode":0,"errmsg":"ok","status":0}."""
-    audit = find_audit(ctx.app(), field_int(ctx.body, "auditid"))
+    auditid = field_int(ctx.body, "auditid")
+    audit = next((a for a in ctx.app().get("audits", []) if a["auditid"] == auditid), None)
+    if audit is None:  # a captured 85012 carried "status":0,"reason":"","screenshot":"" (C-85012): an
+        raise errors.INVALID_AUDIT_ID(status=0, reason="", screenshot="")  # error is never "approved"
     # reason "当 status = 1 时，返回的拒绝原因; status = 4 时，返回的延后原因"
     return {"status": audit["status"], **_outcome(audit, "screenshot", (REJECTED, DELAYED))}
 

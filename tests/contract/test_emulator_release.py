@@ -184,7 +184,9 @@ def test_speedup(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
 
 def test_status_queries_errors(wx: RawWeChat, token: str) -> None:
     assert_err(wx.get("/wxa/get_latest_auditstatus", token), 85058, "no valid audit_id exist")
-    assert_err(wx.post("/wxa/get_auditstatus", token, {"auditid": 42}), 85012, "invalid audit id")
+    unknown = assert_err(wx.post("/wxa/get_auditstatus", token, {"auditid": 42}), 85012, "invalid audit id")
+    # as captured (community, reference C-85012): the error carries status 0, which means nothing here
+    assert (unknown["status"], unknown["reason"], unknown["screenshot"]) == (0, "", "")
 
 
 def test_release_without_any_audit(wx: RawWeChat, token: str) -> None:
