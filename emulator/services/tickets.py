@@ -38,10 +38,20 @@ def _scheduled(platform: Doc, n: int) -> str:
     return f"{_PREFIX}{n}-{_signature(platform, n)}"
 
 
+def _mode(platform: Doc) -> str:
+    # A platform stored by an emulator older than this module (a demo database kept across an
+    # upgrade) has no ticket list: its ticket was treated as re-pushed for ever, so keep it so.
+    return str(platform.get("ticket_pushes") or ("fresh" if "tickets" in platform else "same"))
+
+
+def _since(platform: Doc) -> float:
+    return float(platform.get("pushes_since") or 0.0)
+
+
 def _last_push_index(platform: Doc, now: float) -> int | None:
     """The index n of the newest scheduled push (pushed at n * 600 s), None before the first."""
     n = int(now // PUSH_INTERVAL)
-    return n if n * PUSH_INTERVAL >= float(platform.get("pushes_since", now)) else None
+    return n if n * PUSH_INTERVAL >= _since(platform) else None
 
 
 def push(platform: Doc, now: float, ticket: str | None = None, expires_in: float = TICKET_TTL) -> Doc:
@@ -56,7 +66,7 @@ def push(platform: Doc, now: float, ticket: str | None = None, expires_in: float
 def latest(platform: Doc, now: float) -> dict[str, Any]:
     """The most recently pushed ticket (what a receiver would have stored last)."""
     explicit = max(platform.get("tickets", []), key=lambda t: t["pushed_at"], default=None)
-    mode = platform.get("ticket_pushes", "fresh")
+    mode = _mode(platform)
     n = _last_push_index(platform, now) if mode != "none" else None
     if n is not None and (explicit is None or n * PUSH_INTERVAL > explicit["pushed_at"]):
         value = _scheduled(platform, n) if mode == "fresh" else platform.get("verify_ticket")
@@ -70,7 +80,7 @@ def latest(platform: Doc, now: float) -> dict[str, Any]:
 
 def status(platform: Doc, ticket: str, now: float) -> str:
     """"valid", "expired" (61005) or "unknown" (61006) for a ticket a client presents."""
-    mode = platform.get("ticket_pushes", "fresh")
+    mode = _mode(platform)
     if mode == "same" and ticket == platform.get("verify_ticket") and _last_push_index(platform, now) is not None:
         return "valid"  # re-pushed every 10 minutes: its 12 hours keep starting over
     for item in platform.get("tickets", []):
@@ -80,6 +90,6 @@ def status(platform: Doc, ticket: str, now: float) -> str:
         raw_n, signature = ticket[len(_PREFIX):].split("-", 1)
         if raw_n.isdigit() and hmac.compare_digest(signature, _signature(platform, int(raw_n))):
             pushed_at = int(raw_n) * PUSH_INTERVAL
-            if float(platform.get("pushes_since", now)) <= pushed_at <= now:
+            if _since(platform) <= pushed_at <= now:
                 return "valid" if now < pushed_at + TICKET_TTL else "expired"
     return "unknown"
