@@ -41,6 +41,18 @@ async def _json(request: Request, required: bool = True) -> dict[str, Any]:
     return body
 
 
+async def _body_or_query(request: Request) -> dict[str, Any]:
+    """POST: the JSON body; GET: the query parameters."""
+    return await _json(request) if request.method == "POST" else dict(request.query_params)
+
+
+def _platform(tx: Tx, component_appid: Any) -> Doc:
+    platform = tx.get("platform", str(component_appid or ""))
+    if platform is None:
+        raise ControlError(f"unknown component_appid {component_appid!r}", 404)
+    return platform
+
+
 def _app(tx: Tx, appid: Any) -> Doc:
     app = tx.get("app", str(appid or ""))
     if app is None:
@@ -164,10 +176,8 @@ def routes(runtime: Runtime) -> list[Route]:
     async def drafts(request: Request) -> dict[str, Any]:
         body = await _json(request)
         with store.tx() as tx:
-            platform = tx.get("platform", str(body.get("component_appid", "")))
-            if platform is None:
-                raise ControlError(f"unknown component_appid {body.get('component_appid')!r}", 404)
-            draft = code.land_draft(tx, platform, {k: v for k, v in body.items() if k != "component_appid"})
+            fields = {k: v for k, v in body.items() if k != "component_appid"}
+            draft = code.land_draft(tx, _platform(tx, body.get("component_appid")), fields)
             return {"draft_id": draft["draft_id"]}
 
     async def faults(request: Request) -> dict[str, Any]:
@@ -203,8 +213,7 @@ def routes(runtime: Runtime) -> list[Route]:
     async def authorization_code(request: Request) -> dict[str, Any]:
         body = await _json(request)
         with store.tx() as tx:
-            if tx.get("platform", str(body.get("component_appid", ""))) is None:
-                raise ControlError("unknown component_appid", 404)
+            _platform(tx, body.get("component_appid"))
             _app(tx, body.get("authorizer_appid"))
             code_value = "queryauthcode@@@" + secrets.token_urlsafe(32)
             tx.put("authcode", code_value, {
@@ -216,11 +225,9 @@ def routes(runtime: Runtime) -> list[Route]:
     async def ticket(request: Request) -> dict[str, Any]:
         """POST: WeChat pushes a ticket (older ones stay valid until their 12 hours end).
         GET ?component_appid=: the newest pushed ticket, as a platform's receiver would store it."""
-        body = await _json(request) if request.method == "POST" else dict(request.query_params)
+        body = await _body_or_query(request)
         with store.tx() as tx:
-            platform = tx.get("platform", str(body.get("component_appid", "")))
-            if platform is None:
-                raise ControlError("unknown component_appid", 404)
+            platform = _platform(tx, body.get("component_appid"))
             if request.method == "GET":
                 return {"component_appid": platform["component_appid"], **tickets.latest(platform, tx.now)}
             expires_in = body.get("expires_in")
@@ -232,11 +239,9 @@ def routes(runtime: Runtime) -> list[Route]:
     async def events_endpoint(request: Request) -> dict[str, Any]:
         """GET ?component_appid=&since=: the events WeChat pushed to the platform, oldest first.
         POST {"component_appid", "forward_to": path | null}: also append each new event to a file."""
-        body = await _json(request) if request.method == "POST" else dict(request.query_params)
+        body = await _body_or_query(request)
         with store.tx() as tx:
-            platform = tx.get("platform", str(body.get("component_appid", "")))
-            if platform is None:
-                raise ControlError("unknown component_appid", 404)
+            platform = _platform(tx, body.get("component_appid"))
             if request.method == "POST":
                 target = body.get("forward_to")
                 platform["event_forward"] = str(target) if target else None
