@@ -124,7 +124,8 @@ def _platform(tx: Tx, where: str, item: Any) -> None:
         "drafts": [], "templates": [],
     }
     # the seed's ticket was pushed now and lives 12 hours (unless it says otherwise)
-    tickets.push(doc, tx.now, doc["verify_ticket"], float(p.get("verify_ticket_expires_in") or tickets.TICKET_TTL))
+    lifetime = p.get("verify_ticket_expires_in")
+    tickets.push(doc, tx.now, doc["verify_ticket"], tickets.TICKET_TTL if lifetime is None else float(lifetime))
     for draft in p.get("drafts") or []:
         code.land_draft(tx, doc, draft)
     for tpl in p.get("templates") or []:
