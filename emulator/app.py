@@ -176,14 +176,16 @@ class WeChatHandler:
             # omit before: the answer the call would get, without its effect
             answer = await run_in_threadpool(self._process, request.method, path, entry, raw, ctype,
                                              bool(fault.omit))
+            if not fault.omit:  # only delayed (or preceded by a console action): handled for real
+                entry["applied_errcode"] = entry["errcode"]
         else:
             answer = await run_in_threadpool(self._process, request.method, path, entry, raw, ctype)
+            entry["applied_errcode"] = entry["errcode"]  # the effect is kept whatever the client gets
             if fault.console:
                 await run_in_threadpool(self._console, fault, entry)
             if fault.delay_seconds:
                 await asyncio.sleep(fault.delay_seconds)
             if fault.replaces_answer():
-                entry["applied_errcode"] = entry["errcode"]
                 return self._faulted(entry, fault)
         if fault.omit and isinstance(answer, dict):
             answer = omit_fields(answer, fault.omit)

@@ -106,3 +106,18 @@ def test_fault_listing_shows_the_new_shapes(emu: EmulatorControl) -> None:
     emu.inject_fault("/wxa/get_auditstatus", omit=["reason"], count=3)
     (listed,) = emu.faults()
     assert listed["omit"] == ["reason"] and listed["count"] == 3 and listed["body"] is None
+
+
+def test_applied_errcode_says_whether_a_faulted_call_kept_its_effect(emu: EmulatorControl, wx: RawWeChat,
+                                                                     token: str) -> None:
+    """CONTROL.md: a faulted call took effect exactly when applied_errcode == 0."""
+    emu.inject_fault("/wxa/bind_tester", when="after", delay_seconds=0.05)  # slow answer, kept
+    emu.inject_fault("/wxa/bind_tester", delay_seconds=0.05)  # slow before, handled for real
+    emu.inject_fault("/wxa/bind_tester", omit=["userstr"])  # answered, rolled back
+    emu.inject_fault("/wxa/bind_tester", body={"errcode": 0, "errmsg": "ok"})  # not handled
+    for name in ("after-delay", "before-delay", "omit", "body"):
+        wx.post("/wxa/bind_tester", token, {"wechatid": name})
+    calls = [c for c in emu.calls() if c["path"] == "/wxa/bind_tester"]
+    assert [c["applied_errcode"] for c in calls] == [0, 0, None, None]
+    members = wx.post("/wxa/memberauth", token, {"action": "get_experiencer"})["members"]
+    assert len(members) == 3  # the seeded tester and the two delayed binds
