@@ -4,11 +4,14 @@ drives a running one through the control API (handy in demos)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import socket
 import sys
-from typing import Any
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import uvicorn
@@ -17,7 +20,11 @@ from emulator.app import create_app
 from emulator.seed import SeedError, load
 from emulator.state import Store
 
+if TYPE_CHECKING:
+    from emulator.tls import TLSFiles
+
 DEFAULT_DB = ".state/emulator.sqlite3"
+CA_PREFIX = "emulator CA: "
 DEFAULT_URL = "http://127.0.0.1:8787"
 
 
@@ -54,9 +61,29 @@ def serve(args: argparse.Namespace) -> int:
     sock.listen(128)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="off")
-    _Server(config, f"http://{host}:{port}").run(sockets=[sock])
+    with contextlib.ExitStack() as cleanup:
+        tls: dict[str, Any] = {}
+        if args.tls:
+            files = tls_files(args, cleanup)
+            tls = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+            print(f"{CA_PREFIX}{files.ca}", flush=True)  # before the ready line, which ends start-up
+        config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="off", **tls)
+        _Server(config, f"{'https' if args.tls else 'http'}://{host}:{port}").run(sockets=[sock])
     return 0
+
+
+def tls_files(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> TLSFiles:
+    """A fresh test CA and loopback certificate: in --tls-dir, next to a file database, or in a
+    temporary directory removed at exit."""
+    from emulator.tls import make_test_pki  # cryptography is only needed with --tls
+
+    if args.tls_dir:
+        directory = Path(args.tls_dir)
+    elif args.db != ":memory:":
+        directory = Path(args.db).resolve().parent / "tls"
+    else:
+        directory = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="emulator-tls-")))
+    return make_test_pki(directory)
 
 
 def ctl(args: argparse.Namespace) -> int:
@@ -90,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--db", default=DEFAULT_DB, help=f"SQLite file or :memory: (default {DEFAULT_DB})")
     s.add_argument("--seed", default=None, help="seed YAML/JSON applied at start and on reset")
     s.add_argument("--log-level", default="warning")
+    s.add_argument("--tls", action="store_true",
+                   help="serve HTTPS with a test CA made at start (its path is printed: trust it with "
+                        "WECHAT_IAC_CA_BUNDLE or SSL_CERT_FILE)")
+    s.add_argument("--tls-dir", default=None, help="where --tls writes ca.pem and the server certificate")
     c = sub.add_parser("ctl", help="drive a running emulator through its control API")
     c.add_argument("command", choices=["approve", "reject", "delay", "advance", "reset"])
     c.add_argument("--appid", help="the mini-program (approve/reject/delay)")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -22,13 +24,13 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from emulator import control, errors
+from emulator import console, control, errors
 from emulator import services as _services  # noqa: F401  (registers every route)
 from emulator.routing import AUTHORIZER, COMPONENT_ONLY, ROUTES, Binary, Ctx
 from emulator.routing import Route as WxRoute
 from emulator.runtime import Fault, Runtime
 from emulator.services import audit_clock, quota, tokens
-from emulator.state import Store
+from emulator.state import Store, Tx
 
 log = logging.getLogger("emulator")
 JSON_TYPE = "application/json; encoding=utf-8"
@@ -93,7 +95,11 @@ def _parse_multipart(raw: bytes, content_type: str) -> dict[str, tuple[str, byte
 def _gate(ctx: Ctx, wx_route: WxRoute) -> None:
     """Token, token kind, permission set, API quota."""
     assert wx_route.token_param is not None
-    token = ctx.query.get(wx_route.token_param)
+    # Component APIs documented with ?component_access_token= also take ?access_token=, the form the
+    # current official pages show (reference §10); the other endpoints take only their own name.
+    names = ("access_token", "component_access_token") if wx_route.token_param == "component_access_token" \
+        else (wx_route.token_param,)
+    token = next((ctx.query[n] for n in names if ctx.query.get(n)), None)
     if not token:
         raise errors.ACCESS_TOKEN_MISSING()
     doc = tokens.validate(ctx.tx, token)
@@ -105,9 +111,41 @@ def _gate(ctx: Ctx, wx_route: WxRoute) -> None:
         auth = ctx.tx.get("auth", f"{doc['component_appid']}|{doc['appid']}")
         if auth is None:
             raise errors.NOT_AUTHORIZED()
-        if wx_route.perm is not None and wx_route.perm not in auth["permissions"]:
+        needed = (wx_route.perm,) if isinstance(wx_route.perm, int) else wx_route.perm
+        if needed is not None and not set(needed) & set(auth["permissions"]):
             raise errors.API_UNAUTHORIZED_TO_COMPONENT()
     quota.charge(ctx, doc["appid"])
+
+
+class _DryRun(Exception):
+    """Raised inside a transaction to roll it back: the answer is wanted, the effect is not."""
+
+
+@contextmanager
+def _unit(store: Store, dry_run: bool) -> Iterator[Tx]:
+    try:
+        with store.tx() as tx:
+            yield tx
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+
+
+def omit_fields(payload: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """A copy of the answer without the named fields ("a.b" reaches into nested objects)."""
+    out = json.loads(json.dumps(payload))
+    for path in paths:
+        *parents, leaf = path.split(".")
+        node: Any = out
+        for name in parents:
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    return out
+
+
+Answer = dict[str, Any] | Binary
 
 
 class WeChatHandler:
@@ -119,30 +157,62 @@ class WeChatHandler:
         raw = await request.body()
         fault = self.runtime.take_fault(path)
         entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.query_params),
-                                 "appid": None, "token_kind": None, "body": None, "errcode": None}
-        if fault is not None and fault.when == "before":
+                                 "appid": None, "token_kind": None, "body": None, "errcode": None,
+                                 "fault": None, "applied_errcode": None}
+        ctype = request.headers.get("content-type", "")
+        if fault is None:
+            answer = await run_in_threadpool(self._process, request.method, path, entry, raw, ctype)
+            self._log(entry)
+            return self._respond(answer)
+        entry["fault"] = fault.describe()
+        if fault.when == "before":
+            if fault.console:
+                await run_in_threadpool(self._console, fault, entry)
             if fault.delay_seconds:
                 await asyncio.sleep(fault.delay_seconds)
-            if fault.drop or fault.errcode is not None:
+            if fault.replaces_answer():
                 entry["body"] = _peek_json(raw)  # the log says what was refused (a set, not a get)
                 return self._faulted(entry, fault)
-        response = await run_in_threadpool(self._process, request.method, path, entry, raw,
-                                           request.headers.get("content-type", ""))
-        if fault is not None and fault.when == "after":
+            # omit before: the answer the call would get, without its effect
+            answer = await run_in_threadpool(self._process, request.method, path, entry, raw, ctype,
+                                             bool(fault.omit))
+            if not fault.omit:  # only delayed (or preceded by a console action): handled for real
+                entry["applied_errcode"] = entry["errcode"]
+        else:
+            answer = await run_in_threadpool(self._process, request.method, path, entry, raw, ctype)
+            entry["applied_errcode"] = entry["errcode"]  # the effect is kept whatever the client gets
+            if fault.console:
+                await run_in_threadpool(self._console, fault, entry)
             if fault.delay_seconds:
                 await asyncio.sleep(fault.delay_seconds)
-            if fault.drop or fault.errcode is not None:
-                entry["applied_errcode"] = entry["errcode"]
+            if fault.replaces_answer():
                 return self._faulted(entry, fault)
+        if fault.omit and isinstance(answer, dict):
+            answer = omit_fields(answer, fault.omit)
         self._log(entry)
-        return response
+        return self._respond(answer)
+
+    def _console(self, fault: Fault, entry: dict[str, Any]) -> None:
+        """Another party acts (a console action) between our calls; its outcome goes in the log."""
+        assert fault.console is not None
+        try:
+            with self.runtime.store.tx() as tx:
+                result = console.run(tx, fault.console)
+            entry["fault"]["console_result"] = result
+        except (console.ConsoleError, ValueError, TypeError, KeyError) as exc:
+            log.warning("fault console action %s failed: %s", fault.console.get("action"), exc)
+            entry["fault"]["console_error"] = str(exc)
 
     def _faulted(self, entry: dict[str, Any], fault: Fault) -> Response:
-        entry["fault"] = fault.describe()
         if fault.drop:
             entry["errcode"] = None
             self._log(entry)
             return DropResponse()
+        if fault.body is not None:
+            body = fault.body
+            entry["errcode"] = body.get("errcode") if isinstance(body, dict) else None
+            self._log(entry)
+            return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), media_type=JSON_TYPE)
         code = int(fault.errcode or -1)
         entry["errcode"] = code
         self._log(entry)
@@ -156,25 +226,30 @@ class WeChatHandler:
         except Exception:  # the log must never turn a served call into an error
             log.exception("could not record a call")
 
-    def _process(self, method: str, path: str, entry: dict[str, Any], raw: bytes, ctype: str) -> Response:
+    @staticmethod
+    def _respond(answer: Answer) -> Response:
+        if isinstance(answer, Binary):
+            return Response(answer.content, media_type=answer.media_type, headers=answer.headers)
+        return envelope(answer)
+
+    def _process(self, method: str, path: str, entry: dict[str, Any], raw: bytes, ctype: str,
+                 dry_run: bool = False) -> Answer:
         try:
-            result, wx_route = self._dispatch(method, path, entry, raw, ctype)
+            result, wx_route = self._dispatch(method, path, entry, raw, ctype, dry_run)
         except errors.WxError as err:
             entry["errcode"] = err.code
-            return envelope(error_payload(err))
+            return error_payload(err)
         except Exception:
             log.exception("unexpected error serving %s %s", method, path)
             entry["errcode"] = -1
-            return envelope(error_payload(errors.SYSTEM_ERROR()))
+            return error_payload(errors.SYSTEM_ERROR())
         entry["errcode"] = 0
-        if isinstance(result, Binary):
-            return Response(result.content, media_type=result.media_type, headers=result.headers)
-        if not wx_route.envelope:
-            return envelope(result)
-        return envelope({"errcode": 0, "errmsg": "ok", **result})
+        if isinstance(result, Binary) or not wx_route.envelope:
+            return result
+        return {"errcode": 0, "errmsg": "ok", **result}
 
     def _dispatch(self, method: str, path: str, entry: dict[str, Any], raw: bytes,
-                  ctype: str) -> tuple[Any, WxRoute]:
+                  ctype: str, dry_run: bool) -> tuple[Any, WxRoute]:
         wx_route = ROUTES.get(path)
         if wx_route is None:
             raise errors.INVALID_URL()
@@ -185,7 +260,7 @@ class WeChatHandler:
         ctx = Ctx(tx=None, now=0.0, method=method, path=path, query=query, body={}, files={})  # type: ignore[arg-type]
         try:
             if wx_route.token_param is not None:
-                with store.tx() as tx:
+                with _unit(store, dry_run) as tx:
                     ctx.tx, ctx.now = tx, tx.now
                     _gate(ctx, wx_route)
             if wx_route.body == "multipart":
@@ -194,7 +269,8 @@ class WeChatHandler:
             elif wx_route.body != "none" and method == "POST":
                 ctx.body = _parse_json(raw, wx_route)
                 entry["body"] = ctx.body
-            with store.tx() as tx:
+            result: Any = None
+            with _unit(store, dry_run) as tx:
                 ctx.tx, ctx.now = tx, tx.now
                 if ctx.appid and (app := tx.get("app", ctx.appid)) is not None:
                     audit_clock.tick(tx, app)

@@ -22,6 +22,7 @@ ANY_APP_TOKEN = frozenset({OWN, STABLE, AUTHORIZER})
 # Permission sets (func_info ids) from the reference.
 DEV_MANAGEMENT = 18
 BASIC_INFO = 30
+ICP_FILING = 156
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Route:
     handler: Handler
     token_param: str | None  # None: the endpoint issues tokens rather than taking one
     kinds: frozenset[str]
-    perm: int | None
+    perm: int | tuple[int, ...] | None  # a tuple: any one of these permission sets will do
     body: str  # "json" (empty body -> {}), "required" (empty body -> 44002), "none", "multipart"
     envelope: bool  # token endpoints answer without errcode/errmsg on success
 
@@ -83,7 +84,7 @@ def route(
     *,
     token: str | None = "access_token",
     kinds: frozenset[str] = AUTHORIZER_ONLY,
-    perm: int | None = None,
+    perm: int | tuple[int, ...] | None = None,
     body: str = "json",
     envelope: bool = True,
 ) -> Callable[[Handler], Handler]:

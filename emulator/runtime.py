@@ -32,6 +32,10 @@ def redact(value: Any) -> Any:
 
 @dataclass
 class Fault:
+    """The next `count` calls to `path` misbehave. At most one of errcode, drop, body and omit
+    shapes the answer; `console` (a console action, as POST /_emulator/console takes it) is another
+    party acting right before (`when: before`) or right after (`when: after`) the call."""
+
     path: str
     count: int
     when: str = "before"  # "before": no effect happens; "after": the effect happens, the answer is lost
@@ -39,10 +43,18 @@ class Fault:
     errmsg: str | None = None
     delay_seconds: float = 0.0
     drop: bool = False
+    body: Any = None  # replaces the answer body as is (e.g. {"errmsg": "ok"}: no errcode)
+    omit: list[str] = field(default_factory=list)  # fields (dotted for nested ones) left out of the answer
+    console: dict[str, Any] | None = None
+
+    def replaces_answer(self) -> bool:
+        """The client gets something other than what the handler answered (or nothing)."""
+        return self.drop or self.errcode is not None or self.body is not None
 
     def describe(self) -> dict[str, Any]:
         return {"path": self.path, "count": self.count, "when": self.when, "errcode": self.errcode,
-                "errmsg": self.errmsg, "delay_seconds": self.delay_seconds, "drop": self.drop}
+                "errmsg": self.errmsg, "delay_seconds": self.delay_seconds, "drop": self.drop,
+                "body": self.body, "omit": list(self.omit), "console": self.console}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from emulator.services import categories, code, members, tokens
+from emulator.services import account, categories, code, members, release, tickets, tokens
 from emulator.services.audit import DEFAULT_AUDIT_QUOTA
 from emulator.services.domains import SCHEMES, empty_lists, parse_url
 from emulator.state import Doc, Tx
@@ -22,13 +22,17 @@ class SeedError(ValueError):
 _TOP = {"platforms", "miniprograms", "authorizations", "authorization_codes", "known_users"}
 _PLATFORM = {
     "component_appid", "component_appsecret", "verify_ticket", "verify_ticket_expires_in",
-    "server_domains", "testing_server_domains", "webview_domains", "audit_quota", "templates",
+    "verify_ticket_pushes", "event_forward",
+    "server_domains", "testing_server_domains", "webview_domains", "testing_webview_domains",
+    "audit_quota", "templates",
     "drafts", "audit", "api_limits",
 }
 _APP = {
     "appid", "secret", "secret_frozen", "account_type", "verified", "published", "principal_name",
     "nickname", "signature", "head_image_url", "init_completed", "tester_limit", "testers",
-    "server_domains", "webview_domains", "categories", "category_quota", "profile_quota", "privacy",
+    "original_id", "icp", "server_domains", "webview_domains", "mp_server_domains", "mp_webview_domains",
+    "categories",
+    "category_quota", "profile_quota", "privacy",
     "release", "release_history", "audit", "api_limits", "visit_status",
 }
 _AUTH = {"component_appid", "authorizer_appid", "refresh_token", "permissions", "rotate_refresh_token"}
@@ -101,21 +105,27 @@ def apply(tx: Tx, seed: dict[str, Any]) -> None:
 def _platform(tx: Tx, where: str, item: Any) -> None:
     p = _keys(where, item, _PLATFORM, ("component_appid", "component_appsecret", "verify_ticket"))
     server = [_bare_host(h) for h in p.get("server_domains") or []]
-    expires_in = p.get("verify_ticket_expires_in")
+    pushes = p.get("verify_ticket_pushes", "fresh")
+    if pushes not in tickets.PUSH_MODES:
+        raise SeedError(f"{where}.verify_ticket_pushes: one of {list(tickets.PUSH_MODES)}")
     doc: Doc = {
         "component_appid": p["component_appid"],
         "component_appsecret": str(p["component_appsecret"]),
-        "verify_ticket": str(p["verify_ticket"]),
-        # WeChat re-pushes the ticket every 10 minutes, so by default the seeded ticket stays current.
-        "verify_ticket_expires_at": None if expires_in is None else tx.now + float(expires_in),
+        "verify_ticket": str(p["verify_ticket"]), "ticket_pushes": pushes, "pushes_since": tx.now,
         "server_domains": server,
         "testing_server_domains": [_bare_host(h) for h in p.get("testing_server_domains") or server],
         "webview_domains": [_bare_host(h) for h in p.get("webview_domains") or []],
+        "testing_webview_domains": [_bare_host(h) for h in p.get("testing_webview_domains")
+                                    or p.get("webview_domains") or []],
         "audit_quota": {**DEFAULT_AUDIT_QUOTA, **(p.get("audit_quota") or {})},
         "audit": _audit_setting(f"{where}.audit", p.get("audit")),
         "api_limits": dict(p.get("api_limits") or {}),
+        "event_forward": str(p["event_forward"]) if p.get("event_forward") else None,
         "drafts": [], "templates": [],
     }
+    # the seed's ticket was pushed now and lives 12 hours (unless it says otherwise)
+    lifetime = p.get("verify_ticket_expires_in")
+    tickets.push(doc, tx.now, doc["verify_ticket"], tickets.TICKET_TTL if lifetime is None else float(lifetime))
     for draft in p.get("drafts") or []:
         code.land_draft(tx, doc, draft)
     for tpl in p.get("templates") or []:
@@ -140,7 +150,8 @@ def _app(tx: Tx, where: str, item: Any) -> None:
     a = _keys(where, item, _APP, ("appid", "secret"))
     appid = a["appid"]
     doc: Doc = {k: a[k] for k in ("secret", "principal_name", "nickname", "signature", "head_image_url",
-                                  "tester_limit", "profile_quota", "category_quota", "visit_status")
+                                  "tester_limit", "profile_quota", "category_quota", "visit_status",
+                                  "original_id")
                 if k in a}
     doc.update(
         appid=appid, secret=str(a["secret"]), secret_frozen=bool(a.get("secret_frozen", False)),
@@ -148,8 +159,16 @@ def _app(tx: Tx, where: str, item: Any) -> None:
         published=bool(a.get("published", False)), init_completed=bool(a.get("init_completed", True)),
         audit=_audit_setting(f"{where}.audit", a.get("audit")), api_limits=dict(a.get("api_limits") or {}),
         domains=_domain_lists(f"{where}.server_domains", a.get("server_domains")),
+        mp_domains=_domain_lists(f"{where}.mp_server_domains", a.get("mp_server_domains")),
         webview_domains=[f"https://{_bare_host(h)}" for h in a.get("webview_domains") or []],
+        mp_webview_domains=[f"https://{_bare_host(h)}" for h in a.get("mp_webview_domains") or []],
     )
+    if a.get("icp") is not None:
+        icp = _keys(f"{where}.icp", a["icp"], {"status", "available", "is_canceling", "audit_data",
+                                               "sms_verify_status"})
+        if int(icp.get("status", 6)) not in account.ICP_STATUSES:
+            raise SeedError(f"{where}.icp.status: one of {list(account.ICP_STATUSES)}")
+        doc["icp"] = dict(icp)
     if doc["account_type"] not in ("personal", "organization"):
         raise SeedError(f"{where}.account_type: personal or organization")
     tx.put("app", appid, doc)
@@ -166,20 +185,13 @@ def _app(tx: Tx, where: str, item: Any) -> None:
 
 
 def _seed_versions(doc: Doc, a: dict[str, Any], now: float) -> None:
-    """A live version released before the platform was authorized (so it is not in the history)."""
-    older = list(a.get("release_history") or [])
-    version = 1
-    history: list[Doc] = []
-    for v in reversed(older):
-        history.insert(0, {"app_version": version, "user_version": str(v["user_version"]),
-                           "user_desc": str(v.get("user_desc", "")), "release_time": int(now),
-                           "commit_time": int(now), "auditid": 0, "is_rollback": False})
-        version += 1
-    if a.get("release"):
-        r = a["release"]
-        doc["live"] = {"app_version": version, "user_version": str(r["user_version"]),
-                       "user_desc": str(r.get("user_desc", "")), "release_time": int(now),
-                       "commit_time": int(now), "auditid": 0, "is_rollback": False}
-        version += 1
-    doc["history"] = history
-    doc["next_app_version"] = version
+    """The live version and older ones, oldest first into the history. An entry with
+    `before_authorization: true` was released in the MP console before the authorization: it is
+    never listed by get_history_version nor a rollback target."""
+    doc["history"], doc["next_app_version"] = [], 1
+    entries = [*reversed(list(a.get("release_history") or [])), *([a["release"]] if a.get("release") else [])]
+    for v in entries:
+        release.make_live(doc, now, str(v["user_version"]), str(v.get("user_desc", "")), int(now), 0,
+                          bool(v.get("before_authorization", False)))
+    if doc.get("live") and not a.get("release"):  # only older versions: nothing is live now
+        doc["history"] = [doc.pop("live"), *doc["history"]]

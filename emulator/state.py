@@ -8,15 +8,17 @@ dicts they get from a `Tx`; the Tx writes back only the documents whose JSON cha
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 Doc = dict[str, Any]
+log = logging.getLogger("emulator")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -44,6 +46,12 @@ class Tx:
         self.now = now
         self._cache: dict[tuple[str, str], Doc | None] = {}
         self._original: dict[tuple[str, str], str | None] = {}
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed (never if it rolls back): side effects
+        outside the store, such as appending a pushed event to a file."""
+        self._after_commit.append(action)
 
     def get(self, kind: str, key: str) -> Doc | None:
         ident = (kind, key)
@@ -151,6 +159,11 @@ class Store:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+        for action in tx._after_commit:
+            try:
+                action()
+            except Exception:  # a side effect must never turn a committed change into an error
+                log.exception("an after-commit action failed")
 
     def wipe(self, keep_meta: bool = True) -> None:
         """Forget all state (and the call log); the clock offset survives unless told otherwise."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
 import ssl
 import threading
@@ -234,9 +235,13 @@ def _ssl_context() -> ssl.SSLContext:
 
     httpx builds a new one per client by default, loading the CA bundle each time: about 30 ms,
     and the provider host makes a client per mini-program, so a 100-app preview spent seconds on it.
-    Same settings as httpx's default (certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR).
+    Same settings as httpx's default (certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR), plus the CA
+    in WECHAT_IAC_CA_BUNDLE if set (the emulator's --tls test CA), trusted in addition.
     """
-    return httpx.create_ssl_context()
+    context = httpx.create_ssl_context()
+    if os.environ.get("WECHAT_IAC_CA_BUNDLE"):
+        context.load_verify_locations(cafile=os.environ["WECHAT_IAC_CA_BUNDLE"])
+    return context
 
 
 def _classify(exc: httpx.HTTPError, method: str, path: str) -> _Failure:

@@ -13,9 +13,9 @@ from emulator import errors
 from emulator.clock import day_key, month_key, used
 from emulator.routing import DEV_MANAGEMENT, Ctx, field_int, field_list, route
 from emulator.services import audit_clock
-from emulator.services.audit_clock import AUDITING, DELAYED, WITHDRAWN
+from emulator.services.audit_clock import AUDITING, DELAYED, REJECTED, WITHDRAWN
 from emulator.services.categories import approved
-from emulator.state import Doc
+from emulator.state import Doc, Tx
 
 UNDO_PER_DAY, UNDO_PER_MONTH = 5, 10
 DEFAULT_AUDIT_QUOTA = {"limit": 20, "rest": 20, "speedup_limit": 10, "speedup_rest": 10}
@@ -77,16 +77,21 @@ def submit_audit(ctx: Ctx) -> dict[str, Any]:
     if quota["rest"] <= 0:
         raise errors.AUDIT_QUOTA()
     quota["rest"] -= 1
-    auditid = ctx.tx.next_id("auditid", 420000001)
-    dev_privacy = (app.get("privacy") or {}).get("dev")
-    app.setdefault("audits", []).append({
-        "auditid": auditid, "status": AUDITING, "reason": "", "screenshot": "",
+    return {"auditid": start_audit(ctx.tx, app, exp, ctx.component_appid)["auditid"]}
+
+
+def start_audit(tx: Tx, app: Doc, exp: Doc, component_appid: str | None) -> Doc:
+    """An audit of the experience version, in review (wxa/submit_audit, or the console when
+    `component_appid` is None)."""
+    audit = {
+        "auditid": tx.next_id("auditid", 420000001), "status": AUDITING, "reason": "", "screenshot": "",
         "user_version": exp["user_version"], "user_desc": exp["user_desc"],
-        "template_id": exp["template_id"], "submit_audit_time": int(ctx.tx.now),
-        "component_appid": ctx.component_appid, "privacy": dev_privacy, "released": False,
-        "sped_up": False, "decide_at": audit_clock.auto_decide_at(ctx.tx, app, ctx.tx.now),
-    })
-    return {"auditid": auditid}
+        "template_id": exp["template_id"], "submit_audit_time": int(tx.now),
+        "component_appid": component_appid, "privacy": (app.get("privacy") or {}).get("dev"),
+        "released": False, "sped_up": False, "decide_at": audit_clock.auto_decide_at(tx, app, tx.now),
+    }
+    app.setdefault("audits", []).append(audit)
+    return audit
 
 
 def find_audit(app: Doc, auditid: int) -> Doc:
@@ -96,22 +101,38 @@ def find_audit(app: Doc, auditid: int) -> Doc:
     return audit
 
 
+def _outcome(audit: Doc, screenshot_key: str, reason_when: tuple[int, ...]) -> dict[str, Any]:
+    """`reason` and screenshots only in the states the doc names: captured answers in review or
+    approved carry neither (reference §10)."""
+    out: dict[str, Any] = {}
+    if audit["status"] in reason_when:
+        out["reason"] = audit["reason"]
+    if audit["status"] == REJECTED:
+        out[screenshot_key] = audit["screenshot"]
+    return out
+
+
 @route("/wxa/get_auditstatus", perm=DEV_MANAGEMENT)
 def get_auditstatus(ctx: Ctx) -> dict[str, Any]:
-    audit = find_audit(ctx.app(), field_int(ctx.body, "auditid"))
-    return {"status": audit["status"], "reason": audit["reason"], "screenshot": audit["screenshot"]}
+    """An approved audit answers {"errcode":0,"errmsg":"ok","status":0}."""
+    auditid = field_int(ctx.body, "auditid")
+    audit = next((a for a in ctx.app().get("audits", []) if a["auditid"] == auditid), None)
+    if audit is None:  # a captured 85012 carried "status":0,"reason":"","screenshot":"" (C-85012): an
+        raise errors.INVALID_AUDIT_ID(status=0, reason="", screenshot="")  # error is never "approved"
+    # reason "当 status = 1 时，返回的拒绝原因; status = 4 时，返回的延后原因"
+    return {"status": audit["status"], **_outcome(audit, "screenshot", (REJECTED, DELAYED))}
 
 
 @route("/wxa/get_latest_auditstatus", ("GET",), perm=DEV_MANAGEMENT, body="none")
 def get_latest_auditstatus(ctx: Ctx) -> dict[str, Any]:
-    """Note the capitalised "ScreenShot" key, as in the official example."""
+    """Note the capitalised "ScreenShot" key, as in the official example; reason only "当审核被拒绝时"."""
     audit = audit_clock.latest_audit(ctx.app())
     if audit is None:
         raise errors.NO_VALID_AUDIT()
     return {
-        "auditid": audit["auditid"], "status": audit["status"], "reason": audit["reason"],
-        "ScreenShot": audit["screenshot"], "user_version": audit["user_version"],
-        "user_desc": audit["user_desc"], "submit_audit_time": audit["submit_audit_time"],
+        "auditid": audit["auditid"], "status": audit["status"], **_outcome(audit, "ScreenShot", (REJECTED,)),
+        "user_version": audit["user_version"], "user_desc": audit["user_desc"],
+        "submit_audit_time": audit["submit_audit_time"],
     }
 
 

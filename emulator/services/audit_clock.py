@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.services import events
 from emulator.state import Doc, Tx
 
 APPROVED, REJECTED, AUDITING, WITHDRAWN, DELAYED = 0, 1, 2, 3, 4
@@ -51,8 +52,9 @@ def code_audit_running(app: Doc) -> bool:
     return latest is not None and latest["status"] in (AUDITING, DELAYED)
 
 
-def decide_code(audit: Doc, decision: str, now: float, reason: str = "",
+def decide_code(tx: Tx, app: Doc, audit: Doc, decision: str, now: float, reason: str = "",
                 screenshots: list[str] | None = None) -> None:
+    """Approve, reject or delay a code audit; the platform that submitted it gets the result event."""
     if decision == "approve":
         audit.update(status=APPROVED, reason="", screenshot="")
     elif decision == "reject":
@@ -63,6 +65,7 @@ def decide_code(audit: Doc, decision: str, now: float, reason: str = "",
     audit["decided_at"] = now
     if decision != "delay":
         audit["decide_at"] = None
+    events.audit_result(tx, app, audit, decision, now)
 
 
 def decide_nickname(app: Doc, item: Doc, decision: str, now: float, reason: str = "") -> None:
@@ -101,7 +104,7 @@ def tick(tx: Tx, app: Doc) -> None:
         return
     decision, reason = _auto_decision(tx, app)
     for audit in audits:
-        decide_code(audit, decision, audit["decide_at"], reason)
+        decide_code(tx, app, audit, decision, audit["decide_at"], reason)
     for item in names:
         decide_nickname(app, item, decision, now, reason)
     for item in cats:

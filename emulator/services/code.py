@@ -139,14 +139,21 @@ def commit(ctx: Ctx) -> dict[str, Any]:
     user_version = field_str(ctx.body, "user_version")
     if not user_version or len(user_version) > 64:
         raise errors.INVALID_ARGS()
-    app["exp"] = {
-        "template_id": template_id, "user_version": user_version,
-        "user_desc": field_str(ctx.body, "user_desc", required=False),
-        "exp_time": int(ctx.tx.now), "pages": list(pages or template["pages"]),
-        "privacy_list": list(template.get("privacy_list", [])), "ext_json": raw_ext,
-    }
+    set_experience(app, ctx.tx.now, template_id, user_version,
+                   field_str(ctx.body, "user_desc", required=False), list(pages or template["pages"]),
+                   list(template.get("privacy_list", [])), raw_ext)
     apply_direct_domains(app)
     return {}
+
+
+def set_experience(app: Doc, now: float, template_id: int | None, user_version: str, user_desc: str,
+                   pages: list[str], privacy_list: list[str], ext_json: str = "{}") -> Doc:
+    """The committed experience version (wxa/commit, or another tool acting through the console)."""
+    app["exp"] = {
+        "template_id": template_id, "user_version": user_version, "user_desc": user_desc,
+        "exp_time": int(now), "pages": pages, "privacy_list": privacy_list, "ext_json": ext_json,
+    }
+    return app["exp"]
 
 
 def exp_version(app: Doc) -> Doc:

@@ -1,9 +1,12 @@
-"""Server and business (web-view) domains of a mini-program, and the platform's own domain lists.
+"""Server domains of a mini-program, and what a release through the platform does to them.
 
-App state: `domains` (the six lists wxa/modify_domain manages; console edits land here too),
-`direct_domains` (set through *_directly) and `direct_applied` (the direct lists in force since the
-last commit or release), `webview_domains`. Platform state: `server_domains` (published),
-`testing_server_domains`, `webview_domains`, all bare host names.
+App state, six lists each: `mp_domains` (set in the MP console, e.g. before the authorization),
+`domains` (the lists wxa/modify_domain manages: "third_domain"), `direct_domains` (set through
+modify_domain_directly) and `direct_applied` (the direct lists in force since the last commit or
+release). In force now: the union of mp, third and applied direct lists. A release through the
+platform keeps only domains registered on the platform's published list, and the direct ones
+("小程序原先自己配置的服务器域名将被删除，只保留第三方平台的域名"; see COVERAGE.md). Platform state
+(`server_domains`, `testing_server_domains`: bare hosts) is managed in `platform_domains`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from emulator import errors
 from emulator.clock import month_key, used
 from emulator.routing import (
     ANY_APP_TOKEN,
-    COMPONENT_ONLY,
     DEV_MANAGEMENT,
     Ctx,
     field_list,
@@ -32,8 +34,6 @@ SCHEMES = {
 TYPES = tuple(SCHEMES)
 PER_TYPE_LIMIT = 200
 CHANGES_PER_MONTH = 50
-WEBVIEW_LIMIT = 300
-PLATFORM_DOMAIN_LIMIT = 1000
 FORBIDDEN_HOSTS = {"api.weixin.qq.com"}
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
 _URL = re.compile(r"^([a-z]+)://([^/:?#]+)(?::(\d{1,5}))?/?$")
@@ -100,8 +100,8 @@ def _modify(ctx: Ctx, state_key: str, check_registration: bool) -> dict[str, Any
         if not registered:
             raise errors.DOMAIN_NOT_IN_COMPONENT()
         for t in TYPES:  # unregistered domains are filtered out and reported, as WeChat does
-            invalid[t] = [u for u in wanted[t] if _host_of(u) not in registered]
-            wanted[t] = [u for u in wanted[t] if _host_of(u) in registered]
+            invalid[t] = [u for u in wanted[t] if host_of(u) not in registered]
+            wanted[t] = [u for u in wanted[t] if host_of(u) in registered]
     result = {t: list(current[t]) for t in TYPES}
     if action == "add":
         for t in TYPES:
@@ -118,17 +118,18 @@ def _modify(ctx: Ctx, state_key: str, check_registration: bool) -> dict[str, Any
         raise errors.NO_DOMAIN_TO_MODIFY(**_answer(empty_lists(), invalid))
     if any(len(result[t]) > PER_TYPE_LIMIT for t in TYPES):
         raise errors.DOMAIN_COUNT_LIMIT()
-    _spend_change(ctx, app)
+    spend_change(ctx, app)
     app[state_key] = result
     return _answer(result, invalid)
 
 
-def _host_of(url: str) -> str:
+def host_of(url: str) -> str:
     return url.split("://", 1)[1].split(":", 1)[0]
 
 
-def _spend_change(ctx: Ctx, account: Doc) -> None:
-    counter = account.setdefault("domain_changes", {})
+def spend_change(ctx: Ctx, account: Doc, counter_key: str = "domain_changes") -> None:
+    """One of the 50 domain changes a month (per account and endpoint family)."""
+    counter = account.setdefault(counter_key, {})
     month = month_key(ctx.tx.now)
     if used(counter, month) >= CHANGES_PER_MONTH:
         raise errors.DOMAIN_MONTHLY_QUOTA()
@@ -153,20 +154,49 @@ def apply_direct_domains(app: Doc) -> None:
         app["direct_applied"] = {t: list(v) for t, v in app["direct_domains"].items()}
 
 
-def effective_domains(app: Doc) -> dict[str, list[str]]:
-    third = app.get("domains") or empty_lists()
-    direct = app.get("direct_applied") or empty_lists()
-    return {t: third[t] + [u for u in direct[t] if u not in third[t]] for t in TYPES}
+def _union(*groups: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    out = empty_lists()
+    for group in groups:
+        for t in TYPES:
+            out[t] += [u for u in (group or {}).get(t, []) if u not in out[t]]
+    return out
+
+
+def _registered_only(lists: dict[str, list[str]] | None, platform: Doc) -> dict[str, list[str]]:
+    published = set(platform.get("server_domains", []))
+    return {t: [u for u in (lists or {}).get(t, []) if host_of(u) in published] for t in TYPES}
+
+
+def in_force(app: Doc) -> dict[str, list[str]]:
+    """What the mini-program may reach now (getwxadevinfo)."""
+    return _union(app.get("mp_domains"), app.get("domains"), app.get("direct_applied"))
+
+
+def after_platform_release(app: Doc, platform: Doc) -> dict[str, list[str]]:
+    """What a release through `platform` leaves in force: the console's and modify_domain's domains
+    that the platform's published list registers, plus the directly set ones."""
+    return _union(_registered_only(app.get("mp_domains"), platform),
+                  _registered_only(app.get("domains"), platform), app.get("direct_domains"))
+
+
+def apply_platform_release(app: Doc, platform: Doc) -> None:
+    """A release (or gray release, or rollback) through the platform drops unregistered domains."""
+    for key in ("mp_domains", "domains"):
+        if key in app:
+            app[key] = _registered_only(app[key], platform)
+    apply_direct_domains(app)
 
 
 @route("/wxa/get_effective_domain", perm=DEV_MANAGEMENT)
 def get_effective_domain(ctx: Ctx) -> dict[str, Any]:
+    """The four sources, each with the six lists; `effective_domain` is what will be in force after
+    the next release through this platform (and is in force right after one)."""
     app = ctx.app()
     return {
-        "mp_domain": empty_lists(),
-        "third_domain": app.get("domains") or empty_lists(),
-        "direct_domain": app.get("direct_domains") or empty_lists(),
-        "effective_domain": effective_domains(app),
+        "mp_domain": _union(app.get("mp_domains")),
+        "third_domain": _union(app.get("domains")),
+        "direct_domain": _union(app.get("direct_domains")),
+        "effective_domain": after_platform_release(app, ctx.platform()),
     }
 
 
@@ -175,8 +205,8 @@ def getwxadevinfo(ctx: Ctx) -> dict[str, Any]:
     """Domains in force; one of the few endpoints the mini-program's own token may call."""
     app = ctx.app()
     action = ctx.body.get("action")
-    server = {t: v for t, v in effective_domains(app).items() if t != "tcpdomain"}
-    biz = {"bizdomain": list(app.get("webview_domains", []))}
+    server = {t: v for t, v in in_force(app).items() if t != "tcpdomain"}
+    biz = {"bizdomain": webview_in_force(app)}
     if action == "getbizdomain":
         return biz
     if action == "getserverdomain":
@@ -184,85 +214,10 @@ def getwxadevinfo(ctx: Ctx) -> dict[str, Any]:
     return {**server, **biz}
 
 
-def _webview_item(item: Any, registered: list[str]) -> str:
-    parsed = parse_url(item, "https", allow_port=False)
-    if parsed is None:
-        raise errors.WEBVIEW_NOT_OPEN()
-    url, host = parsed
-    if not any(host == r or host.endswith("." + r) for r in registered):
-        raise errors.WEBVIEW_NOT_OPEN()
-    return url
-
-
-@route("/wxa/setwebviewdomain", perm=DEV_MANAGEMENT)
-def setwebviewdomain(ctx: Ctx) -> dict[str, Any]:
-    """Business domains: https only, no port, registered (or a subdomain) on the platform, <= 300."""
-    app = ctx.app()
-    if app.get("account_type") == "personal":
-        raise errors.WEBVIEW_PERSONAL()
-    current: list[str] = app.setdefault("webview_domains", [])
-    action = ctx.body.get("action") or "add_all"
-    if action == "get":
-        return {"webviewdomain": list(current)}
-    if action not in ("add", "delete", "set", "add_all"):
-        raise errors.INVALID_ARGS()
-    registered = list(ctx.platform().get("webview_domains", []))
-    if action == "add_all":  # no action: every business domain of the platform is added
-        if not registered:
-            raise errors.WEBVIEW_COMPONENT_EMPTY()
-        items = [f"https://{h}" for h in registered]
-        action = "add"
-    else:
-        items = field_list(ctx.body, "webviewdomain")
-    if action == "delete":
-        wanted = [parse_url(i, "https", allow_port=False) for i in items]
-        urls = [p[0] for p in wanted if p is not None]
-        if len(urls) != len(items) or any(u not in current for u in urls):
-            raise errors.WEBVIEW_DELETE_MISSING()
-        result = [u for u in current if u not in urls]
-    else:
-        if items and not registered:
-            raise errors.WEBVIEW_COMPONENT_EMPTY()
-        urls = list(dict.fromkeys(_webview_item(i, registered) for i in items))
-        result = current + [u for u in urls if u not in current] if action == "add" else urls
-        if sorted(result) == sorted(current):
-            raise errors.WEBVIEW_NOT_CHANGE()
-    if len(result) > WEBVIEW_LIMIT:
-        raise errors.WEBVIEW_COUNT_LIMIT()
-    app["webview_domains"] = result
-    return {}
-
-
-@route("/cgi-bin/component/modify_wxa_server_domain", kinds=COMPONENT_ONLY)
-def modify_wxa_server_domain(ctx: Ctx) -> dict[str, Any]:
-    """The platform's own mini-program server domains (bare hosts, ';'-separated)."""
-    platform = ctx.platform()
-    action = field_str(ctx.body, "action")
-    testing: list[str] = platform.setdefault("testing_server_domains", [])
-    published: list[str] = platform.setdefault("server_domains", [])
-    if action != "get":
-        if action not in ("add", "delete", "set"):
-            raise errors.INVALID_ARGS()
-        raw = field_str(ctx.body, "wxa_server_domain", required=False)
-        items = [i.strip().lower() for i in raw.split(";") if i.strip()]
-        good = list(dict.fromkeys(i for i in items if valid_host(i)))
-        bad = [i for i in items if not valid_host(i)]
-        together = ctx.body.get("is_modify_published_together") is True
-        targets = [testing, published] if together else [testing]
-        for lst in targets:
-            if action == "add":
-                lst += [h for h in good if h not in lst]
-            elif action == "delete":  # deleting an absent domain succeeds
-                lst[:] = [h for h in lst if h not in good]
-            else:
-                lst[:] = good
-            if len(lst) > PLATFORM_DOMAIN_LIMIT:
-                raise errors.DOMAIN_COUNT_LIMIT()
-        _spend_change(ctx, platform)
-    else:
-        bad = []
-    return {
-        "published_wxa_server_domain": ";".join(published),
-        "testing_wxa_server_domain": ";".join(testing),
-        "invalid_wxa_server_domain": ";".join(bad),
-    }
+def webview_in_force(app: Doc) -> list[str]:
+    """Business domains in force: the console's and setwebviewdomain's."""
+    out: list[str] = []
+    for url in [*app.get("mp_webview_domains", []), *app.get("webview_domains", [])]:
+        if url not in out:
+            out.append(url)
+    return out

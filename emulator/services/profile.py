@@ -122,9 +122,10 @@ def querynickname(ctx: Ctx) -> dict[str, Any]:
     raise errors.NICKNAME_AUDIT_NOT_FOUND()
 
 
-@route("/cgi-bin/media/upload", kinds=ANY_APP_TOKEN, body="multipart")
+@route("/cgi-bin/media/upload", kinds=ANY_APP_TOKEN, body="multipart", envelope=False)
 def media_upload(ctx: Ctx) -> dict[str, Any]:
-    """Temporary media (3 days), remembered with the appid and kind of the token that uploaded it."""
+    """Temporary media (3 days), remembered with the appid and kind of the token that uploaded it.
+    Documented (uploadTempMedia) as {type, media_id, created_at}, without errcode/errmsg."""
     media_type = ctx.query.get("type", "")
     if media_type not in MEDIA_TYPES:
         raise errors.INVALID_MEDIA_TYPE()

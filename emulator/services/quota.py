@@ -1,8 +1,10 @@
 """API call quotas: per (appid, API) daily counters (45009), optional minute limits (45011),
-`cgi-bin/openapi/quota/get` and `cgi-bin/clear_quota` (10 resets a month)."""
+`cgi-bin/openapi/quota/get`, `cgi-bin/clear_quota` and `cgi-bin/clear_quota/v2` (10 resets a month
+between them)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from emulator import errors
@@ -78,6 +80,19 @@ def get_quota(ctx: Ctx) -> dict[str, Any]:
     return out
 
 
+def _reset_daily_counters(tx: Tx, account: Doc, appid: str) -> None:
+    """One of the 10 resets a month (shared by clear_quota and clear_quota/v2), then every daily
+    API counter of the account starts from zero."""
+    counter = account.setdefault("clear_quota", {})
+    month = month_key(tx.now)
+    if counter.get("period") != month:
+        counter.update(period=month, used=0)
+    if counter["used"] >= CLEAR_QUOTA_PER_MONTH:
+        raise errors.CLEAR_QUOTA_LIMIT()
+    counter["used"] += 1
+    tx.put("apicount", f"{appid}|{day_key(tx.now)}", {})
+
+
 @route("/cgi-bin/clear_quota", kinds=ALL_KINDS, body="required")
 def clear_quota(ctx: Ctx) -> dict[str, Any]:
     """Reset every daily counter of the account; 10 times a month."""
@@ -86,13 +101,26 @@ def clear_quota(ctx: Ctx) -> dict[str, Any]:
         raise errors.APPID_MISSING()
     if appid != ctx.appid:
         raise errors.INVALID_APPID()
-    account = ctx.app() if ctx.token_kind != COMPONENT else ctx.platform()
-    counter = account.setdefault("clear_quota", {})
-    month = month_key(ctx.tx.now)
-    if counter.get("period") != month:
-        counter.update(period=month, used=0)
-    if counter["used"] >= CLEAR_QUOTA_PER_MONTH:
-        raise errors.CLEAR_QUOTA_LIMIT()
-    counter["used"] += 1
-    ctx.tx.put("apicount", f"{appid}|{day_key(ctx.tx.now)}", {})
+    _reset_daily_counters(ctx.tx, ctx.app() if ctx.token_kind != COMPONENT else ctx.platform(), appid)
+    return {}
+
+
+@route("/cgi-bin/clear_quota/v2", token=None)
+def clear_quota_v2(ctx: Ctx) -> dict[str, Any]:
+    """The same reset with appid + appsecret instead of a token, for when cgi-bin/token itself has hit
+    45009 (clearQuotaByAppSecret). Body per the doc; WxJava sends query parameters, taken too (choice).
+    Not counted against any API quota."""
+    appid = field_str(ctx.body, "appid", required=False) or ctx.query.get("appid", "")
+    secret = field_str(ctx.body, "appsecret", required=False) or ctx.query.get("appsecret", "")
+    if not appid:
+        raise errors.APPID_MISSING()
+    if not secret:
+        raise errors.SECRET_MISSING()
+    app = ctx.tx.get("app", appid)
+    if app is None:
+        raise errors.INVALID_APPID()
+    ctx.appid = appid
+    if not secrets.compare_digest(secret, str(app.get("secret", ""))):
+        raise errors.INVALID_APPSECRET()
+    _reset_daily_counters(ctx.tx, app, appid)
     return {}

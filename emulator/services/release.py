@@ -1,8 +1,11 @@
-"""Release, gray release, rollback, version info and visibility (reference §5.5 and §5.7).
+"""Release, gray release, rollback, version info and visibility (reference §5.5, §5.7 and §10).
 
 App state: `live` (the released version: app_version, user_version, user_desc, release_time,
-auditid, is_rollback), `history` (previously live versions, newest first, at most 5), `gray`
-(the gray plan) and `visit_status`.
+auditid, is_rollback, before_authorization), `history` (previously live versions, newest first, at
+most 5), `gray` (the gray plan) and `visit_status`. Versions released in the MP console before the
+authorization (`before_authorization`) are never listed nor rollback targets, and after a rollback
+nothing is listed until the next release. Every release through the platform (release, gray
+release, rollback) applies the platform's domains (`apply_platform_domains`).
 """
 
 from __future__ import annotations
@@ -11,9 +14,8 @@ from typing import Any
 
 from emulator import errors
 from emulator.routing import DEV_MANAGEMENT, Ctx, field_str, route
-from emulator.services import audit_clock
+from emulator.services import audit_clock, domains, webview
 from emulator.services.audit_clock import APPROVED
-from emulator.services.domains import apply_direct_domains
 from emulator.state import Doc
 
 HISTORY_LIMIT = 5
@@ -24,25 +26,51 @@ def _gray_running(app: Doc) -> bool:
     return bool(app.get("gray")) and app["gray"]["status"] == GRAY_RUNNING
 
 
-def do_release(app: Doc, audit: Doc, now: float) -> None:
-    """Make the approved audit's version live (also the end of a gray rollout)."""
+def apply_platform_domains(app: Doc, platform: Doc) -> None:
+    """A release through the platform: the mini-program keeps only the platform's domains."""
+    domains.apply_platform_release(app, platform)
+    webview.apply_platform_release(app, platform)
+
+
+def make_live(app: Doc, now: float, user_version: str, user_desc: str, commit_time: int, auditid: int,
+              before_authorization: bool = False) -> Doc:
+    """A new live version; the previous one goes to the history."""
     if app.get("live"):
         app["history"] = [app["live"], *app.get("history", [])][:HISTORY_LIMIT]
     app["next_app_version"] = int(app.get("next_app_version", 1)) + 1
     app["live"] = {
-        "app_version": app["next_app_version"] - 1, "user_version": audit["user_version"],
-        "user_desc": audit["user_desc"], "release_time": int(now), "commit_time": audit["submit_audit_time"],
-        "auditid": audit["auditid"], "is_rollback": False,
+        "app_version": app["next_app_version"] - 1, "user_version": user_version, "user_desc": user_desc,
+        "release_time": int(now), "commit_time": commit_time, "auditid": auditid, "is_rollback": False,
+        "before_authorization": before_authorization,
     }
+    return app["live"]
+
+
+def do_release(app: Doc, audit: Doc, now: float, platform: Doc | None) -> None:
+    """Make the approved audit's version live (also the end of a gray rollout). `platform`: the
+    platform releasing it (its domains apply), None for a release in the MP console."""
+    make_live(app, now, audit["user_version"], audit["user_desc"], audit["submit_audit_time"],
+              audit["auditid"])
     audit["released"] = True
     if _gray_running(app):
         app["gray"]["status"] = GRAY_FINISHED
     if audit.get("privacy"):  # the dev privacy guide submitted with this audit goes live
         app.setdefault("privacy", {"dev": None, "live": None})["live"] = dict(audit["privacy"])
-    apply_direct_domains(app)
+    if platform is not None:
+        apply_platform_domains(app, platform)
 
 
-def _releasable(app: Doc) -> Doc:
+def rollback_targets(app: Doc) -> list[Doc]:
+    """History entries that can be listed and rolled back to: none while the live version is itself
+    a rollback ("当前版本回退后…也不会再查到版本信息"), never one released before the authorization."""
+    live = app.get("live")
+    if live is not None and live.get("is_rollback"):
+        return []
+    return [v for v in app.get("history", []) if not v.get("before_authorization")]
+
+
+def releasable_audit(app: Doc) -> Doc:
+    """The latest audit, if it is approved and not live yet (85019 / 85020 / 85052 otherwise)."""
     audit = audit_clock.latest_audit(app)
     if audit is None:
         raise errors.NO_APPROVED_VERSION()
@@ -57,7 +85,7 @@ def _releasable(app: Doc) -> Doc:
 def release(ctx: Ctx) -> dict[str, Any]:
     """Release the latest audit if it was approved and is not live yet."""
     app = ctx.app()
-    do_release(app, _releasable(app), ctx.tx.now)
+    do_release(app, releasable_audit(app), ctx.tx.now, ctx.platform())
     return {}
 
 
@@ -89,7 +117,9 @@ def grayrelease(ctx: Ctx) -> dict[str, Any]:
         "gray_percentage": pct, "support_debuger_first": debuger, "support_experiencer_first": experiencer,
     }
     if pct == 100:
-        do_release(app, audit, ctx.tx.now)
+        do_release(app, audit, ctx.tx.now, ctx.platform())
+    else:  # the version reaches users through the platform: its domains apply from now (choice)
+        apply_platform_domains(app, ctx.platform())
     return {}
 
 
@@ -117,23 +147,23 @@ def revertgrayrelease(ctx: Ctx) -> dict[str, Any]:
 def revertcoderelease(ctx: Ctx) -> dict[str, Any]:
     """Roll back to the previous (or a listed) live version; `action=get_history_version` lists them."""
     app = ctx.app()
-    history: list[Doc] = app.get("history", [])
+    targets = rollback_targets(app)
     if ctx.query.get("action") == "get_history_version":
         keys = ("app_version", "user_version", "user_desc", "commit_time")
-        return {"version_list": [{k: v[k] for k in keys} for v in history]}
+        return {"version_list": [{k: v[k] for k in keys} for v in targets]}
     if _gray_running(app):
         raise errors.REVERT_DURING_GRAY()
     live = app.get("live")
-    if not history or not live or live.get("is_rollback"):
+    if not targets or not live:
         raise errors.REVERT_FORBIDDEN()
     wanted = ctx.query.get("app_version")
-    target = history[0] if not wanted else next(
-        (v for v in history if str(v["app_version"]) == wanted), None)
+    target = targets[0] if not wanted else next(
+        (v for v in targets if str(v["app_version"]) == wanted), None)
     if target is None:
         raise errors.REVERT_FORBIDDEN()
-    rest = [v for v in history if v is not target]
-    app["history"] = [live, *rest][:HISTORY_LIMIT]
+    app["history"] = [live, *[v for v in app.get("history", []) if v is not target]][:HISTORY_LIMIT]
     app["live"] = {**target, "is_rollback": True, "release_time": int(ctx.tx.now)}
+    apply_platform_domains(app, ctx.platform())  # a rollback is a release through the platform (choice)
     return {}
 
 

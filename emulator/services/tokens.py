@@ -22,7 +22,7 @@ from emulator.routing import (
     field_str,
     route,
 )
-from emulator.services import quota
+from emulator.services import quota, tickets
 from emulator.state import Doc, Tx
 
 TOKEN_TTL = 7200
@@ -31,7 +31,9 @@ STABLE_RENEW_WINDOW = 300  # stable_token hands out a new token when about 5 min
 FORCE_REFRESH_PER_DAY = 20
 FORCE_REFRESH_GAP = 30
 PRE_AUTH_CODE_TTL = 600
+REFRESH_TOKEN_GRACE = 300
 AUTH_CODE_TTL = 600
+REFRESH_TOKEN_GRACE = 300
 _KEEP_RECENT = 20  # older superseded tokens are forgotten (they then answer 40014, not 40001)
 
 
@@ -171,10 +173,10 @@ def component_token(ctx: Ctx) -> dict[str, Any]:
     if secret != platform["component_appsecret"]:
         raise errors.INVALID_APPSECRET()
     ticket = field_str(ctx.body, "component_verify_ticket", required=False)
-    if not ticket or ticket != platform["verify_ticket"]:
+    state = tickets.status(platform, ticket, ctx.tx.now) if ticket else "unknown"
+    if state == "unknown":
         raise errors.TICKET_INVALID()
-    expires_at = platform.get("verify_ticket_expires_at")
-    if expires_at is not None and ctx.tx.now >= expires_at:
+    if state == "expired":
         raise errors.TICKET_EXPIRED()
     ctx.token_kind = COMPONENT
     quota.charge(ctx, component_appid)
@@ -182,7 +184,7 @@ def component_token(ctx: Ctx) -> dict[str, Any]:
     return {"component_access_token": token, "expires_in": expires_in}
 
 
-def _same_component(ctx: Ctx) -> str:
+def same_component(ctx: Ctx) -> str:
     component_appid = field_str(ctx.body, "component_appid", required=False)
     if not component_appid:
         raise errors.COMPONENT_APPID_MISSING()
@@ -191,20 +193,22 @@ def _same_component(ctx: Ctx) -> str:
     return component_appid
 
 
-@route("/cgi-bin/component/api_create_preauthcode", token="component_access_token", kinds=COMPONENT_ONLY)
+@route("/cgi-bin/component/api_create_preauthcode", token="component_access_token", kinds=COMPONENT_ONLY,
+       envelope=False)
 def create_preauthcode(ctx: Ctx) -> dict[str, Any]:
-    _same_component(ctx)
+    same_component(ctx)
     return {"pre_auth_code": "preauthcode@@@" + secrets.token_urlsafe(32), "expires_in": PRE_AUTH_CODE_TTL}
 
 
-def _func_info(permissions: list[int]) -> list[dict[str, Any]]:
+def func_info(permissions: list[int]) -> list[dict[str, Any]]:
     return [{"funcscope_category": {"id": p}} for p in permissions]
 
 
-@route("/cgi-bin/component/api_query_auth", token="component_access_token", kinds=COMPONENT_ONLY)
+@route("/cgi-bin/component/api_query_auth", token="component_access_token", kinds=COMPONENT_ONLY,
+       envelope=False)
 def query_auth(ctx: Ctx) -> dict[str, Any]:
     """Exchange an authorization code (seeded or made by the control API) for the authorization."""
-    component_appid = _same_component(ctx)
+    component_appid = same_component(ctx)
     code = field_str(ctx.body, "authorization_code")
     grant = ctx.tx.get("authcode", code)
     if grant is None or grant["component_appid"] != component_appid:
@@ -213,14 +217,17 @@ def query_auth(ctx: Ctx) -> dict[str, Any]:
         raise errors.INVALID_CODE()
     ctx.tx.delete("authcode", code)  # one use, like an OAuth code
     appid = grant["authorizer_appid"]
+    existing = ctx.tx.get("auth", f"{component_appid}|{appid}")
     auth = authorize(ctx.tx, component_appid, appid, grant["permissions"])
+    if existing is not None:  # a re-authorization changes the refresh token ("重新授权才会改变")
+        rotate_refresh_token(ctx.tx, auth)
     token, expires_in = issue(ctx.tx, AUTHORIZER, appid, component_appid)
     return {"authorization_info": {
         "authorizer_appid": appid,
         "authorizer_access_token": token,
         "expires_in": expires_in,
         "authorizer_refresh_token": auth["refresh_token"],
-        "func_info": _func_info(auth["permissions"]),
+        "func_info": func_info(auth["permissions"]),
     }}
 
 
@@ -232,7 +239,7 @@ def authorize(tx: Tx, component_appid: str, appid: str, permissions: list[int],
     if auth is None:
         auth = tx.put("auth", key, {
             "component_appid": component_appid, "authorizer_appid": appid,
-            "refresh_token": refresh_token or "refreshtoken@@@" + secrets.token_urlsafe(32),
+            "refresh_token": refresh_token or _new_refresh_token(), "previous_refresh_tokens": [],
             "rotate_refresh_token": bool(rotate),
         })
     elif refresh_token:
@@ -243,19 +250,46 @@ def authorize(tx: Tx, component_appid: str, appid: str, permissions: list[int],
     return auth
 
 
-@route("/cgi-bin/component/api_authorizer_token", token="component_access_token", kinds=COMPONENT_ONLY)
+def _new_refresh_token() -> str:
+    return "refreshtoken@@@" + secrets.token_urlsafe(32)
+
+
+def rotate_refresh_token(tx: Tx, auth: Doc) -> str:
+    """A new refresh token; the old one keeps working REFRESH_TOKEN_GRACE seconds (a WeChat staff
+    answer: "此间旧的刷新令牌有5分钟的过渡期"; the api_authorizer_token page itself is silent)."""
+    previous = [p for p in auth.get("previous_refresh_tokens", []) if tx.now < p["valid_until"]]
+    previous.append({"token": auth["refresh_token"], "valid_until": tx.now + REFRESH_TOKEN_GRACE})
+    auth["previous_refresh_tokens"] = previous
+    auth["refresh_token"] = _new_refresh_token()
+    return str(auth["refresh_token"])
+
+
+def _refresh_token_state(tx: Tx, auth: Doc, presented: str) -> str:
+    if secrets.compare_digest(presented, auth["refresh_token"]):
+        return "current"
+    for previous in auth.get("previous_refresh_tokens", []):
+        if secrets.compare_digest(presented, previous["token"]) and tx.now < previous["valid_until"]:
+            return "previous"
+    return "invalid"
+
+
+@route("/cgi-bin/component/api_authorizer_token", token="component_access_token", kinds=COMPONENT_ONLY,
+       envelope=False)
 def authorizer_token(ctx: Ctx) -> dict[str, Any]:
-    """authorizer_access_token from the refresh token; rotation of the refresh token is a seed option."""
-    component_appid = _same_component(ctx)
+    """authorizer_access_token from the refresh token. The refresh token changes only on
+    re-authorization (api_query_auth) or, as a seed/console option, on every call
+    (`rotate_refresh_token`); a superseded one works 5 more minutes and answers with the current one."""
+    component_appid = same_component(ctx)
     appid = field_str(ctx.body, "authorizer_appid")
     refresh = field_str(ctx.body, "authorizer_refresh_token")
     auth = ctx.tx.get("auth", f"{component_appid}|{appid}")
     if auth is None:
         raise errors.NOT_AUTHORIZED()
-    if refresh != auth["refresh_token"]:
+    state = _refresh_token_state(ctx.tx, auth, refresh)
+    if state == "invalid":
         raise errors.REFRESH_TOKEN_INVALID()
-    if auth.get("rotate_refresh_token"):
-        auth["refresh_token"] = "refreshtoken@@@" + secrets.token_urlsafe(32)
+    if state == "current" and auth.get("rotate_refresh_token"):
+        rotate_refresh_token(ctx.tx, auth)
     token, expires_in = issue(ctx.tx, AUTHORIZER, appid, component_appid)
     return {"authorizer_access_token": token, "expires_in": expires_in,
             "authorizer_refresh_token": auth["refresh_token"]}

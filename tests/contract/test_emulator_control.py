@@ -198,3 +198,23 @@ def test_a_bad_reset_seed_leaves_the_state_alone(emu: EmulatorControl) -> None:
     with pytest.raises(EmulatorError, match="unknown keys"):
         emu.reset({"platform": []})
     assert APPID in [a["appid"] for a in emu.state()["miniprograms"]]
+
+
+def test_every_call_log_entry_has_the_same_keys(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
+    """CONTROL.md, "The call log": the same keys on every entry, null when absent."""
+    emu.inject_fault("/wxa/bind_tester", errcode=-1)
+    emu.inject_fault("/wxa/queryquota", drop=True)
+    assert_err(wx.post("/wxa/bind_tester", token, {"wechatid": "frank"}), -1, "system error")  # fault before
+    with pytest.raises(httpx.HTTPError):
+        wx.http.get("/wxa/queryquota", params={"access_token": token})  # dropped
+    wx.get("/wxa/no_such_api")  # unknown path: no token, no appid
+    wx.get("/wxa/get_page", token)  # an error from the handler (86001)
+    wx.call("POST", "/wxa/bind_tester", token, content=b"{oops")  # unparseable body
+    calls = emu.calls()
+    keys = {"seq", "time", "method", "path", "query", "appid", "token_kind", "body", "errcode", "fault",
+            "applied_errcode"}
+    assert calls and all(set(call) == keys for call in calls), [sorted(c) for c in calls]
+    unknown = next(c for c in calls if c["path"] == "/wxa/no_such_api")
+    assert (unknown["appid"], unknown["token_kind"], unknown["body"], unknown["fault"]) == (None, None, None, None)
+    refused = next(c for c in calls if c["path"] == "/wxa/bind_tester" and c["fault"])
+    assert refused["body"] == {"wechatid": "frank"} and refused["errcode"] == -1

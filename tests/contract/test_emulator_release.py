@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.testing import APPID, COMPONENT_APPID, OWNER_APPID, EmulatorControl, RawWeChat, assert_err, assert_ok
+from emulator.testing import (
+    APPID,
+    COMPONENT_APPID,
+    OWNER_APPID,
+    EmulatorControl,
+    EmulatorError,
+    RawWeChat,
+    assert_err,
+    assert_ok,
+)
 
 pytestmark = pytest.mark.contract
 
@@ -38,10 +47,14 @@ def test_submit_then_approve_then_release(manual: EmulatorControl, wx: RawWeChat
     auditid = submit(wx, token)
     latest = assert_ok(wx.get("/wxa/get_latest_auditstatus", token))
     assert (latest["auditid"], latest["status"], latest["user_version"]) == (auditid, 2, "1.0.0")
-    assert "ScreenShot" in latest and "screenshot" not in latest
+    # A captured answer in review carries no reason and no ScreenShot (reference §10)
+    assert set(latest) == {"errcode", "errmsg", "auditid", "status", "user_version", "user_desc",
+                           "submit_audit_time"}
     assert_err(wx.post("/wxa/release", token), 85020, "status not allowed")
     manual.decide_audit(APPID, "approve")
     assert assert_ok(wx.post("/wxa/get_auditstatus", token, {"auditid": auditid}))["status"] == 0
+    # get_auditstatus of an approved audit is {"errcode":0,"errmsg":"ok","status":0} (reference §10)
+    assert wx.post("/wxa/get_auditstatus", token, {"auditid": auditid}) == {"errcode": 0, "errmsg": "ok", "status": 0}
     assert_ok(wx.post("/wxa/release", token))
     info = assert_ok(wx.post("/wxa/getversioninfo", token))
     assert info["release_info"]["release_version"] == "1.0.0"
@@ -62,9 +75,12 @@ def test_rejection_carries_reason_and_screenshots(manual: EmulatorControl, wx: R
 def test_delay_then_decision(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
     commit(wx, token)
     submit(wx, token)
-    manual.decide_audit(APPID, "delay", reason="需要补充材料")
+    auditid = manual.decide_audit(APPID, "delay", reason="需要补充材料")["audit"]["auditid"]
     latest = wx.get("/wxa/get_latest_auditstatus", token)
-    assert (latest["status"], latest["reason"]) == (4, "需要补充材料")
+    # get_latest_auditstatus documents reason only for a rejection; get_auditstatus also for a delay
+    assert latest["status"] == 4 and "reason" not in latest
+    delayed = wx.post("/wxa/get_auditstatus", token, {"auditid": auditid})
+    assert delayed == {"errcode": 0, "errmsg": "ok", "status": 4, "reason": "需要补充材料"}
     assert_err(wx.post("/wxa/submit_audit", token), 85009, "already submit a version under auditing")
     manual.decide_audit(APPID, "approve")
     assert wx.get("/wxa/get_latest_auditstatus", token)["status"] == 0
@@ -168,7 +184,9 @@ def test_speedup(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
 
 def test_status_queries_errors(wx: RawWeChat, token: str) -> None:
     assert_err(wx.get("/wxa/get_latest_auditstatus", token), 85058, "no valid audit_id exist")
-    assert_err(wx.post("/wxa/get_auditstatus", token, {"auditid": 42}), 85012, "invalid audit id")
+    unknown = assert_err(wx.post("/wxa/get_auditstatus", token, {"auditid": 42}), 85012, "invalid audit id")
+    # as captured (community, reference C-85012): the error carries status 0, which means nothing here
+    assert (unknown["status"], unknown["reason"], unknown["screenshot"]) == (0, "", "")
 
 
 def test_release_without_any_audit(wx: RawWeChat, token: str) -> None:
@@ -237,6 +255,8 @@ def test_rollback_history(emu: EmulatorControl, wx: RawWeChat, token: str) -> No
     assert_ok(wx.get("/wxa/revertcoderelease", token))
     assert wx.post("/wxa/getversioninfo", token)["release_info"]["release_version"] == "1.1.0"
     assert_err(wx.get("/wxa/revertcoderelease", token), 87012, "forbid revert this version release")
+    # "当前版本回退后，不能再调用版本回退接口，也不会再查到版本信息"
+    assert wx.get("/wxa/revertcoderelease", token, params={"action": "get_history_version"})["version_list"] == []
     ship(manual, wx, token, "1.3.0")
     versions = wx.get("/wxa/revertcoderelease", token, params={"action": "get_history_version"})["version_list"]
     target = next(v for v in versions if v["user_version"] == "1.0.0")
@@ -268,3 +288,47 @@ def test_full_demo_flow_auto_approves(emu: EmulatorControl, wx: RawWeChat, token
     submit(wx, token)
     assert wx.get("/wxa/get_latest_auditstatus", token)["status"] == 0
     assert_ok(wx.post("/wxa/release", token))
+
+
+def test_versions_released_in_the_console_before_authorization_are_never_listed(
+        manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
+    """api_revertcoderelease: versions released in the MP console before the authorization are not
+    listed (the console action release_in_console with a user_version stands for one)."""
+    manual.console(APPID, "release_in_console", user_version="0.9.5", user_desc="console")
+    assert wx.post("/wxa/getversioninfo", token)["release_info"]["release_version"] == "0.9.5"
+    ship(manual, wx, token, "1.0.0")
+    listed = wx.get("/wxa/revertcoderelease", token, params={"action": "get_history_version"})["version_list"]
+    assert [v["user_version"] for v in listed] == ["0.9.0"]  # the seeded 0.9.0 is listed, 0.9.5 is not
+    assert_ok(wx.get("/wxa/revertcoderelease", token))  # the previous *listed* version
+    assert wx.post("/wxa/getversioninfo", token)["release_info"]["release_version"] == "0.9.0"
+
+
+def test_seeded_versions_marked_before_authorization(emu: EmulatorControl, wx: RawWeChat) -> None:
+    emu.seed({"miniprograms": [{"appid": APPID, "secret": "demo-app-secret-0002",
+                                "categories": [{"first": 304, "second": 305}],
+                                "release": {"user_version": "0.9.0", "before_authorization": True},
+                                "release_history": [{"user_version": "0.8.0", "before_authorization": True}]}]})
+    token = wx.authorizer_token()
+    assert wx.get("/wxa/revertcoderelease", token, params={"action": "get_history_version"})["version_list"] == []
+    assert_err(wx.get("/wxa/revertcoderelease", token), 87012, "forbid revert")
+
+
+def test_console_release_of_an_approved_audit(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
+    """Someone releases our approved version in the console: our own release then answers 85052."""
+    commit(wx, token, "1.4.0")
+    submit(wx, token)
+    manual.decide_audit(APPID, "approve")
+    manual.console(APPID, "release_in_console")
+    assert_err(wx.post("/wxa/release", token), 85052, "app is already released")
+    with pytest.raises(EmulatorError):  # nothing left to release: 409
+        manual.console(APPID, "release_in_console")
+
+
+def test_console_commit_and_submit(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
+    manual.console(APPID, "commit", user_version="9.9.9", template_id=2)
+    assert wx.get("/wxa/get_page", token)["page_list"][-1] == "pages/coupon/coupon"  # template 2's pages
+    auditid = manual.console(APPID, "submit_audit")["auditid"]
+    latest = wx.get("/wxa/get_latest_auditstatus", token)
+    assert (latest["auditid"], latest["user_version"], latest["status"]) == (auditid, "9.9.9", 2)
+    with pytest.raises(EmulatorError):  # 409: an audit is already running
+        manual.console(APPID, "submit_audit")

@@ -12,6 +12,7 @@ from emulator.testing import (
     COMPONENT_SECRET,
     OWNER_APPID,
     OWNER_SECRET,
+    REFRESH_TOKEN,
     VERIFY_TICKET,
     EmulatorControl,
     RawWeChat,
@@ -116,16 +117,60 @@ def test_stable_token_needs_a_json_body(wx: RawWeChat) -> None:
                47001, "data format error")
 
 
-def test_component_token_needs_the_current_verify_ticket(emu: EmulatorControl, wx: RawWeChat) -> None:
-    body = {"component_appid": COMPONENT_APPID, "component_appsecret": COMPONENT_SECRET,
-            "component_verify_ticket": "stale"}
-    assert_err(wx.post("/cgi-bin/component/api_component_token", body=body), 61006, "ticket is invalid")
-    data = wx.post("/cgi-bin/component/api_component_token", body={**body, "component_verify_ticket": VERIFY_TICKET})
+def _component_token(wx: RawWeChat, ticket: str) -> dict[str, object]:
+    return wx.post("/cgi-bin/component/api_component_token", body={
+        "component_appid": COMPONENT_APPID, "component_appsecret": COMPONENT_SECRET,
+        "component_verify_ticket": ticket})
+
+
+def test_component_token_needs_a_pushed_verify_ticket(emu: EmulatorControl, wx: RawWeChat) -> None:
+    assert_err(_component_token(wx, "never-pushed"), 61006, "ticket is invalid")
+    data = _component_token(wx, VERIFY_TICKET)
     assert set(data) == {"component_access_token", "expires_in"}
-    emu.set_ticket(COMPONENT_APPID, expires_in=60)
+    emu.set_ticket(COMPONENT_APPID, "short-lived", expires_in=60)
     emu.advance_clock(61)
-    data = wx.post("/cgi-bin/component/api_component_token", body={**body, "component_verify_ticket": VERIFY_TICKET})
-    assert_err(data, 61005, "ticket is expired")
+    assert_err(_component_token(wx, "short-lived"), 61005, "ticket is expired")
+
+
+REALISTIC_PLATFORM = {"component_appid": COMPONENT_APPID, "component_appsecret": COMPONENT_SECRET,
+                      "verify_ticket": "seeded-ticket"}  # verify_ticket_pushes: fresh (the default)
+
+
+def test_verify_tickets_live_12_hours_and_several_are_valid(emu: EmulatorControl, wx: RawWeChat) -> None:
+    """component_verify_ticket.html: pushed every 10 minutes, valid 12 hours, keep the most recent
+    usable one; an expired ticket is 61005, an unknown one 61006."""
+    emu.seed({"platforms": [REALISTIC_PLATFORM]})
+    assert emu.latest_ticket(COMPONENT_APPID)["verify_ticket"] == "seeded-ticket"
+    emu.advance_clock(3600)
+    first = emu.latest_ticket(COMPONENT_APPID)
+    assert first["verify_ticket"] != "seeded-ticket" and first["expires_at"] - first["pushed_at"] == 12 * 3600
+    emu.advance_clock(600)
+    second = emu.latest_ticket(COMPONENT_APPID)
+    assert second["verify_ticket"] != first["verify_ticket"]
+    for ticket in ("seeded-ticket", first["verify_ticket"], second["verify_ticket"]):
+        assert "component_access_token" in _component_token(wx, ticket)  # a newer push invalidates nothing
+    emu.advance_clock(11 * 3600)  # the seeded ticket is now 12 h 10 min old, `first` 11 h 10 min
+    assert_err(_component_token(wx, "seeded-ticket"), 61005, "ticket is expired")
+    assert "component_access_token" in _component_token(wx, first["verify_ticket"])
+    emu.advance_clock(3600)
+    assert_err(_component_token(wx, first["verify_ticket"]), 61005, "ticket is expired")
+    assert "component_access_token" in _component_token(wx, emu.latest_ticket(COMPONENT_APPID)["verify_ticket"])
+    forged = first["verify_ticket"].rsplit("-", 1)[0] + "-" + "0" * 24
+    assert_err(_component_token(wx, forged), 61006, "ticket is invalid")
+
+
+def test_verify_ticket_without_pushes_lapses(emu: EmulatorControl, wx: RawWeChat) -> None:
+    emu.seed({"platforms": [{**REALISTIC_PLATFORM, "verify_ticket_pushes": "none"}]})
+    emu.advance_clock(12 * 3600 + 1)
+    assert_err(_component_token(wx, "seeded-ticket"), 61005, "ticket is expired")
+    assert emu.latest_ticket(COMPONENT_APPID)["verify_ticket"] == "seeded-ticket"
+
+
+def test_demo_ticket_is_re_pushed_so_the_demo_works_days_later(emu: EmulatorControl, wx: RawWeChat) -> None:
+    """The demo seed says verify_ticket_pushes: same (its stack config holds the ticket)."""
+    emu.advance_clock(5 * 86400)
+    assert "component_access_token" in _component_token(wx, VERIFY_TICKET)
+    assert emu.latest_ticket(COMPONENT_APPID)["verify_ticket"] == VERIFY_TICKET
 
 
 @pytest.mark.parametrize(("body", "errcode", "text"), [
@@ -141,8 +186,10 @@ def test_component_token_errors(wx: RawWeChat, body: dict[str, str], errcode: in
 def test_authorizer_token_and_refresh_token_errors(wx: RawWeChat) -> None:
     ctoken = wx.component_token()
     path, param = "/cgi-bin/component/api_authorizer_token", "component_access_token"
-    data = assert_ok(wx.post(path, ctoken, {"component_appid": COMPONENT_APPID, "authorizer_appid": APPID,
-                                            "authorizer_refresh_token": "demo-refresh-token-0002"}, param=param))
+    data = wx.post(path, ctoken, {"component_appid": COMPONENT_APPID, "authorizer_appid": APPID,
+                                  "authorizer_refresh_token": "demo-refresh-token-0002"}, param=param)
+    # documented without errcode/errmsg on success (api_authorizer_token.html)
+    assert set(data) == {"authorizer_access_token", "expires_in", "authorizer_refresh_token"}
     assert data["expires_in"] == 7200 and data["authorizer_refresh_token"] == "demo-refresh-token-0002"
     bad = wx.post(path, ctoken, {"component_appid": COMPONENT_APPID, "authorizer_appid": APPID,
                                  "authorizer_refresh_token": "nope"}, param=param)
@@ -153,34 +200,59 @@ def test_authorizer_token_and_refresh_token_errors(wx: RawWeChat) -> None:
     assert_err(wx.post(path, ctoken, {"authorizer_appid": APPID}, param=param), 41018, "missing component_appid")
 
 
-def test_component_apis_take_component_access_token_param(wx: RawWeChat) -> None:
+@pytest.mark.parametrize("param", ["access_token", "component_access_token"])
+def test_component_apis_take_the_token_under_either_name(wx: RawWeChat, param: str) -> None:
+    """The current pages show ?access_token=COMPONENT_ACCESS_TOKEN (api_create_preauthcode,
+    api_query_auth, api_authorizer_token); the older ones ?component_access_token=."""
     ctoken = wx.component_token()
-    data = wx.post("/cgi-bin/component/api_create_preauthcode", ctoken, {"component_appid": COMPONENT_APPID})
-    assert_err(data, 41001, "access_token missing")  # sent as access_token=, not component_access_token=
-    data = assert_ok(wx.post("/cgi-bin/component/api_create_preauthcode", ctoken,
-                             {"component_appid": COMPONENT_APPID}, param="component_access_token"))
-    assert data["expires_in"] == 600 and data["pre_auth_code"]
+    data = wx.post("/cgi-bin/component/api_create_preauthcode", ctoken, {"component_appid": COMPONENT_APPID},
+                   param=param)
+    assert set(data) == {"pre_auth_code", "expires_in"} and data["expires_in"] == 600  # no errcode
+    missing = wx.post("/cgi-bin/component/api_create_preauthcode", None, {"component_appid": COMPONENT_APPID})
+    assert_err(missing, 41001, "access_token missing")
 
 
-def test_refresh_token_rotation_is_a_seed_option(emu: EmulatorControl, wx: RawWeChat) -> None:
+def test_refresh_token_rotation_keeps_the_old_one_five_minutes(emu: EmulatorControl, wx: RawWeChat) -> None:
+    """Rotation (seed option rotate_refresh_token) and the old token's 5-minute transition, from a
+    WeChat staff answer (community minihome/doc/000a4af6fa801858ff9cc263553c00): a lost answer then a
+    retry with the old token gets the current one; after 5 minutes the old token is 61023."""
     emu.seed({"authorizations": [{"component_appid": COMPONENT_APPID, "authorizer_appid": APPID,
                                   "refresh_token": "rt-1", "permissions": [18, 30],
                                   "rotate_refresh_token": True}]})
     ctoken = wx.component_token()
     body = {"component_appid": COMPONENT_APPID, "authorizer_appid": APPID, "authorizer_refresh_token": "rt-1"}
-    first = assert_ok(wx.post("/cgi-bin/component/api_authorizer_token", ctoken, body,
-                              param="component_access_token"))
-    assert first["authorizer_refresh_token"] != "rt-1"
-    again = wx.post("/cgi-bin/component/api_authorizer_token", ctoken, body, param="component_access_token")
-    assert_err(again, 61023, "refresh_token is invalid")
+    path = "/cgi-bin/component/api_authorizer_token"
+    first = wx.post(path, ctoken, body)
+    rotated = first["authorizer_refresh_token"]
+    assert rotated != "rt-1"
+    retry = wx.post(path, ctoken, body)  # within 5 minutes: works, no second rotation
+    assert retry["authorizer_refresh_token"] == rotated and "authorizer_access_token" in retry
+    emu.advance_clock(301)
+    ctoken = wx.component_token()
+    assert_err(wx.post(path, ctoken, body), 61023, "refresh_token is invalid")
+    assert "authorizer_access_token" in wx.post(path, ctoken, {**body, "authorizer_refresh_token": rotated})
+
+
+def test_reauthorization_changes_the_refresh_token(emu: EmulatorControl, wx: RawWeChat) -> None:
+    """"重新授权才会改变" (WeChat staff, community develop/doc/000c6c30848ed0ae9b2dd71fe56400)."""
+    code = emu.authorization_code(COMPONENT_APPID, APPID, permissions=[18, 30])
+    ctoken = wx.component_token()
+    info = wx.post("/cgi-bin/component/api_query_auth", ctoken,
+                   {"component_appid": COMPONENT_APPID, "authorization_code": code})["authorization_info"]
+    assert info["authorizer_refresh_token"] != REFRESH_TOKEN
+    emu.advance_clock(301)
+    assert_err(wx.post("/cgi-bin/component/api_authorizer_token", wx.component_token(), {
+        "component_appid": COMPONENT_APPID, "authorizer_appid": APPID, "authorizer_refresh_token": REFRESH_TOKEN}),
+        61023, "refresh_token is invalid")
 
 
 def test_query_auth_with_a_control_made_code(emu: EmulatorControl, wx: RawWeChat) -> None:
     code = emu.authorization_code(COMPONENT_APPID, OWNER_APPID, permissions=[18])
     ctoken = wx.component_token()
     body = {"component_appid": COMPONENT_APPID, "authorization_code": code}
-    info = assert_ok(wx.post("/cgi-bin/component/api_query_auth", ctoken, body,
-                             param="component_access_token"))["authorization_info"]
+    answer = wx.post("/cgi-bin/component/api_query_auth", ctoken, body, param="component_access_token")
+    assert set(answer) == {"authorization_info"}  # documented without errcode/errmsg
+    info = answer["authorization_info"]
     assert info["authorizer_appid"] == OWNER_APPID and info["expires_in"] == 7200
     assert info["func_info"] == [{"funcscope_category": {"id": 18}}]
     assert_ok(wx.post("/wxa/getwxadevinfo", info["authorizer_access_token"]))

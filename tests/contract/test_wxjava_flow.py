@@ -364,8 +364,6 @@ def test_component_token_errors_are_retried_each_time(wxjava: WxJava, emu: Emula
     assert paths == [("api_authorizer_token", 40001), ("api_component_token", 0)] * 3 + [("api_authorizer_token", 0)]
 
 
-@pytest.mark.xfail(strict=True, reason="emulator: get_history_version still lists the version rolled back from; "
-                   "api_revertcoderelease says a rolled-back version finds no version info (reference section 10)")
 def test_no_history_after_a_rollback(wxjava: WxJava, emu: EmulatorControl) -> None:
     submitted(wxjava)
     emu.decide_audit(APPID, "approve")
@@ -375,8 +373,6 @@ def test_no_history_after_a_rollback(wxjava: WxJava, emu: EmulatorControl) -> No
     assert not ok(wxjava("history_version")).get("version_list")
 
 
-@pytest.mark.xfail(strict=True, reason="emulator: approved audits answer reason '' (and screenshot ''); captured "
-                   "answers carry neither (reference section 10, optional fields in audit answers)")
 def test_an_approved_audit_answers_without_reason(wxjava: WxJava, emu: EmulatorControl) -> None:
     auditid = submitted(wxjava)
     emu.decide_audit(APPID, "approve")

@@ -45,3 +45,30 @@ def test_unexpected_exception_is_system_error_without_traceback(broken_route: st
 
 def test_create_app_without_seed_is_empty() -> None:
     assert get("/_emulator/state").json()["miniprograms"] == []
+
+
+def test_a_platform_stored_by_an_older_emulator_keeps_its_ticket() -> None:
+    """A demo database kept across an upgrade has platforms without the ticket list: their seeded
+    ticket used to stay valid for ever, and still does (the demo's `make up` must keep working)."""
+    from emulator.seed import load
+    from emulator.state import Store
+    from emulator.testing import COMPONENT_APPID, COMPONENT_SECRET, DEMO_SEED, VERIFY_TICKET
+
+    store = Store(":memory:")
+    app = create_app(store, load(DEMO_SEED))
+    with store.tx() as tx:  # what the previous emulator version wrote
+        platform = tx.get("platform", COMPONENT_APPID)
+        assert platform is not None
+        for key in ("tickets", "ticket_pushes", "pushes_since"):
+            platform.pop(key)
+        platform["verify_ticket_expires_at"] = None
+        tx.meta()["clock_offset"] = 30 * 86400.0
+
+    async def run() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+            return await client.post("/cgi-bin/component/api_component_token", json={
+                "component_appid": COMPONENT_APPID, "component_appsecret": COMPONENT_SECRET,
+                "component_verify_ticket": VERIFY_TICKET})
+
+    assert "component_access_token" in asyncio.run(run()).json()

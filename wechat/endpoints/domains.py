@@ -54,6 +54,15 @@ class DomainsAPI(Endpoints):
         """
         return self._post("wxa/get_effective_domain", {}, idempotent=True)
 
+    def get_effective_webview_domains(self) -> dict[str, Any]:
+        """``POST wxa/get_effective_webviewdomain``: ``mp_webviewdomain``, ``third_webviewdomain``,
+        ``direct_webviewdomain`` and ``effective_webviewdomain`` (what a release through the platform
+        leaves in force).
+
+        Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/miniprogram-management/domain-management/api_geteffectivejumpdomain
+        """
+        return self._post("wxa/get_effective_webviewdomain", {}, idempotent=True)
+
     def get_webview_domains(self) -> list[str]:
         """``POST wxa/setwebviewdomain`` with ``action=get``: the business domains (``https://`` URLs).
 

@@ -146,3 +146,12 @@ class ProfileAPI(Endpoints):
         if ver != 1:
             body["setting_list"] = [dict(s) for s in setting_list or ()]
         return self._post("cgi-bin/component/setprivacysetting", body, idempotent=True)
+
+    def get_icp_entrance_info(self) -> dict[str, Any]:
+        """``GET wxa/icp/get_icp_entrance_info``: the ICP filing ``{status, available, is_canceling,
+        audit_data?, sms_verify_status?}`` (status 6 filed, 1024 not filed; 2-5 under review or
+        rejected). Permission set 18 or 156.
+
+        Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/miniprogram-management/record/api_geticpentranceinfo
+        """
+        return dict(self._get("wxa/icp/get_icp_entrance_info").get("info") or {})

@@ -87,6 +87,9 @@ CASES: list[tuple[str, Call, str, str, Any, dict[str, str]]] = [
      {"cgi_path": "/wxa/submit_audit"}, {}),
     ("clear_quota", lambda c: c.clear_quota(), "POST", "cgi-bin/clear_quota", {"appid": "wx_test_app"}, {}),
     ("get_effective_domain", lambda c: c.get_effective_domain(), "POST", "wxa/get_effective_domain", {}, {}),
+    ("get_effective_webview_domains", lambda c: c.get_effective_webview_domains(), "POST",
+     "wxa/get_effective_webviewdomain", {}, {}),
+    ("get_icp_entrance_info", lambda c: c.get_icp_entrance_info(), "GET", "wxa/icp/get_icp_entrance_info", None, {}),
 ]
 
 
@@ -184,6 +187,8 @@ def test_component_client(fake: FakeWeChat, sleeps: Sleeps) -> None:
         client.add_to_template(5)
         client.delete_template(7)
         client.modify_wxa_server_domain("add", ["a.com", "b.com"])
+        client.modify_wxa_jump_domain("add", ["h5.a.com"], is_modify_published_together=True)
+        client.get_authorizer_info("wx_authorizer")
     assert fake.bodies("cgi-bin/component/api_component_token") == [
         {"component_appid": COMPONENT_APPID, "component_appsecret": COMPONENT_SECRET,
          "component_verify_ticket": TICKET}]
@@ -196,4 +201,8 @@ def test_component_client(fake: FakeWeChat, sleeps: Sleeps) -> None:
         ("POST", "/wxa/deletetemplate", {"access_token": token}, {"template_id": 7}),
         ("POST", "/cgi-bin/component/modify_wxa_server_domain", {"access_token": token},
          {"action": "add", "is_modify_published_together": False, "wxa_server_domain": "a.com;b.com"}),
+        ("POST", "/cgi-bin/component/modify_wxa_jump_domain", {"access_token": token},
+         {"action": "add", "is_modify_published_together": True, "wxa_jump_h5_domain": "h5.a.com"}),
+        ("POST", "/cgi-bin/component/api_get_authorizer_info", {"access_token": token},
+         {"component_appid": COMPONENT_APPID, "authorizer_appid": "wx_authorizer"}),
     ]

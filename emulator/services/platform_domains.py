@@ -1,0 +1,69 @@
+"""The platform's own registered domain lists (component token): server domains and business
+("jump") domains, each with a testing and a published copy, bare host names.
+
+Platform state: `server_domains` / `testing_server_domains` and `webview_domains` /
+`testing_webview_domains`. Limits: 1,000 server domains (modify_server_domain doc), 200 business
+domains (modify_jump_domain doc; the newer openApi page says 300, the stricter figure is kept),
+50 changes a month for each endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator import errors
+from emulator.routing import COMPONENT_ONLY, Ctx, field_str, route
+from emulator.services.domains import spend_change, valid_host
+
+SERVER_DOMAIN_LIMIT = 1000
+JUMP_DOMAIN_LIMIT = 200
+
+
+def _changed(action: str, current: list[str], hosts: list[str]) -> list[str]:
+    if action == "add":
+        return current + [h for h in hosts if h not in current]
+    if action == "delete":  # deleting an absent domain succeeds
+        return [h for h in current if h not in hosts]
+    return hosts
+
+
+def _modify(ctx: Ctx, field: str, published_key: str, testing_key: str, limit: int,
+            counter_key: str) -> dict[str, Any]:
+    platform = ctx.platform()
+    action = field_str(ctx.body, "action")
+    bad: list[str] = []
+    if action != "get":
+        if action not in ("add", "delete", "set"):
+            raise errors.INVALID_ARGS()
+        raw = field_str(ctx.body, field, required=False)
+        items = [i.strip().lower() for i in raw.split(";") if i.strip()]
+        good = list(dict.fromkeys(i for i in items if valid_host(i)))
+        bad = [i for i in items if not valid_host(i)]
+        testing = _changed(action, list(platform.get(testing_key, [])), good)
+        published = list(platform.get(published_key, []))
+        if ctx.body.get("is_modify_published_together") is True:  # default: the testing copy only
+            published = _changed(action, published, good)
+        if len(testing) > limit or len(published) > limit:
+            raise errors.DOMAIN_COUNT_LIMIT()
+        spend_change(ctx, platform, counter_key)
+        platform[testing_key], platform[published_key] = testing, published
+    out = {f"published_{field}": ";".join(platform.get(published_key, [])),
+           f"testing_{field}": ";".join(platform.get(testing_key, []))}
+    if bad:  # "如果不存在未通过验证的域名，该字段不会返回"
+        out[f"invalid_{field}"] = ";".join(bad)
+    return out
+
+
+@route("/cgi-bin/component/modify_wxa_server_domain", kinds=COMPONENT_ONLY)
+def modify_wxa_server_domain(ctx: Ctx) -> dict[str, Any]:
+    """The platform's mini-program server domains (';'-separated, no scheme)."""
+    return _modify(ctx, "wxa_server_domain", "server_domains", "testing_server_domains",
+                   SERVER_DOMAIN_LIMIT, "domain_changes")
+
+
+@route("/cgi-bin/component/modify_wxa_jump_domain", kinds=COMPONENT_ONLY)
+def modify_wxa_jump_domain(ctx: Ctx) -> dict[str, Any]:
+    """The platform's mini-program business domains (';'-separated, no scheme). The confirm file the
+    doc asks for at each domain's root is not checked."""
+    return _modify(ctx, "wxa_jump_h5_domain", "webview_domains", "testing_webview_domains",
+                   JUMP_DOMAIN_LIMIT, "jump_domain_changes")
