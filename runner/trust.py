@@ -1,0 +1,86 @@
+"""Credential sources a plan of an untrusted change may not use, checked before any is touched.
+
+A pull request's plan runs `pulumi preview` with the stack's secrets in reach: the passphrase (or
+KMS access) that decrypts the component secret and refresh tokens is in the job's environment, and
+the provider host holds the decrypted config. Three credential sources make the provider run or
+read something the spec itself names:
+
+- `credentials.mode: command` runs a program (it inherits that environment, and can read
+  /proc/<parent>/environ);
+- `verify_ticket_file` reads any file (`/proc/self/environ`, a key on the runner);
+- `verify_ticket_env` reads any environment variable (`PULUMI_CONFIG_PASSPHRASE`).
+
+A spec-only pull request could point them anywhere. So when the change is untrusted (`--untrusted`,
+or a GitHub `pull_request*` event even if the flag was forgotten) the plan refuses such specs
+before the engine starts, and says so in the plan document. Specs whose secrets are `*_config`
+keys (decrypted by Pulumi and sent only to WeChat) are planned as usual. Merged specs are trusted:
+the `up` job and a maintainer's own `make plan` use every source.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from providers.program import DEFAULT_SPECS
+from runner.render import MARKER
+from runner.stacks import PROJECT, stack_settings
+
+SOURCES = {
+    "command": "runs a program the spec names",
+    "verify_ticket_file": "reads a file the spec names",
+    "verify_ticket_env": "reads an environment variable the spec names",
+}
+UNTRUSTED_EVENTS = ("pull_request", "pull_request_target")
+
+
+def untrusted_by_environment() -> bool:
+    """A GitHub Actions job started by a pull request plans an untrusted change."""
+    return os.environ.get("GITHUB_EVENT_NAME", "") in UNTRUSTED_EVENTS
+
+
+def spec_pattern(project_dir: Path, stack: str) -> str:
+    config = stack_settings(project_dir, stack).get("config") or {}
+    value = config.get(f"{PROJECT}:specs") if isinstance(config, dict) else None
+    return value if isinstance(value, str) and value else DEFAULT_SPECS
+
+
+def refused_sources(project_dir: Path, stack: str) -> list[str]:
+    """`file: credentials.<field>: why` for every spec of the stack that uses a refused source.
+
+    Read from the raw YAML, as the program will find it: the same files, no validation needed."""
+    problems = []
+    for path in sorted(project_dir.glob(spec_pattern(project_dir, stack))):
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue  # the program rejects it before any credential is used
+        credentials = document.get("credentials") if isinstance(document, dict) else None
+        if not isinstance(credentials, dict):
+            continue
+        name = path.relative_to(project_dir).as_posix()
+        if credentials.get("mode") == "command" or credentials.get("command") is not None:
+            problems.append(f"`{name}`: `credentials.command` {SOURCES['command']}")
+        problems += [f"`{name}`: `credentials.{field}` {SOURCES[field]}"
+                     for field in ("verify_ticket_file", "verify_ticket_env") if credentials.get(field) is not None]
+    return problems
+
+
+def refusal_markdown(stack: str, problems: list[str], commit: str | None) -> str:
+    lines = [
+        MARKER,
+        f"## ⛔ WeChat plan for stack `{stack}`: not made for an untrusted change",
+        "",
+        *([f"Commit `{commit}`.", ""] if commit else []),
+        "These specs name a credential source that runs or reads something the spec itself chooses. A plan of "
+        "a pull request runs with the stack's secrets in reach, so it never uses these sources:",
+        "",
+        *[f"- {problem}" for problem in problems],
+        "",
+        "Nothing was run and no credential was read. A maintainer who has checked these fields can make the "
+        "plan with `make plan` on their own machine; once merged, the `up` job uses them. Specs whose secrets "
+        "are stack config keys (`*_config`) are planned on every pull request.",
+    ]
+    return "\n".join(lines) + "\n"
