@@ -110,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except RunnerError as error:
         print(f"error: {scrub(str(error))}", file=sys.stderr)
         return 1
-    except auto.CommandError as error:
-        print(f"error: {scrub(str(error)).strip()}", file=sys.stderr)
+    except auto.CommandError as error:  # a CLI command outside an operation (stack select, init, config)
+        text = str(error).split("\n stderr: ", 1)[-1].strip()  # the CLI's own words, not the wrapper's
+        print(scrub(text if text.startswith("error:") else f"error: {text}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

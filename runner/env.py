@@ -109,7 +109,6 @@ def pulumi_env(
     private = state_dir is not None
     environ = ({} if private else os.environ) if environ is None else environ
     state = (state_dir or PROJECT_DIR / ".state").resolve()
-    cli = cli_dir or find_pulumi_cli()
     if environ.get("PULUMI_HOME"):
         home = Path(environ["PULUMI_HOME"])
     else:
@@ -122,6 +121,7 @@ def pulumi_env(
         backend, source = f"file://{state / 'backend'}", BACKEND_PRIVATE if private else BACKEND_LOCAL_DEV
     else:
         raise EnvError(no_backend_message(stack))
+    cli = cli_dir or find_pulumi_cli()  # after the cheap checks: it may build the CLI
     home.mkdir(parents=True, exist_ok=True)
     variables = {
         "PULUMI_BACKEND_URL": backend,
@@ -157,10 +157,11 @@ def no_backend_message(stack: str) -> str:
 _SECRET_PARAM = re.compile(r"pass|secret|token|key", re.IGNORECASE)
 
 
-def display_backend(url: str, project_dir: Path = PROJECT_DIR) -> str:
-    """The backend URL fit to print: no password, and a local path relative to the project."""
+def display_backend(url: str, project_dir: Path | None = None) -> str:
+    """The backend URL fit to print: no password; with `project_dir` (a pull-request comment), a
+    local path relative to the project and no home folder."""
     parts = urlsplit(url)
-    if parts.scheme == "file":
+    if parts.scheme == "file" and project_dir is not None:
         path = Path(parts.path)
         try:
             return "file://" + path.resolve().relative_to(project_dir.resolve()).as_posix()
@@ -169,7 +170,7 @@ def display_backend(url: str, project_dir: Path = PROJECT_DIR) -> str:
     netloc = parts.netloc
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query)], safe="*")
+    query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query)], safe="*:/,@")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="start the local WeChat emulator at the stack's baseUrl first if it is not running")
     parser.add_argument("--untrusted", action="store_true",
                         help="the change is untrusted (a pull request): refuse credential sources the spec names "
-                             "(runner.trust); implied by GITHUB_EVENT_NAME=pull_request")
+                             "(runner.trust); implied by WECHAT_IAC_UNTRUSTED=1")
     where = parser.add_argument_group("another project copy (tests, CI)")
     where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
     where.add_argument("--state", type=Path, help="state folder (default: the project's .state)")

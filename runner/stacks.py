@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import getpass
 import os
 import subprocess
@@ -85,9 +86,12 @@ def check_secrets_provider(stack: str, project_dir: Path, variables: dict[str, s
 
 def unknown_stack(stack: str, workspace: auto.LocalWorkspace, env: PulumiEnv, project_dir: Path) -> StackError:
     names = sorted(summary.name for summary in workspace.list_stacks())
-    where = f"{display_backend(env.backend, project_dir)} ({env.backend_source})"
+    where = f"{display_backend(env.backend)} ({env.backend_source})"
     lines = [f"stack {stack!r} does not exist in the backend {where}.",
              f"Stacks there: {', '.join(names) if names else 'none yet'}."]
+    close = difflib.get_close_matches(stack, names, n=1)
+    if close:
+        lines.append(f"Did you mean --stack {close[0]}?")
     if (project_dir / f"Pulumi.{stack}.yaml").exists():
         lines.append(f"Pulumi.{stack}.yaml is in this checkout, so the stack exists somewhere: is "
                      "PULUMI_BACKEND_URL (or `pulumi login`) pointing at the team's backend?")
@@ -168,7 +172,7 @@ def init(stack: str, base_url: str, specs: str | None, secrets_provider: str, pr
     workspace = auto.LocalWorkspace(work_dir=str(project_dir), env_vars=variables, secrets_provider=secrets_provider,
                                     pulumi_command=auto.PulumiCommand(root=str(env.cli_dir.parent)))
     if stack in {summary.name for summary in workspace.list_stacks()}:
-        raise StackError(f"stack {stack!r} already exists in {display_backend(env.backend, project_dir)}; "
+        raise StackError(f"stack {stack!r} already exists in {display_backend(env.backend)}; "
                          f"change its settings with `pulumi config set --stack {stack} KEY VALUE`")
     created = auto.Stack.create(stack, workspace)
     created.set_config("baseUrl", auto.ConfigValue(base_url))
@@ -179,7 +183,7 @@ def init(stack: str, base_url: str, specs: str | None, secrets_provider: str, pr
     for key, value in values.items():
         set_secret(env, variables, stack, key, value, project_dir)
     missing = [key for key in keys if key not in values]
-    on_output(f"created stack {stack!r} in {display_backend(env.backend, project_dir)} ({env.backend_source}); "
+    on_output(f"created stack {stack!r} in {display_backend(env.backend)} ({env.backend_source}); "
               f"secrets: {secrets_provider}; WeChat API: {base_url}")
     on_output(f"its settings are in Pulumi.{stack}.yaml (secrets only as ciphertext): commit that file")
     if values:

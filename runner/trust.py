@@ -11,8 +11,8 @@ read something the spec itself names:
 - `verify_ticket_env` reads any environment variable (`PULUMI_CONFIG_PASSPHRASE`).
 
 A spec-only pull request could point them anywhere. So when the change is untrusted (`--untrusted`,
-or a GitHub `pull_request*` event even if the flag was forgotten) the plan refuses such specs
-before the engine starts, and says so in the plan document. Specs whose secrets are `*_config`
+or WECHAT_IAC_UNTRUSTED=1, which the workflow sets for its whole pull-request job) the plan refuses
+such specs before the engine starts, and says so in the plan document. Specs whose secrets are `*_config`
 keys (decrypted by Pulumi and sent only to WeChat) are planned as usual. Merged specs are trusted:
 the `up` job and a maintainer's own `make plan` use every source.
 """
@@ -33,12 +33,12 @@ SOURCES = {
     "verify_ticket_file": "reads a file the spec names",
     "verify_ticket_env": "reads an environment variable the spec names",
 }
-UNTRUSTED_EVENTS = ("pull_request", "pull_request_target")
+UNTRUSTED_VARIABLE = "WECHAT_IAC_UNTRUSTED"
 
 
 def untrusted_by_environment() -> bool:
-    """A GitHub Actions job started by a pull request plans an untrusted change."""
-    return os.environ.get("GITHUB_EVENT_NAME", "") in UNTRUSTED_EVENTS
+    """The pull-request job says so for every step, so a step added later cannot forget the flag."""
+    return os.environ.get(UNTRUSTED_VARIABLE, "") not in ("", "0")
 
 
 def spec_pattern(project_dir: Path, stack: str) -> str:
