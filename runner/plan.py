@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project_dir, out = args.project.resolve(), Path(args.out)
     if args.untrusted or trust.untrusted_by_environment():
-        problems = trust.refused_sources(project_dir, args.stack)  # before any credential is touched
+        problems = trust.refused_base_url(project_dir, args.stack) + trust.refused_sources(project_dir, args.stack)
         if problems:
             out.write_text(trust.refusal_markdown(args.stack, problems, args.commit), encoding="utf-8")
             print(f"{args.stack}: no plan for an untrusted change whose specs name their own credential source "

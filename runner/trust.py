@@ -10,11 +10,14 @@ read something the spec itself names:
 - `verify_ticket_file` reads any file (`/proc/self/environ`, a key on the runner);
 - `verify_ticket_env` reads any environment variable (`PULUMI_CONFIG_PASSPHRASE`).
 
-A spec-only pull request could point them anywhere. So when the change is untrusted (`--untrusted`,
-or WECHAT_IAC_UNTRUSTED=1, which the workflow sets for its whole pull-request job) the plan refuses
-such specs before the engine starts, and says so in the plan document. Specs whose secrets are `*_config`
-keys (decrypted by Pulumi and sent only to WeChat) are planned as usual. Merged specs are trusted:
-the `up` job and a maintainer's own `make plan` use every source.
+A spec-only pull request could point them anywhere. A pull request that edits the stack's
+settings could also point `baseUrl` at a server of its own, which would then receive the component
+secret and tokens. So when the change is untrusted (`--untrusted`, or WECHAT_IAC_UNTRUSTED=1, which
+the workflow sets for its whole pull-request job) the plan is refused before the engine starts if a
+spec uses one of those sources or `baseUrl` is neither WeChat's API nor a loopback emulator, and
+the plan document says why. Specs whose secrets are `*_config` keys (decrypted by Pulumi and sent
+only to WeChat) are planned as usual. Merged changes are trusted: the `up` job and a maintainer's
+own `make plan` use every source.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from pathlib import Path
 
 import yaml
 
+from providers._settings import REAL_WECHAT
 from providers.program import DEFAULT_SPECS
+from runner.local_emulator import is_loopback
 from runner.render import MARKER
-from runner.stacks import PROJECT, stack_settings
+from runner.stacks import PROJECT, stack_base_url, stack_settings
 
 SOURCES = {
     "command": "runs a program the spec names",
@@ -68,14 +73,23 @@ def refused_sources(project_dir: Path, stack: str) -> list[str]:
     return problems
 
 
+def refused_base_url(project_dir: Path, stack: str) -> list[str]:
+    """The stack's baseUrl, if it is neither WeChat's API nor a loopback emulator."""
+    url = stack_base_url(project_dir, stack)
+    if url == REAL_WECHAT or is_loopback(url):
+        return []
+    return [f"`Pulumi.{stack}.yaml`: `baseUrl` is {url}, neither {REAL_WECHAT} nor a local emulator: it would "
+            "receive the stack's secrets"]
+
+
 def refusal_markdown(stack: str, problems: list[str], commit: str | None) -> str:
     lines = [
         MARKER,
         f"## ⛔ WeChat plan for stack `{stack}`: not made for an untrusted change",
         "",
         *([f"Commit `{commit}`.", ""] if commit else []),
-        "These specs name a credential source that runs or reads something the spec itself chooses. A plan of "
-        "a pull request runs with the stack's secrets in reach, so it never uses these sources:",
+        "This change points the stack's secrets somewhere the change itself chooses. A plan of a pull request "
+        "runs with those secrets in reach, so it is not made:",
         "",
         *[f"- {problem}" for problem in problems],
         "",

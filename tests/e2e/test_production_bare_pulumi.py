@@ -29,7 +29,8 @@ def test_bare_pulumi_preview_up_and_stack_output_on_the_dev_stack(tmp_path: Path
         echo "--- up"; pulumi up --yes --non-interactive
         echo "--- output"; pulumi stack output --json > outputs.json
         echo "--- suggested"
-        pulumi config set --secret uploadPrivateKey -- "not-a-real-key"     # providers/_source.py
+        printf 'not-a-real-key' > private.key
+        pulumi config set --secret uploadPrivateKey < private.key            # providers/_source.py
         pulumi config get uploadPrivateKey
         pulumi cancel --yes                                                  # the lock message's advice
     """)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from runner.trust import refusal_markdown, refused_sources
+from runner.trust import refusal_markdown, refused_base_url, refused_sources
 
 PLATFORM = {"mode": "platform", "component_appid": "wx1111111111111111", "component_secret_config": "s",
             "verify_ticket_config": "t", "refresh_token_config": "r"}
@@ -54,3 +54,13 @@ def test_the_stacks_own_spec_glob_is_the_one_checked(tmp_path: Path) -> None:
 def test_the_refusal_is_a_plan_comment_with_the_marker(tmp_path: Path) -> None:
     text = refusal_markdown("prod", ["`specs/b.yaml`: `credentials.command` runs a program the spec names"], "abc123")
     assert text.startswith("<!-- wechat-iac-plan -->") and "Commit `abc123`" in text and "specs/b.yaml" in text
+
+
+def test_an_untrusted_base_url_would_receive_the_secrets(tmp_path: Path) -> None:
+    root = project(tmp_path, {}, {"wechat-iac:baseUrl": "https://collector.example.com"})
+    assert refused_base_url(root, "prod") == [
+        "`Pulumi.prod.yaml`: `baseUrl` is https://collector.example.com, neither https://api.weixin.qq.com nor a "
+        "local emulator: it would receive the stack's secrets"]
+    for fine in ("https://api.weixin.qq.com", "http://127.0.0.1:8787"):
+        (root / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": {"wechat-iac:baseUrl": fine}}))
+        assert refused_base_url(root, "prod") == []
