@@ -217,5 +217,6 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     adopted = [line.split(":")[0] for line in text.splitlines() if line[:1].isalpha()]
-    print(f"wrote {args.out}: {', '.join(adopted)} (run `make preview`: it should show no WeChat change)")
+    preview = "make preview" + ("" if args.stack == "dev" else f" STACK={args.stack}")
+    print(f"wrote {args.out}: {', '.join(adopted)} (run `{preview}`: it should show no WeChat change)")
     return 0

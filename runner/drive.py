@@ -51,20 +51,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lock-wait", type=float, default=0.0, help="seconds to wait for a locked stack")
     args = parser.parse_args(argv)
     env = pulumi_env(args.stack, state_dir=Path(args.state), cli_dir=Path(args.cli))
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    started = False
     try:
         stack = engine.open_stack(args.stack, project_dir=Path(args.project), env=env, extra_env=json.loads(args.env),
-                                  on_output=lambda text: print(text, flush=True))
-    except RunnerError as error:
-        print(f"error: {error}", flush=True)
-        print(RESULT_PREFIX + json.dumps({"failed": True}), flush=True)
-        return 1
-    print(f"DRIVER: {args.operation} starting", flush=True)
-    try:
-        result = engine.run(args.operation, stack, on_output=lambda text: print(text, flush=True),
-                            lock_wait=args.lock_wait)
-    except auto.CommandError:
-        print(f"DRIVER: {args.operation} failed", flush=True)
-        print(RESULT_PREFIX + json.dumps({"failed": True}), flush=True)
+                                  on_output=say)
+        say(f"DRIVER: {args.operation} starting")
+        started = True
+        result = engine.run(args.operation, stack, on_output=say, lock_wait=args.lock_wait)
+    except (RunnerError, auto.CommandError) as error:
+        if isinstance(error, RunnerError) or not started:  # an operation's CLI errors were streamed already
+            say(f"error: {error}")
+        say(f"DRIVER: {args.operation} failed")
+        say(RESULT_PREFIX + json.dumps({"failed": True}))
         return 1
     print(f"DRIVER: {args.operation} succeeded", flush=True)
     print(RESULT_PREFIX + json.dumps(summarize(args.operation, result), default=str), flush=True)

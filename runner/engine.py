@@ -104,8 +104,8 @@ def run(operation: str, stack: auto.Stack, on_output: Printer = print, lock_wait
         **kwargs: Any) -> Any:
     """One engine operation, streaming the CLI's output; waits up to `lock_wait` seconds for a
     stack another run holds (the operation is retried: the lock is taken before anything runs)."""
-    deadline = time.monotonic() + lock_wait
-    for attempt in range(10_000):
+    deadline, attempt = time.monotonic() + lock_wait, 0
+    while True:
         heal(stack.workspace, stack.name, on_output)
         held: list[str] = []
         try:
@@ -124,7 +124,7 @@ def run(operation: str, stack: auto.Stack, on_output: Printer = print, lock_wait
             on_output(f"stack {stack.name!r} is locked by another run ({holders or 'see the backend'}); "
                       f"waiting for it (trying again in {pause:g} s)")
             time.sleep(pause)
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 def _run_once(operation: str, stack: auto.Stack, on_output: Printer, held: list[str] | None, **kwargs: Any) -> Any:
