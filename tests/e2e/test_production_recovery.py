@@ -4,10 +4,7 @@ before the fix), a completed checkpoint that never got its rename, a stale lock,
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +12,7 @@ import pytest
 from pulumi import automation as auto
 
 from emulator.testing import EmulatorControl
+from tests.pulumi_locks import dead_pid, lock_folder, write_lock
 
 pytestmark = pytest.mark.e2e
 
@@ -24,15 +22,7 @@ def stack_files(stack: Any) -> Path:
 
 
 def lock_dir(stack: Any) -> Path:
-    folder = Path(stack.env.state_dir) / "backend" / ".pulumi" / "locks" / "organization" / "wechat-iac" / "dev"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def dead_pid() -> int:
-    child = subprocess.Popen(["true"])
-    child.wait()
-    return child.pid
+    return lock_folder(Path(stack.env.state_dir) / "backend")
 
 
 def test_an_empty_attrs_sidecar_and_an_unrenamed_checkpoint_are_repaired(make_stack: Any,
@@ -60,9 +50,7 @@ def test_an_empty_attrs_sidecar_and_an_unrenamed_checkpoint_are_repaired(make_st
 
 def test_a_stale_lock_is_removed_and_a_garbage_lock_is_named(make_stack: Any, emu: EmulatorControl) -> None:
     stack = make_stack(config={"baseUrl": emu.base_url})
-    stale = lock_dir(stack) / "0b5e8c2a-stale.json"
-    stale.write_text(json.dumps({"pid": dead_pid(), "username": "ci", "hostname": socket.gethostname(),
-                                 "timestamp": "2026-12-01T00:00:00Z"}), encoding="utf-8")
+    stale = write_lock(lock_dir(stack), "0b5e8c2a-stale.json", dead_pid())
 
     assert stack.up().summary.result == "succeeded", stack.text()
     assert "removed a stale lock on stack 'dev'" in stack.text() and not stale.exists()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from runner.state_repair import StateError, clear_stale_locks, first_aid, repair_sidecars
+from tests.pulumi_locks import dead_pid, lock_folder, write_lock
 
 PROJECT, STACK = "wechat-iac", "dev"
 CHECKPOINT = {"version": 3, "checkpoint": {"stack": "dev", "latest": {"resources": []}}}
@@ -25,32 +24,12 @@ def backend(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def locks(root: Path) -> Path:
-    folder = root / ".pulumi" / "locks" / "organization" / PROJECT / STACK
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def dead_pid() -> int:
-    child = subprocess.Popen(["true"])
-    child.wait()
-    return child.pid
-
-
-def lock(folder: Path, name: str, pid: int, host: str | None = None) -> Path:
-    path = folder / name
-    path.write_text(json.dumps({"pid": pid, "hostname": host or socket.gethostname(), "username": "u",
-                                "timestamp": "2026-12-01T00:00:00Z"}))
-    (folder / f"{name}.attrs").write_text("{}\n")
-    return path
-
-
 def test_a_lock_of_a_gone_process_on_this_host_is_removed_others_are_kept(tmp_path: Path) -> None:
     root = backend(tmp_path)
     gone = dead_pid()
-    stale = lock(locks(root), "a.json", gone)
-    live = lock(locks(root), "b.json", os.getpid())
-    elsewhere = lock(locks(root), "c.json", dead_pid(), host="another-machine")
+    stale = write_lock(lock_folder(root), "a.json", gone)
+    live = write_lock(lock_folder(root), "b.json", os.getpid())
+    elsewhere = write_lock(lock_folder(root), "c.json", dead_pid(), host="another-machine")
     printed: list[str] = []
 
     held = clear_stale_locks(root, PROJECT, STACK, printed.append)
@@ -64,7 +43,7 @@ def test_a_lock_of_a_gone_process_on_this_host_is_removed_others_are_kept(tmp_pa
 @pytest.mark.parametrize("content", ["", '{"pid": 12', "not json at all", '{"hostname": "x"}'])
 def test_a_file_that_is_not_a_lock_is_named_and_kept(tmp_path: Path, content: str) -> None:
     root = backend(tmp_path)
-    garbage = locks(root) / "g.json"
+    garbage = lock_folder(root) / "g.json"
     garbage.write_text(content)
     with pytest.raises(StateError) as raised:
         first_aid(root, PROJECT, STACK, print)
@@ -74,7 +53,7 @@ def test_a_file_that_is_not_a_lock_is_named_and_kept(tmp_path: Path, content: st
 
 def test_a_fresh_temp_lock_is_a_write_in_progress(tmp_path: Path) -> None:
     root = backend(tmp_path)
-    (locks(root) / "x.json.18b2.tmp").write_text('{"pi')
+    (lock_folder(root) / "x.json.18b2.tmp").write_text('{"pi')
     assert clear_stale_locks(root, PROJECT, STACK, print) == []
 
 
@@ -106,7 +85,7 @@ def test_the_completed_checkpoint_that_missed_its_rename_is_moved_into_place(tmp
 
 def test_nothing_is_touched_while_a_live_process_holds_the_stack(tmp_path: Path) -> None:
     root = backend(tmp_path)
-    lock(locks(root), "b.json", os.getpid())
+    write_lock(lock_folder(root), "b.json", os.getpid())
     attrs = root / ".pulumi" / "stacks" / PROJECT / "dev.json.attrs"
     attrs.write_text("")
     first_aid(root, PROJECT, STACK, print)
