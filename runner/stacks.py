@@ -95,7 +95,7 @@ def unknown_stack(stack: str, workspace: auto.LocalWorkspace, env: PulumiEnv, pr
     if (project_dir / f"Pulumi.{stack}.yaml").exists():
         lines.append(f"Pulumi.{stack}.yaml is in this checkout, so the stack exists somewhere: is "
                      "PULUMI_BACKEND_URL (or `pulumi login`) pointing at the team's backend?")
-    lines.append(f"To create it: python -m runner init {stack}   (or: make init STACK={stack})")
+    lines.append(f"To create it: make init STACK={stack}   (or: .venv/bin/python -m runner init {stack})")
     return StackError("\n".join(lines))
 
 
@@ -190,7 +190,7 @@ def init(stack: str, base_url: str, specs: str | None, secrets_provider: str, pr
         on_output(f"secrets set: {', '.join(values)}")
     for key in missing:
         on_output(f"still to set ({keys[key]}): pulumi config set --secret --stack {stack} {key} < FILE")
-    on_output(f"next: python -m runner preview --stack {stack}")
+    on_output(f"next: make preview STACK={stack}")
     return created
 
 
@@ -199,7 +199,7 @@ def init_main(argv: Iterable[str]) -> int:
         prog="python -m runner init", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Create a stack for real WeChat (see the module docstring of runner/stacks.py).\n\n"
                     "Secrets come from prompts on a terminal, or as KEY=VALUE lines on stdin:\n"
-                    "  python -m runner init prod < secrets.env")
+                    "  .venv/bin/python -m runner init prod < secrets.env")
     parser.add_argument("stack")
     parser.add_argument("--base-url", default=REAL_WECHAT, help=f"WeChat API base URL (default {REAL_WECHAT})")
     parser.add_argument("--specs", help=f"glob of the stack's spec files (default {DEFAULT_SPECS})")

@@ -45,8 +45,9 @@ def test_an_unknown_stack_is_refused_with_the_stacks_and_how_to_create_one(clone
     no_traceback(typo)
     assert "stack 'prod' does not exist" in typo.stderr
     assert "Stacks there: staging." in typo.stderr
-    assert "python -m runner init prod" in typo.stderr
+    assert "make init STACK=prod" in typo.stderr and "Did you mean" not in typo.stderr
     assert not (clone.root / "Pulumi.prod.yaml").exists()
+    assert "Did you mean --stack staging?" in clone.runner("preview", "--stack", "stagin").stderr
     listed = clone.shell("pulumi stack ls --json", stack="staging")
     assert '"prod"' not in listed.stdout and '"staging"' in listed.stdout, listed.stdout + listed.stderr
 
