@@ -9,7 +9,11 @@ DEPS_STAMP := $(VENV)/.deps-installed
 # `npm ci` wipes node_modules each time, so a stamp keeps the set-up idempotent
 NODE_STAMP := node_modules/.installed-from-lock
 
-.PHONY: setup pulumi-cli up preview refresh destroy test lint typecheck pytest clean plan adopt
+.PHONY: setup pulumi-cli up preview refresh destroy init test lint typecheck pytest clean plan adopt
+
+# The stack `up`, `preview`, `refresh` and `destroy` act on; the dev stack also gets its emulator
+# started (at its baseUrl). Any other stack must exist first: `make init STACK=prod`.
+STACK ?= dev
 
 setup: $(DEPS_STAMP) $(NODE_STAMP) pulumi-cli
 
@@ -25,11 +29,14 @@ $(NODE_STAMP): package.json package-lock.json
 pulumi-cli:
 	@bash scripts/ensure-pulumi.sh >/dev/null
 
-up: setup
-	$(PY) -m runner up --stack dev --start-emulator
+up preview refresh destroy: setup
+	$(PY) -m runner $@ --stack $(STACK) $(if $(filter dev,$(STACK)),--start-emulator)
 
-preview refresh destroy: setup
-	$(PY) -m runner $@ --stack dev --start-emulator
+# A stack for real WeChat: a passphrase (or INIT_ARGS='--secrets-provider awskms://...') and the
+# secrets the specs name, from prompts or KEY=VALUE lines on stdin. See README, "Going to production".
+init: setup
+	@test "$(STACK)" != dev || { echo "usage: make init STACK=prod [INIT_ARGS='--base-url URL --specs GLOB']"; exit 2; }
+	$(PY) -m runner init $(STACK) $(INIT_ARGS)
 
 # The reviewers' plan as Markdown (default plan.md) and a one-line summary; see runner/plan.py.
 PLAN_STACK ?= dev
@@ -56,6 +63,8 @@ typecheck:
 pytest:
 	$(VENV)/bin/pytest
 
+# Stops only the emulators `python -m runner` started from this checkout (their pid records are
+# in .state/), then deletes .state/: the dev stack's local state and the emulator's database.
 clean:
-	-pkill -f "emulator serve --host 127.0.0.1 --port 8787" || true
+	@if [ -x $(PY) ]; then $(PY) -m runner emulator stop; fi
 	rm -rf .state

@@ -262,10 +262,12 @@ def make_stack(root: Path, *, program: str | None = None, config: dict[str, auto
         shutil.copy(ROOT / name, project / name)
     if program is not None:
         (project / "__main__.py").write_text(program, encoding="utf-8")
-    env = pulumi_env(state_dir=root / "state", cli_dir=cli_dir())
+    env = pulumi_env(STACK, state_dir=root / "state", cli_dir=cli_dir())
     token_dir = root / "tokens"
-    environment = {"WECHAT_IAC_TOKEN_CACHE": str(token_dir), **(extra_env or {})}
-    stack = engine.open_stack(STACK, project_dir=project, env=env, extra_env=environment)
+    # not the dev stack, so not its demo passphrase (runner.stacks refuses it for any other stack)
+    environment = {"WECHAT_IAC_TOKEN_CACHE": str(token_dir), "PULUMI_CONFIG_PASSPHRASE": "bench-only-passphrase",
+                   **(extra_env or {})}
+    stack = engine.open_stack(STACK, project_dir=project, env=env, extra_env=environment, create=True)
     if config:
         stack.set_all_config(config)
     return BenchStack(root, project, env, stack, token_dir)

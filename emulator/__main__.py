@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import socket
 import sys
 import tempfile
@@ -127,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--reason", help="rejection or delay reason")
     c.add_argument("--target", choices=["code", "nickname", "category"], help="which review (default code)")
     c.add_argument("--seconds", type=float, default=0, help="for advance")
-    c.add_argument("--url", default=DEFAULT_URL)
+    c.add_argument("--url", default=os.environ.get("WECHAT_EMULATOR_URL") or DEFAULT_URL,
+                   help="default: $WECHAT_EMULATOR_URL (`python -m runner env` sets it from baseUrl), else 8787")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     if args.mode == "serve":

@@ -271,6 +271,8 @@ class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResou
     """Base of every resource: inputs are `{appid, credentials, spec}`; see the module docstring."""
 
     provider_class: ClassVar[type[WeChatResourceProvider]]
+    # outputs a subclass exposes as attributes (the SDK drops output keys that are not in the props)
+    extra_outputs: ClassVar[tuple[str, ...]] = ()
     manual_steps: pulumi.Output[list[str]]
     live: pulumi.Output[dict[str, Any]]
 
@@ -282,7 +284,8 @@ class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResou
         spec: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"appid": appid, "credentials": credentials, "spec": spec, "manual_steps": None, "live": None}
+        props = {"appid": appid, "credentials": credentials, "spec": spec, "manual_steps": None, "live": None,
+                 **dict.fromkeys(self.extra_outputs)}
         _unwrap_pickler()
         super().__init__(self.provider_class(), name, props, opts)
         _unwrap_pickler()

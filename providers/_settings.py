@@ -52,7 +52,7 @@ class Settings:
             qualified = key if ":" in key else f"{PROJECT}:{key}"
             raise ConfigurationError(
                 f"stack config key {qualified!r} ({what}) is not set; "
-                f"run: pulumi config set --secret {key} <value>"
+                f"run: pulumi config set --secret {key}   (it asks for the value; or pipe it in: < FILE)"
             )
         register_secret(value)
         return value

@@ -453,7 +453,7 @@ def _timeout(settings: Settings) -> float:
 def _upload_key(credentials: Mapping[str, Any], settings: Settings, whose: str) -> str:
     key = str(credentials.get("upload_key_config") or UPLOAD_KEY_DEFAULT)
     return settings.require_secret(key, f"code-upload private key (代码上传密钥) of {whose}; "
-                                        f"pulumi config set --secret {key} -- \"$(cat private.key)\"")
+                                        f"pulumi config set --secret {key} < private.key")
 
 
 def _dev_appid(settings: Settings) -> str:

@@ -20,6 +20,7 @@ class MiniProgram(pulumi.ComponentResource):
         super().__init__("wechat:index:MiniProgram", spec.name, None, opts)
         credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
         declared: list[pulumi.Resource] = []
+        self.stack_outputs: dict[str, Any] = {"appid": spec.appid}
         for block, resource_class in RESOURCES.items():
             value = getattr(spec, block, None)
             if value is None:
@@ -29,8 +30,11 @@ class MiniProgram(pulumi.ComponentResource):
             options = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
             name = f"{spec.name}-{block.replace('_', '-')}"
             spec_block = value.model_dump(mode="json", exclude_none=True)
-            declared.append(resource_class(name, spec.appid, credentials, spec_block, options))
-        self.register_outputs({"appid": spec.appid})
+            resource = resource_class(name, spec.appid, credentials, spec_block, options)
+            declared.append(resource)
+            if block == "release":  # what `pulumi stack output` shows: where the release stands
+                self.stack_outputs["release"] = {key: getattr(resource, key) for key in resource.extra_outputs}
+        self.register_outputs(self.stack_outputs)
 
 
 def declare_stack(project_dir: Path) -> None:
@@ -49,5 +53,4 @@ def declare_stack(project_dir: Path) -> None:
     except SpecError as error:
         raise pulumi.RunError(f"invalid spec:\n{error}") from None
     for spec in specs:
-        MiniProgram(spec)
-        pulumi.export(spec.name, spec.appid)
+        pulumi.export(spec.name, MiniProgram(spec).stack_outputs)

@@ -333,3 +333,4 @@ class Release(WeChatResource, module="wechat", name="Release"):
     """The mini-program's target release, advanced one `pulumi up` at a time."""
 
     provider_class = ReleaseProvider
+    extra_outputs = ("version", "phase", "gray_percentage", "auditid")  # where it stands (Plan.record)

@@ -1,48 +1,128 @@
-"""`python -m runner up|preview|refresh|destroy|plan|adopt [--stack dev]`: the project's Pulumi entry point.
+"""`python -m runner COMMAND`: the project's conveniences around the Pulumi CLI.
 
-`plan` writes the reviewers' Markdown plan (runner.plan); `adopt` writes a spec from a live
-mini-program (runner.adopt); each has its own --help.
+    up|preview|refresh|destroy [--stack dev] [--start-emulator] [--lock-wait S]   run the engine
+    plan ...      the reviewers' Markdown plan (runner.plan; --help)
+    adopt ...     write a spec from a live mini-program (runner.adopt; --help)
+    init STACK    create a stack for real WeChat (runner.stacks; --help)
+    env [--stack dev]                      print the shell settings for bare `pulumi`:
+                                           eval "$(.venv/bin/python -m runner env)"
+    emulator start|stop [--stack dev]      the local emulator at the stack's baseUrl
+
+Every failure ends with a message and a non-zero status, never a Python traceback
+(WECHAT_IAC_DEBUG=1 shows one for failures that are bugs).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 
 from pulumi import automation as auto
 
 from runner import engine, local_emulator
-from runner.env import pulumi_env
+from runner.env import DEV_STACK, PROJECT_DIR, RunnerError, display_backend, pulumi_env, shell_exports
+from runner.stacks import stack_base_url
+from wechat.redact import scrub
 
-DEV_EMULATOR_URL = "http://127.0.0.1:8787"
+OPERATIONS = ("preview", "up", "refresh", "destroy")
+DEFAULT_LOCK_WAIT = 600.0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("plan", "adopt"):
-        from runner import adopt, plan
-
-        return {"plan": plan.main, "adopt": adopt.main}[argv[0]](argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__)
-    parser.add_argument("operation", choices=["preview", "up", "refresh", "destroy", "plan", "adopt"])
-    parser.add_argument("--stack", default="dev")
-    parser.add_argument(
-        "--start-emulator",
-        action="store_true",
-        help=f"start the local WeChat emulator at {DEV_EMULATOR_URL} first if it is not running",
-    )
+def operation_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("operation", choices=OPERATIONS)
+    parser.add_argument("--stack", default=DEV_STACK)
+    parser.add_argument("--start-emulator", action="store_true",
+                        help="start the local WeChat emulator at the stack's baseUrl first if it is not running")
+    parser.add_argument("--lock-wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+                        help="how long to wait for a stack another run holds (default %(default)g; 0: fail at once)")
     args = parser.parse_args(argv)
-    env = pulumi_env()
+    env = pulumi_env(args.stack)
     if args.start_emulator:
-        local_emulator.ensure_running(DEV_EMULATOR_URL, env.state_dir)
+        local_emulator.ensure_running(stack_base_url(PROJECT_DIR, args.stack), env.state_dir)
     stack = engine.open_stack(args.stack, env=env)
     try:
-        engine.run(args.operation, stack)
+        engine.run(args.operation, stack, lock_wait=args.lock_wait if args.operation != "preview" else 0)
     except auto.CommandError:
         # the CLI's own output, diagnostics included, has already been streamed
         print(f"pulumi {args.operation} failed on stack {args.stack!r} (see the errors above)", file=sys.stderr)
         return 1
     return 0
+
+
+def env_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m runner env",
+        description="Print `export` lines that let bare `pulumi` commands run this project as the runner does, and "
+                    "select the stack (the dev stack is created if needed). Use: "
+                    'eval "$(.venv/bin/python -m runner env [--stack STACK])"')
+    parser.add_argument("--stack", default=DEV_STACK)
+    args = parser.parse_args(argv)
+    env = pulumi_env(args.stack)
+    engine.open_stack(args.stack, env=env, on_output=lambda line: print(f"# {line}"))
+    extra = {}
+    base_url = stack_base_url(PROJECT_DIR, args.stack)
+    if args.stack == DEV_STACK and local_emulator.is_loopback(base_url):
+        extra["WECHAT_EMULATOR_URL"] = base_url  # the default of `python -m emulator ctl --url`
+    print(shell_exports(env, args.stack, extra))
+    print(f"# stack {args.stack!r} selected; backend {display_backend(env.backend)} ({env.backend_source})")
+    return 0
+
+
+def emulator_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m runner emulator",
+                                     description="Start the emulator at the stack's baseUrl, or stop every "
+                                                 "emulator this runner started from this checkout.")
+    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("--stack", default=DEV_STACK)
+    args = parser.parse_args(argv)
+    state_dir = PROJECT_DIR / ".state"
+    if args.action == "start":
+        local_emulator.ensure_running(stack_base_url(PROJECT_DIR, args.stack), state_dir)
+        return 0
+    stopped = local_emulator.stop(state_dir)
+    print(f"stopped the emulator at {', '.join(stopped)}" if stopped else "no emulator this runner started is running")
+    return 0
+
+
+def dispatch(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    if command in ("plan", "adopt", "init"):
+        from runner import adopt, plan, stacks
+
+        commands: dict[str, Callable[[list[str]], int]] = {"plan": plan.main, "adopt": adopt.main,
+                                                           "init": stacks.init_main}
+        return commands[command](argv[1:])
+    if command == "env":
+        return env_main(argv[1:])
+    if command == "emulator":
+        return emulator_main(argv[1:])
+    return operation_main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return dispatch(argv)
+    except RunnerError as error:
+        print(f"error: {scrub(str(error))}", file=sys.stderr)
+        return 1
+    except auto.CommandError as error:  # a CLI command outside an operation (stack select, init, config)
+        text = str(error).split("\n stderr: ", 1)[-1].strip()  # the CLI's own words, not the wrapper's
+        print(scrub(text if text.startswith("error:") else f"error: {text}"), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("WECHAT_IAC_DEBUG"):
+            raise
+        print(f"error: {type(error).__name__}: {scrub(str(error))}\nThis is a bug in wechat-iac; "
+              "WECHAT_IAC_DEBUG=1 shows where it happened.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -38,10 +38,10 @@ from providers.models import (
 from providers.server_domains import ServerDomainsProvider
 from providers.webview_domains import WebviewDomainsProvider
 from runner import engine, local_emulator
-from runner.env import pulumi_env
+from runner.env import PROJECT_DIR, pulumi_env
+from runner.stacks import stack_base_url
 from wechat.redact import register_secret, scrub
 
-DEV_EMULATOR_URL = "http://127.0.0.1:8787"
 APPROVED = 3  # getcategory audit_status of a category in effect
 Block = tuple[str, Any, list[str]]  # (block name, value or None, comment lines)
 
@@ -171,9 +171,9 @@ def adopt(appid: str, name: str, credentials: dict[str, Any], settings: Settings
 
 def stack_settings(stack_name: str, start_emulator: bool) -> Settings:
     """The stack's decrypted config, as the providers get it from configure()."""
-    env = pulumi_env()
+    env = pulumi_env(stack_name)
     if start_emulator:
-        local_emulator.ensure_running(DEV_EMULATOR_URL, env.state_dir)
+        local_emulator.ensure_running(stack_base_url(PROJECT_DIR, stack_name), env.state_dir)
     raw = engine.open_stack(stack_name, env=env).get_all_config()
     for item in raw.values():
         if item.secret:
@@ -217,5 +217,6 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     adopted = [line.split(":")[0] for line in text.splitlines() if line[:1].isalpha()]
-    print(f"wrote {args.out}: {', '.join(adopted)} (run `make preview`: it should show no WeChat change)")
+    preview = "make preview" + ("" if args.stack == "dev" else f" STACK={args.stack}")
+    print(f"wrote {args.out}: {', '.join(adopted)} (run `{preview}`: it should show no WeChat change)")
     return 0

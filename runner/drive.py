@@ -20,7 +20,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from runner import engine
-from runner.env import pulumi_env
+from runner.env import RunnerError, pulumi_env
 
 RESULT_PREFIX = "DRIVER-RESULT: "
 
@@ -48,15 +48,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cli", required=True)
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--env", default="{}", help="extra environment for the CLI, as JSON")
+    parser.add_argument("--lock-wait", type=float, default=0.0, help="seconds to wait for a locked stack")
     args = parser.parse_args(argv)
-    env = pulumi_env(state_dir=Path(args.state), cli_dir=Path(args.cli))
-    stack = engine.open_stack(args.stack, project_dir=Path(args.project), env=env, extra_env=json.loads(args.env))
-    print(f"DRIVER: {args.operation} starting", flush=True)
+    env = pulumi_env(args.stack, state_dir=Path(args.state), cli_dir=Path(args.cli))
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    started = False
     try:
-        result = engine.run(args.operation, stack, on_output=lambda text: print(text, flush=True))
-    except auto.CommandError:
-        print(f"DRIVER: {args.operation} failed", flush=True)
-        print(RESULT_PREFIX + json.dumps({"failed": True}), flush=True)
+        stack = engine.open_stack(args.stack, project_dir=Path(args.project), env=env, extra_env=json.loads(args.env),
+                                  on_output=say)
+        say(f"DRIVER: {args.operation} starting")
+        started = True
+        result = engine.run(args.operation, stack, on_output=say, lock_wait=args.lock_wait)
+    except (RunnerError, auto.CommandError) as error:
+        if isinstance(error, RunnerError) or not started:  # an operation's CLI errors were streamed already
+            say(f"error: {error}")
+        say(f"DRIVER: {args.operation} failed")
+        say(RESULT_PREFIX + json.dumps({"failed": True}))
         return 1
     print(f"DRIVER: {args.operation} succeeded", flush=True)
     print(RESULT_PREFIX + json.dumps(summarize(args.operation, result), default=str), flush=True)

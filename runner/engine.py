@@ -1,25 +1,33 @@
 """Run preview/up/refresh/destroy on a stack with the real Pulumi CLI.
 
 The program is this project's `__main__.py`, run in-process through the Automation API's inline
-mode: the CLI connects back to the Python SDK's own language server (`--client`). That is how the
-project runs without a separately built `pulumi-language-python` (the module proxy here does not
-serve it); with a full Pulumi install, `pulumi up` in the project folder runs the same program.
+mode: the CLI connects back to the Python SDK's own language server (`--client`). Bare `pulumi up`
+in the project folder runs the same `__main__.py` through the project's language host
+(`bin/pulumi-language-python`, runner/langhost.py).
+
+Opening a stack is guarded (runner.stacks: only dev is created on first use; the demo passphrase
+opens nothing else) and a file backend gets first aid before the CLI touches it
+(runner.state_repair). An `up` that finds the stack locked by another run waits for it, up to
+`lock_wait` seconds: two runs on one stack take turns on the backend's lock.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import runpy
-import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pulumi import automation as auto
 
-from runner.env import PROJECT_DIR, PulumiEnv, pulumi_env
+from runner.env import DEV_STACK, PROJECT_DIR, PulumiEnv, pulumi_env
+from runner.stacks import check_secrets_provider, unknown_stack
+from runner.state_repair import first_aid
 
 Printer = Callable[[str], None]
 
@@ -41,13 +49,18 @@ def project_program(project_dir: Path) -> Callable[[], None]:
 
 
 def open_stack(
-    stack_name: str = "dev",
+    stack_name: str = DEV_STACK,
     project_dir: Path = PROJECT_DIR,
     env: PulumiEnv | None = None,
     extra_env: dict[str, str] | None = None,
+    create: bool | None = None,
+    on_output: Printer = print,
 ) -> auto.Stack:
-    """Select the stack (creating it on first use) in the project's file backend."""
-    env = env or pulumi_env()
+    """Select the stack in its backend, after first aid for a file backend (runner.state_repair).
+
+    Only the dev stack is created on first use (`create` overrides that, for tests); any other
+    unknown stack raises StackError naming the stacks that exist and how to create one."""
+    env = env or pulumi_env(stack_name)
     variables = dict(env.variables)
     # The dynamic-provider host imports `providers` by reference, from wherever the project is.
     variables["PYTHONPATH"] = os.pathsep.join(
@@ -57,65 +70,67 @@ def open_stack(
     # dynamic-provider plugin, which would then run the system python3; use ours.
     variables["PULUMI_PYTHON_CMD"] = sys.executable
     variables.update(extra_env or {})
+    check_secrets_provider(stack_name, project_dir, variables)
     workspace = auto.LocalWorkspace(
         work_dir=str(project_dir),
         program=project_program(project_dir),
         env_vars=variables,
         pulumi_command=auto.PulumiCommand(root=str(env.cli_dir.parent)),
     )
-    return auto.Stack.create_or_select(stack_name, workspace)
-
-
-def clear_stale_locks(stack: auto.Stack, on_output: Printer = print) -> list[Path]:
-    """Remove the file backend's locks on this stack that a killed `pulumi` left behind.
-
-    The file backend locks a stack with a file naming the pid and host of the `pulumi` process
-    holding it; a process killed with SIGKILL never removes it, and every later run then stops
-    with "the stack is currently locked ... `pulumi cancel`". A lock whose process is provably
-    gone (this host, no such process) is removed; any other lock is left for Pulumi to report.
-    """
-    url = stack.workspace.env_vars.get("PULUMI_BACKEND_URL", "")
-    if not url.startswith("file://"):
-        return []
-    locks = Path(url.removeprefix("file://")) / ".pulumi" / "locks"
-    name, project = stack.name.split("/")[-1], stack.workspace.project_settings().name
-    removed = []
-    for path in [*locks.glob(f"*/{project}/{name}/*.json"), *locks.glob(f"{name}/*.json")]:
-        try:
-            owner = json.loads(path.read_text(encoding="utf-8"))
-            pid, host = int(owner["pid"]), str(owner["hostname"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if host != socket.gethostname() or _running(pid):
-            continue
-        for stale in (path, path.with_name(path.name + ".attrs")):
-            stale.unlink(missing_ok=True)
-        on_output(f"removed a stale lock on stack {name!r}: pulumi (pid {pid}) ended without releasing it")
-        removed.append(path)
-    return removed
-
-
-def _running(pid: int) -> bool:
+    heal(workspace, stack_name, on_output)
+    if create if create is not None else stack_name == DEV_STACK:
+        return auto.Stack.create_or_select(stack_name, workspace)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # someone else's process, or a pid we cannot judge: keep the lock
-    try:  # a killed process its parent has not reaped yet is a zombie: gone all the same
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+        return auto.Stack.select(stack_name, workspace)
+    except auto.StackNotFoundError:
+        raise unknown_stack(stack_name, workspace, env, project_dir) from None
 
 
-def run(operation: str, stack: auto.Stack, on_output: Printer = print, **kwargs: Any) -> Any:
-    """One engine operation, streaming the CLI's output.
+def heal(workspace: auto.Workspace, stack_name: str, on_output: Printer = print) -> None:
+    """First aid for a file backend (runner.state_repair), before the CLI reads the stack."""
+    backend = workspace.env_vars.get("PULUMI_BACKEND_URL", "")
+    if backend.startswith("file://"):
+        project = workspace.project_settings().name
+        first_aid(Path(urlsplit(backend).path), project, stack_name.split("/")[-1], on_output)
 
-    The dynamic-provider host's own prints (each resource's plan lines: drift, calls, warnings,
-    manual steps) reach the CLI's stderr, so that stream is shown too, without blank lines.
-    """
-    clear_stale_locks(stack, on_output)
+
+# The file/DIY backends' answer when another run holds the stack (pkg/backend/diy/lock.go).
+LOCKED_MARK = "the stack is currently locked"
+LOCK_HOLDER = re.compile(r"created by (\S+) \(pid (\d+)\) at (\S+)")
+LOCK_PAUSES = (2.0, 3.0, 5.0, 8.0, 13.0, 20.0)
+
+
+def run(operation: str, stack: auto.Stack, on_output: Printer = print, lock_wait: float = 0.0,
+        **kwargs: Any) -> Any:
+    """One engine operation, streaming the CLI's output; waits up to `lock_wait` seconds for a
+    stack another run holds (the operation is retried: the lock is taken before anything runs)."""
+    deadline, attempt = time.monotonic() + lock_wait, 0
+    while True:
+        heal(stack.workspace, stack.name, on_output)
+        held: list[str] = []
+        try:
+            return _run_once(operation, stack, on_output, held if lock_wait > 0 else None, **kwargs)
+        except auto.CommandError as error:
+            if not held:
+                raise
+            holders = ", ".join(f"{user} (pid {pid}) since {at}" for user, pid, at in LOCK_HOLDER.findall(str(error)))
+            pause = LOCK_PAUSES[min(attempt, len(LOCK_PAUSES) - 1)]
+            if time.monotonic() + pause > deadline:
+                for line in held:
+                    on_output(line)
+                on_output(f"gave up waiting for the lock after {lock_wait:g} s. If that run is gone (a killed job "
+                          f"on another machine), remove its lock: pulumi cancel --stack {stack.name} --yes")
+                raise
+            on_output(f"stack {stack.name!r} is locked by another run ({holders or 'see the backend'}); "
+                      f"waiting for it (trying again in {pause:g} s)")
+            time.sleep(pause)
+            attempt += 1
+
+
+def _run_once(operation: str, stack: auto.Stack, on_output: Printer, held: list[str] | None, **kwargs: Any) -> Any:
+    """The dynamic-provider host's own prints (each resource's plan lines: drift, calls, warnings,
+    manual steps) reach the CLI's stderr, so that stream is shown too, without blank lines. When
+    `held` is a list, the CLI's "stack is locked" error goes there instead of to the screen."""
     interrupted = False
 
     def show(text: str) -> None:
@@ -124,7 +139,9 @@ def run(operation: str, stack: auto.Stack, on_output: Printer = print, **kwargs:
         on_output(text)
 
     def on_error(text: str) -> None:
-        if text.strip():
+        if held is not None and (held or LOCKED_MARK in text):
+            held.append(text.rstrip("\n"))
+        elif text.strip():
             show(text.rstrip("\n"))
 
     if operation == "preview":

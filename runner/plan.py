@@ -28,15 +28,15 @@ from providers._settings import Settings
 from providers.models import MiniProgramSpec, load_specs
 from providers.program import DEFAULT_SPECS
 from providers.registry import RESOURCES
-from runner import engine, local_emulator
-from runner.env import PROJECT_DIR, pulumi_env
+from runner import engine, local_emulator, trust
+from runner.env import PROJECT_DIR, display_backend, pulumi_env
 from runner.plan_model import AppReport, PlanReport, ResourceReport, report_to_dict
 from runner.render import render, render_rejected, summary_line
+from runner.stacks import stack_base_url
 from wechat.redact import register_secret, scrub
 
 DYNAMIC_TYPE = "pulumi-python:dynamic/wechat:"
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
-DEV_EMULATOR_URL = "http://127.0.0.1:8787"
 
 Printer = Callable[[str], None]
 
@@ -189,14 +189,8 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
 
 
 def show_backend(url: str, project_dir: Path) -> str:
-    """The backend URL, with a local path shown relative to the project (no home folders in PRs)."""
-    if not url.startswith("file://"):
-        return url
-    path = Path(url.removeprefix("file://"))
-    try:
-        return "file://" + path.resolve().relative_to(project_dir.resolve()).as_posix()
-    except ValueError:
-        return "file://…/" + path.name
+    """The backend URL fit for a pull request: no password, no home folder (runner.env)."""
+    return display_backend(url, project_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,19 +202,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="stream `pulumi preview` output too")
     parser.add_argument("--json", type=Path, help="also write the plan as JSON data, for tools")
     parser.add_argument("--start-emulator", action="store_true",
-                        help=f"start the local WeChat emulator at {DEV_EMULATOR_URL} first if it is not running")
+                        help="start the local WeChat emulator at the stack's baseUrl first if it is not running")
+    parser.add_argument("--untrusted", action="store_true",
+                        help="the change is untrusted (a pull request): refuse credential sources the spec names "
+                             "(runner.trust); implied by WECHAT_IAC_UNTRUSTED=1")
     where = parser.add_argument_group("another project copy (tests, CI)")
     where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
     where.add_argument("--state", type=Path, help="state folder (default: the project's .state)")
     where.add_argument("--cli", type=Path, help="folder holding the pulumi CLI (default: found or built)")
     args = parser.parse_args(argv)
-    env = pulumi_env(state_dir=args.state, cli_dir=args.cli)
+    project_dir, out = args.project.resolve(), Path(args.out)
+    if args.untrusted or trust.untrusted_by_environment():
+        problems = trust.refused_base_url(project_dir, args.stack) + trust.refused_sources(project_dir, args.stack)
+        if problems:
+            out.write_text(trust.refusal_markdown(args.stack, problems, args.commit), encoding="utf-8")
+            print(f"{args.stack}: no plan for an untrusted change whose specs name their own credential source "
+                  f"(details in {out})")
+            return 1
+    env = pulumi_env(args.stack, state_dir=args.state, cli_dir=args.cli)
     if args.start_emulator:
-        local_emulator.ensure_running(DEV_EMULATOR_URL, env.state_dir)
-    project_dir = args.project.resolve()
+        local_emulator.ensure_running(stack_base_url(project_dir, args.stack), env.state_dir)
     stack = engine.open_stack(args.stack, project_dir=project_dir, env=env)
-    backend = show_backend(env.variables["PULUMI_BACKEND_URL"], project_dir)
-    out = Path(args.out)
+    backend = show_backend(env.backend, project_dir)
     try:
         report = collect(stack, project_dir, backend, print if args.verbose else None, commit=args.commit)
     except auto.CommandError as error:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.testing import DEMO_SEED, EmulatorControl, EmulatorProcess, RawWeChat, start_emulator
+from tests.postgres import PostgresServer, postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +42,10 @@ def wx(emu: EmulatorControl) -> Iterator[RawWeChat]:
 def token(wx: RawWeChat) -> str:
     """An authorizer_access_token for the demo mini-program."""
     return wx.authorizer_token()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session (tests/postgres.py): `postgres.dsn`, `create_database()`."""
+    with postgres_server() as server:
+        yield server

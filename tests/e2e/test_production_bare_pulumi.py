@@ -1,0 +1,54 @@
+"""Plain `pulumi` in a fresh clone, after `eval "$(.venv/bin/python -m runner env)"`: the CLI finds
+the project's language host (bin/pulumi-language-python), which runs `__main__.py` through the SDK's
+pulumi-language-python-exec; `pulumi stack output` shows where each release stands; and the
+commands the tool suggests in its messages work when pasted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from emulator.testing import EmulatorControl
+from tests.e2e.clones import make_clone
+
+pytestmark = pytest.mark.e2e
+
+
+def test_bare_pulumi_preview_up_and_stack_output_on_the_dev_stack(tmp_path: Path, emu: EmulatorControl) -> None:
+    clone = make_clone(tmp_path, "repo")
+    settings = clone.root / "Pulumi.dev.yaml"
+    document = yaml.safe_load(settings.read_text(encoding="utf-8"))
+    document["config"]["wechat-iac:baseUrl"] = emu.base_url
+    settings.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    done = clone.shell("""
+        echo "--- preview"; pulumi preview --non-interactive
+        echo "--- up"; pulumi up --yes --non-interactive
+        echo "--- output"; pulumi stack output --json > outputs.json
+        echo "--- suggested"
+        printf 'not-a-real-key' > private.key
+        pulumi config set --secret uploadPrivateKey < private.key            # providers/_source.py
+        pulumi config get uploadPrivateKey
+        pulumi cancel --yes                                                  # the lock message's advice
+    """)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    preview, up = done.stdout.split("--- up")
+    assert "+ 10 to create" in preview, done.stdout
+    assert "+ 10 created" in up, done.stdout
+    assert "not-a-real-key" in done.stdout.split("--- suggested")[1]
+    assert [call for call in emu.calls() if call["path"] == "/wxa/commit"], "bare `pulumi up` made no commit"
+
+    outputs = json.loads((clone.root / "outputs.json").read_text(encoding="utf-8"))
+    assert outputs == {"demo-shop": {
+        "appid": "wx2222222222222222",
+        "release": {"version": "1.1.0", "phase": "released", "gray_percentage": 100,
+                    "auditid": outputs["demo-shop"]["release"]["auditid"]},
+    }}
+    assert isinstance(outputs["demo-shop"]["release"]["auditid"], int)
+    # the runner and bare pulumi share one state: the runner sees nothing left to do
+    again = clone.runner("preview")
+    assert again.returncode == 0 and "10 unchanged" in again.stdout, again.stdout + again.stderr
