@@ -11,7 +11,18 @@ from typing import Any
 
 from emulator import errors
 from emulator.clock import day_key, month_key, used
-from emulator.routing import DEV_MANAGEMENT, Ctx, field_int, field_list, route
+from emulator.routing import (
+    APP,
+    DEV_MANAGEMENT,
+    PLATFORM,
+    ConsoleError,
+    Ctx,
+    console_action,
+    field_int,
+    field_list,
+    route,
+    seed_section,
+)
 from emulator.services import audit_clock
 from emulator.services.audit_clock import AUDITING, DELAYED, REJECTED, WITHDRAWN
 from emulator.services.categories import approved
@@ -20,8 +31,10 @@ from emulator.state import Doc, Tx
 UNDO_PER_DAY, UNDO_PER_MONTH = 5, 10
 DEFAULT_AUDIT_QUOTA = {"limit": 20, "rest": 20, "speedup_limit": 10, "speedup_rest": 10}
 MAX_ITEMS = 5
+QUOTA_KEYS = ("rest", "limit", "speedup_rest", "speedup_limit")
 
 
+# --- state functions ---
 def audit_quota(platform: Doc, now: float) -> Doc:
     quota = platform.setdefault("audit_quota", dict(DEFAULT_AUDIT_QUOTA))
     month = month_key(now)
@@ -29,6 +42,12 @@ def audit_quota(platform: Doc, now: float) -> Doc:
         if "period" in quota:  # a new month refills; the seeded values count for the first one
             quota.update(rest=quota["limit"], speedup_rest=quota["speedup_limit"])
         quota["period"] = month
+    return quota
+
+
+def set_audit_quota(platform: Doc, now: float, changes: dict[str, int]) -> Doc:
+    quota = audit_quota(platform, now)
+    quota.update({k: int(v) for k, v in changes.items() if k in QUOTA_KEYS})
     return quota
 
 
@@ -58,6 +77,7 @@ def _check_items(app: Doc, exp: Doc, items: list[Any]) -> None:
             raise errors.CATEGORY_INVALID()
 
 
+# --- request handling ---
 @route("/wxa/submit_audit", perm=DEV_MANAGEMENT)
 def submit_audit(ctx: Ctx) -> dict[str, Any]:
     """Start an audit of the experience version; spends one unit of the platform's monthly quota."""
@@ -173,3 +193,25 @@ def queryquota(ctx: Ctx) -> dict[str, Any]:
     """The platform's monthly audit quota, shared by every mini-program it manages."""
     quota = audit_quota(ctx.platform(), ctx.tx.now)
     return {k: quota[k] for k in ("rest", "limit", "speedup_rest", "speedup_limit")}
+
+
+# --- the MP console and the seed ---
+@console_action("submit_audit")
+def console_submit_audit(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Someone submits the experience version for review in the console (no platform quota spent)."""
+    if not app.get("exp"):
+        raise ConsoleError("nothing is committed", 409)
+    if audit_clock.code_audit_running(app):
+        raise ConsoleError("an audit is already running", 409)
+    return {"auditid": start_audit(tx, app, app["exp"], None)["auditid"]}
+
+
+@console_action("set_quota", targets=frozenset({APP, PLATFORM}))
+def console_set_quota(tx: Tx, target: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    platform = audit_clock.acting_platform(tx, target, body)
+    return {"audit_quota": set_audit_quota(platform, tx.now, {k: body[k] for k in QUOTA_KEYS if k in body})}
+
+
+@seed_section(PLATFORM, "audit_quota")
+def seed_platform(tx: Tx, platform: Doc, item: dict[str, Any], where: str) -> None:
+    platform["audit_quota"] = {**DEFAULT_AUDIT_QUOTA, **(item.get("audit_quota") or {})}

@@ -12,7 +12,20 @@ from typing import Any
 
 from emulator import errors
 from emulator.data.qrcode import QRCODE_JPEG
-from emulator.routing import COMPONENT_ONLY, DEV_MANAGEMENT, Binary, Ctx, field_int, field_str, route
+from emulator.routing import (
+    COMPONENT_ONLY,
+    DEV_MANAGEMENT,
+    PLATFORM,
+    Binary,
+    ConsoleError,
+    Ctx,
+    console_action,
+    field_int,
+    field_str,
+    route,
+    seed_section,
+)
+from emulator.services import audit_clock
 from emulator.services.domains import apply_direct_domains
 from emulator.state import Doc, Tx
 
@@ -20,6 +33,7 @@ TEMPLATE_LIMIT = 200
 DEFAULT_PAGES = ["pages/index/index"]
 
 
+# --- state functions ---
 def land_draft(tx: Tx, platform: Doc, draft: dict[str, Any]) -> Doc:
     """Add a draft (what a miniprogram-ci upload from the development mini-program produces)."""
     draft_id = int(draft.get("draft_id") or platform.get("next_draft_id", 1))
@@ -65,6 +79,7 @@ _PUBLIC_DRAFT = ("draft_id", "user_version", "user_desc", "create_time", "source
 _PUBLIC_TEMPLATE = ("template_id", "draft_id", "user_version", "user_desc", "create_time", "template_type")
 
 
+# --- request handling ---
 @route("/wxa/gettemplatedraftlist", ("GET",), kinds=COMPONENT_ONLY, body="none")
 def gettemplatedraftlist(ctx: Ctx) -> dict[str, Any]:
     drafts = ctx.platform().get("drafts", [])
@@ -174,3 +189,34 @@ def get_qrcode(ctx: Ctx) -> Binary:
     exp_version(ctx.app())
     return Binary(QRCODE_JPEG, "image/jpeg",
                   {"Content-Disposition": 'attachment; filename="QRCode.jpg"'})
+
+
+# --- the MP console and the seed ---
+@console_action("commit")
+def console_commit(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Another tool sets the experience version: from a template of the platform's library
+    (`template_id`), or an upload of its own (`pages`, `privacy_list`)."""
+    user_version = str(body.get("user_version") or "")
+    if not user_version:
+        raise ConsoleError("user_version is required")
+    template = None
+    if body.get("template_id") is not None:
+        platform = audit_clock.acting_platform(tx, app, body)
+        template = next((t for t in platform.get("templates", [])
+                         if t["template_id"] == int(body["template_id"])), None)
+        if template is None:
+            raise ConsoleError(f"no template {body['template_id']} in the platform's library", 404)
+    source = template or {"pages": body.get("pages") or DEFAULT_PAGES,
+                          "privacy_list": body.get("privacy_list") or []}
+    exp = set_experience(app, tx.now, template["template_id"] if template else None, user_version,
+                         str(body.get("user_desc") or ""), list(source["pages"]), list(source["privacy_list"]))
+    return {"exp": exp}
+
+
+@seed_section(PLATFORM, "drafts", "templates")
+def seed_platform(tx: Tx, platform: Doc, item: dict[str, Any], where: str) -> None:
+    platform["drafts"], platform["templates"] = [], []
+    for draft in item.get("drafts") or []:
+        land_draft(tx, platform, draft)
+    for tpl in item.get("templates") or []:
+        add_template(tx, platform, tpl, int(tpl.get("template_type", 0)), int(tpl["template_id"]))

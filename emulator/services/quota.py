@@ -11,11 +11,14 @@ from emulator import errors
 from emulator.clock import day_key, minute_key, month_key
 from emulator.routing import (
     ANY_APP_TOKEN,
+    APP,
     COMPONENT,
+    PLATFORM,
     ROUTES,
     Ctx,
     field_str,
     route,
+    seed_section,
 )
 from emulator.state import Doc, Tx
 
@@ -124,3 +127,12 @@ def clear_quota_v2(ctx: Ctx) -> dict[str, Any]:
         raise errors.INVALID_APPSECRET()
     _reset_daily_counters(ctx.tx, app, appid)
     return {}
+
+
+def _seed(tx: Tx, account: Doc, item: dict[str, Any], where: str) -> None:
+    """`api_limits: {path: {daily_limit, minute_limit}}`, per account."""
+    account["api_limits"] = dict(item.get("api_limits") or {})
+
+
+seed_section(APP, "api_limits")(_seed)
+seed_section(PLATFORM, "api_limits")(_seed)

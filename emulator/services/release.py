@@ -13,15 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from emulator import errors
-from emulator.routing import DEV_MANAGEMENT, Ctx, field_str, route
+from emulator.routing import APP, DEV_MANAGEMENT, ConsoleError, Ctx, console_action, field_str, route, seed_section
 from emulator.services import audit_clock, domains, webview
 from emulator.services.audit_clock import APPROVED
-from emulator.state import Doc
+from emulator.state import Doc, Tx
 
 HISTORY_LIMIT = 5
 GRAY_RUNNING, GRAY_FINISHED, GRAY_DELETED = 1, 3, 4
 
 
+# --- state functions ---
 def _gray_running(app: Doc) -> bool:
     return bool(app.get("gray")) and app["gray"]["status"] == GRAY_RUNNING
 
@@ -81,6 +82,11 @@ def releasable_audit(app: Doc) -> Doc:
     return audit
 
 
+def set_visit_status(app: Doc, status: int) -> None:
+    app["visit_status"] = status
+
+
+# --- request handling ---
 @route("/wxa/release", perm=DEV_MANAGEMENT, body="required")
 def release(ctx: Ctx) -> dict[str, Any]:
     """Release the latest audit if it was approved and is not live yet."""
@@ -188,10 +194,45 @@ def change_visitstatus(ctx: Ctx) -> dict[str, Any]:
     action = field_str(ctx.body, "action")
     if action not in ("open", "close"):
         raise errors.ACTION_INVALID()
-    ctx.app()["visit_status"] = 1 if action == "open" else 0
+    set_visit_status(ctx.app(), 1 if action == "open" else 0)
     return {}
 
 
 @route("/wxa/getvisitstatus", perm=DEV_MANAGEMENT, body="required")
 def getvisitstatus(ctx: Ctx) -> dict[str, Any]:
     return {"status": ctx.app().get("visit_status", 1)}
+
+
+# --- the MP console and the seed ---
+@console_action("release_in_console")
+def console_release(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """An admin releases in the MP console. With `user_version`: that version goes live as one
+    released before the authorization (`before_authorization`, default true: never listed in the
+    rollback history). Without: the latest approved audit goes live as wxa/release would put it,
+    but the platform's domains do not apply (409 when nothing is releasable)."""
+    if body.get("user_version"):
+        live = make_live(app, tx.now, str(body["user_version"]), str(body.get("user_desc") or ""),
+                         int(tx.now), 0, bool(body.get("before_authorization", True)))
+        return {"live": live}
+    try:
+        latest = releasable_audit(app)
+    except errors.WxError as exc:
+        raise ConsoleError(f"nothing to release: {exc}", 409) from None
+    do_release(app, latest, tx.now, None)
+    return {"live": app["live"]}
+
+
+@seed_section(APP, "release", "release_history", "visit_status")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    """The live version and older ones, oldest first into the history. An entry with
+    `before_authorization: true` was released in the MP console before the authorization: it is
+    never listed by get_history_version nor a rollback target."""
+    if "visit_status" in item:
+        set_visit_status(app, item["visit_status"])
+    app["history"], app["next_app_version"] = [], 1
+    entries = [*reversed(list(item.get("release_history") or [])), *([item["release"]] if item.get("release") else [])]
+    for v in entries:
+        make_live(app, tx.now, str(v["user_version"]), str(v.get("user_desc", "")), int(tx.now), 0,
+                  bool(v.get("before_authorization", False)))
+    if app.get("live") and not item.get("release"):  # only older versions: nothing is live now
+        app["history"] = [app.pop("live"), *app["history"]]
