@@ -182,6 +182,27 @@ ERRCODES: Mapping[int, Errcode] = MappingProxyType({
              "get_template_drafts", NotFoundError),
     85065: E("template list is full", "the template library holds 200 templates", "delete old templates "
              "with delete_template", QuotaError),
+    # --- jump QR-code rules (wxopen/qrcodejump*) ---
+    85066: E("link error", "the QR-code rule's prefix is not a valid http(s) link", "fix the prefix in the "
+             "spec", InvalidRequestError),
+    85068: E("debug url is not a sub link", "a debug_url link does not match its rule's prefix",
+             "make every debug_url start with the prefix", InvalidRequestError),
+    85069: E("check confirm file fail", "WeChat could not fetch the confirm file under the prefix's "
+             "directory", "serve the file download_qrcode_jump_file names from the last directory of the "
+             "prefix (or the host's root), then run again", ConflictError),
+    85070: E("url in blacklist", "WeChat refuses this link", "use another prefix", InvalidRequestError),
+    85071: E("prefix already added", "this mini-program already has a rule with this prefix",
+             "run pulumi refresh; the rule exists", ConflictError),
+    85072: E("prefix occupied", "another account holds this prefix, or a rule occupying its sub-rules",
+             "use another prefix, or have the other account release it", ConflictError),
+    85073: E("qrcode jump rules full", "a mini-program has at most 100 QR-code rules",
+             "delete rules you no longer use", QuotaError),
+    85074: E("miniprogram not released", "a QR-code rule can be published only once a version is live",
+             "release a version first", ConflictError),
+    85075: E("can not access", "personal mini-programs cannot set QR-code rules", "use an organisation "
+             "account, or remove qrcode_jump from the spec", PermissionDeniedError),
+    886000: E("publish quota reached", "QR-code rules can be published 100 times a month",
+              "wait for next month (Beijing time)", QuotaError),
     85077: E("category invalid", "a category was taken down by WeChat", "choose current categories and "
              "resubmit", InvalidRequestError),
     85079: E("no online version", "gray release needs a live version", "release a version first",
