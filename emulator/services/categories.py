@@ -12,6 +12,7 @@ from typing import Any
 from emulator import errors
 from emulator.clock import month_key, used
 from emulator.data.categories import CATEGORY_TREE, ROOT, is_pair, name_of
+from emulator.errors import Err
 from emulator.routing import (
     APP,
     BASIC_INFO,
@@ -25,6 +26,14 @@ from emulator.routing import (
 )
 from emulator.services import audit_clock
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+CATEGORY_MONTHLY_LIMIT = Err(53300, "category add quota of this month used up")
+CATEGORY_TOTAL_LIMIT = Err(53301, "category count exceeds the limit")
+CATEGORY_BAD_PARAMS = Err(53303, "invalid category")
+CATEGORY_DUPLICATE = Err(53304, "category already exists")
+CATEGORY_DELETE_AUDITING = Err(53308, "cannot delete a category under review")
+CATEGORY_NEED_MATERIAL = Err(53311, "category needs qualification materials")
 
 DEFAULT_MONTHLY_LIMIT = 5
 DEFAULT_CATEGORY_LIMIT = 20
@@ -55,20 +64,20 @@ def add_requested(tx: Tx, app: Doc, wanted: list[tuple[int, int, bool]]) -> None
     pairs: list[tuple[int, int, bool]] = []
     for first, second, has_materials in wanted:
         if not is_pair(first, second):
-            raise errors.CATEGORY_BAD_PARAMS()
+            raise CATEGORY_BAD_PARAMS()
         if find(app, first, second) or any((first, second) == p[:2] for p in pairs):
-            raise errors.CATEGORY_DUPLICATE()
+            raise CATEGORY_DUPLICATE()
         sensitive = CATEGORY_TREE[second]["sensitive_type"] == 1
         if sensitive and not has_materials:
-            raise errors.CATEGORY_NEED_MATERIAL()
+            raise CATEGORY_NEED_MATERIAL()
         pairs.append((first, second, sensitive))
     limit, category_limit = limits(app)
     if len(app.get("categories", [])) + len(pairs) > category_limit:
-        raise errors.CATEGORY_TOTAL_LIMIT()
+        raise CATEGORY_TOTAL_LIMIT()
     month = month_key(tx.now)
     added = used(app.get("category_added", {}), month)
     if added + len(pairs) > limit:
-        raise errors.CATEGORY_MONTHLY_LIMIT()
+        raise CATEGORY_MONTHLY_LIMIT()
     app["category_added"] = {"period": month, "used": added + len(pairs)}
     for first, second, sensitive in pairs:
         add(tx, app, first, second, review=sensitive)
@@ -79,10 +88,10 @@ def delete(app: Doc, first: int, second: int, enforce: bool = True) -> None:
     item = find(app, first, second)
     if item is None:
         if enforce:
-            raise errors.CATEGORY_BAD_PARAMS()
+            raise CATEGORY_BAD_PARAMS()
         return
     if enforce and item["audit_status"] == 1:
-        raise errors.CATEGORY_DELETE_AUDITING()
+        raise CATEGORY_DELETE_AUDITING()
     app["categories"].remove(item)
 
 

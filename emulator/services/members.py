@@ -12,8 +12,15 @@ import hmac
 from typing import Any
 
 from emulator import errors
+from emulator.errors import Err
 from emulator.routing import APP, DEV_MANAGEMENT, Ctx, console_action, field_str, route, seed_section
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+USER_NOT_EXIST = Err(85001, "user not exist or user cannot be searched")
+TESTER_LIMIT = Err(85002, "number of tester reach bind limit")
+USER_TOO_MANY_APPS = Err(85003, "user already bind too many weapps")
+USER_ALREADY_BOUND = Err(85004, "user already bind")
 
 APPS_PER_USER = 50
 _USERSTR_KEY = b"wechat-emulator-userstr"
@@ -48,14 +55,14 @@ def bind(tx: Tx, app: Doc, wechatid: str, enforce: bool = True) -> str:
     testers: dict[str, str] = app.setdefault("testers", {})
     if enforce:
         if not user_exists(tx, wechatid):
-            raise errors.USER_NOT_EXIST()
+            raise USER_NOT_EXIST()
         if wechatid in testers:
-            raise errors.USER_ALREADY_BOUND()
+            raise USER_ALREADY_BOUND()
         if len(testers) >= tester_limit(app):
-            raise errors.TESTER_LIMIT()
+            raise TESTER_LIMIT()
     user = tx.get("user", wechatid) or tx.put("user", wechatid, {"apps": []})
     if enforce and app["appid"] not in user["apps"] and len(user["apps"]) >= APPS_PER_USER:
-        raise errors.USER_TOO_MANY_APPS()
+        raise USER_TOO_MANY_APPS()
     if app["appid"] not in user["apps"]:
         user["apps"].append(app["appid"])
     testers[wechatid] = userstr(app["appid"], wechatid)

@@ -13,7 +13,7 @@ from typing import Any
 
 from emulator import errors
 from emulator.routing import COMPONENT_ONLY, PLATFORM, Ctx, bare_host, field_str, route, seed_section
-from emulator.services.domains import spend_change, valid_host
+from emulator.services.domains import DOMAIN_COUNT_LIMIT, spend_change, valid_host
 from emulator.state import Doc, Tx
 
 SERVER_DOMAIN_LIMIT = 1000
@@ -37,7 +37,7 @@ def modify(now: float, platform: Doc, published_key: str, testing_key: str, limi
     if together:  # default: the testing copy only
         published = _changed(action, published, hosts)
     if len(testing) > limit or len(published) > limit:
-        raise errors.DOMAIN_COUNT_LIMIT()
+        raise DOMAIN_COUNT_LIMIT()
     spend_change(now, platform, counter_key)
     platform[testing_key], platform[published_key] = testing, published
 

@@ -10,8 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from emulator import errors
+from emulator.errors import Err
 from emulator.routing import APP, BASIC_INFO, Ctx, console_action, field_list, route, seed_section
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+PRIVACY_OWNER_SETTING = Err(86069, "owner_setting required fields are missing")
+PRIVACY_VER_INVALID = Err(86071, "privacy_ver is invalid")
+PRIVACY_NO_LIVE = Err(86074, "no online privacy setting exists, use privacy_ver=2")
 
 PRIVACY_LABELS = {
     "UserInfo": "用户信息（微信昵称、头像）", "Location": "位置信息", "Address": "地址",
@@ -32,9 +38,9 @@ def _privacy(app: Doc) -> Doc:
 
 def validate_owner_setting(owner: Any) -> dict[str, Any]:
     if not isinstance(owner, dict) or not owner.get("notice_method"):
-        raise errors.PRIVACY_OWNER_SETTING()
+        raise PRIVACY_OWNER_SETTING()
     if not any(owner.get(f) for f in CONTACT_FIELDS):
-        raise errors.PRIVACY_OWNER_SETTING()
+        raise PRIVACY_OWNER_SETTING()
     return dict(owner)
 
 
@@ -60,7 +66,7 @@ def update_live_owner(app: Doc, owner: dict[str, Any], now: float) -> None:
     """privacy_ver=1: only owner_setting of the live guide changes (its ext_file_media_id stays)."""
     live = _privacy(app).get("live")
     if not live:
-        raise errors.PRIVACY_NO_LIVE()
+        raise PRIVACY_NO_LIVE()
     owner = {k: v for k, v in owner.items() if k != "ext_file_media_id"}
     kept = live["owner_setting"].get("ext_file_media_id")
     live["owner_setting"] = {**owner, **({"ext_file_media_id": kept} if kept else {})}
@@ -71,7 +77,7 @@ def update_live_owner(app: Doc, owner: dict[str, Any], now: float) -> None:
 def _version(ctx: Ctx) -> int:
     ver = ctx.body.get("privacy_ver", 2)
     if isinstance(ver, bool) or ver not in (1, 2, "1", "2"):
-        raise errors.PRIVACY_VER_INVALID()
+        raise PRIVACY_VER_INVALID()
     return int(ver)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from emulator import errors
 from emulator.clock import month_key, used, year_key
+from emulator.errors import Err
 from emulator.routing import (
     ANY_APP_TOKEN,
     APP,
@@ -26,6 +27,16 @@ from emulator.routing import (
 )
 from emulator.services import audit_clock
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+NICKNAME_FORMAT = Err(53010, "nickname format is invalid")
+NICKNAME_DUPLICATE = Err(53013, "nickname is used by another mini program")
+NICKNAME_QUOTA = Err(91010, "nickname modify quota of this year used up")
+NICKNAME_AUDITING = Err(91019, "miniprogram is under auditing")
+NICKNAME_AUDIT_NOT_FOUND = Err(91011, "nickname audit not found")
+SIGNATURE_QUOTA = Err(53200, "signature modify quota of this month used up")
+SIGNATURE_FORMAT = Err(53204, "signature is invalid")
+HEAD_IMAGE_QUOTA = Err(53202, "head image modify quota of this month used up")
 
 DEFAULT_PROFILE_QUOTA = {"nickname": 2, "head_image": 5, "signature": 5}
 MEDIA_TTL = 3 * 86400
@@ -73,8 +84,8 @@ def write_profile(app: Doc, fields: dict[str, str]) -> None:
 def change_signature(app: Doc, signature: str, now: float) -> None:
     """Intro: 4-120 characters with at least 4 Chinese characters (53204); monthly quota (53200)."""
     if not 4 <= len(signature) <= 120 or _chinese_count(signature) < 4:
-        raise errors.SIGNATURE_FORMAT()
-    _spend(app, "signature", now, errors.SIGNATURE_QUOTA)
+        raise SIGNATURE_FORMAT()
+    _spend(app, "signature", now, SIGNATURE_QUOTA)
     write_profile(app, {"signature": signature})
 
 
@@ -129,15 +140,15 @@ def setnickname(ctx: Ctx) -> dict[str, Any]:
     app = ctx.app()
     name = field_str(ctx.body, "nick_name").strip()
     if not name or "小程序" in name or not 4 <= _name_weight(name) <= 30:
-        raise errors.NICKNAME_FORMAT()
+        raise NICKNAME_FORMAT()
     for other_id, other in ctx.tx.all("app").items():
         if other_id != app["appid"] and other.get("nickname") == name:
-            raise errors.NICKNAME_DUPLICATE()
+            raise NICKNAME_DUPLICATE()
     if audit_clock.code_audit_running(app):
-        raise errors.NICKNAME_AUDITING()
+        raise NICKNAME_AUDITING()
     material = "id_card" if app.get("account_type") == "personal" else "license"
     check_media(ctx, field_str(ctx.body, material, required=False))
-    _spend(app, "nickname", ctx.tx.now, errors.NICKNAME_QUOTA)
+    _spend(app, "nickname", ctx.tx.now, NICKNAME_QUOTA)
     if name in (app.get("principal_name"), app.get("nickname")):
         write_profile(app, {"nickname": name})
         return {"wording": ""}
@@ -157,7 +168,7 @@ def querynickname(ctx: Ctx) -> dict[str, Any]:
         if str(item["audit_id"]) == str(audit_id):
             keys = ("nickname", "audit_stat", "fail_reason", "create_time", "audit_time")
             return {k: item[k] for k in keys}
-    raise errors.NICKNAME_AUDIT_NOT_FOUND()
+    raise NICKNAME_AUDIT_NOT_FOUND()
 
 
 @route("/cgi-bin/media/upload", kinds=ANY_APP_TOKEN, body="multipart", envelope=False)
@@ -203,7 +214,7 @@ def modifyheadimage(ctx: Ctx) -> dict[str, Any]:
         raise errors.INVALID_ARGS()
     if media["size"] > HEAD_IMAGE_MAX_BYTES:
         raise errors.INVALID_IMAGE_SIZE()
-    _spend(app, "head_image", ctx.tx.now, errors.HEAD_IMAGE_QUOTA)
+    _spend(app, "head_image", ctx.tx.now, HEAD_IMAGE_QUOTA)
     app["head_image_url"] = f"http://wx.qlogo.cn/mmhead/{media['sha256'][:40]}/0"
     return {}
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from emulator import errors
 from emulator.clock import day_key, minute_key, month_key
+from emulator.errors import Err
 from emulator.routing import (
     ANY_APP_TOKEN,
     APP,
@@ -21,6 +22,10 @@ from emulator.routing import (
     seed_section,
 )
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+CGI_PATH_NOT_FOUND = Err(76021, "cgi_path not found")
+CGI_PATH_NO_PERMISSION = Err(76022, "could not use this cgi_path, no permission")
 
 DEFAULT_DAILY_LIMIT = 100_000
 # Documented values; everything else gets DEFAULT_DAILY_LIMIT unless a seed says otherwise.
@@ -70,9 +75,9 @@ def get_quota(ctx: Ctx) -> dict[str, Any]:
     cgi_path = field_str(ctx.body, "cgi_path")
     target = ROUTES.get(cgi_path if cgi_path.startswith("/") else "/" + cgi_path)
     if target is None:
-        raise errors.CGI_PATH_NOT_FOUND()
+        raise CGI_PATH_NOT_FOUND()
     if target.token_param is not None and ctx.token_kind not in target.kinds:
-        raise errors.CGI_PATH_NO_PERMISSION()
+        raise CGI_PATH_NO_PERMISSION()
     assert ctx.appid is not None
     daily_limit, minute_limit = limits(ctx.tx, ctx.appid, target.path)
     used = _daily(ctx.tx, ctx.appid).get(target.path, 0)

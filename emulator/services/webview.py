@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator import errors
+from emulator.errors import Err
 from emulator.routing import (
     APP,
     DEV_MANAGEMENT,
@@ -25,6 +26,14 @@ from emulator.routing import (
 )
 from emulator.services.domains import parse_url, webview_in_force
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+WEBVIEW_NOT_CHANGE = Err(89019, "webview domain not change")
+WEBVIEW_COMPONENT_EMPTY = Err(89020, "open's webview domain is empty")
+WEBVIEW_NOT_OPEN = Err(89021, "request domain is not open's webview domain!")
+WEBVIEW_DELETE_MISSING = Err(89022, "delete domain is not exist!")
+WEBVIEW_COUNT_LIMIT = Err(89029, "webview domain count exceed limit")
+WEBVIEW_PERSONAL = Err(89231, "personal miniprogram not support setwebviewdomain")
 
 WEBVIEW_LIMIT = 300
 
@@ -64,24 +73,24 @@ def modify(app: Doc, action: str, wanted: list[tuple[str, str] | None] | None, r
     current: list[str] = app.setdefault("webview_domains", [])
     if wanted is None:
         if not registered:
-            raise errors.WEBVIEW_COMPONENT_EMPTY()
+            raise WEBVIEW_COMPONENT_EMPTY()
         wanted = [parse_url(f"https://{h}", "https", allow_port=False) for h in registered]
     if action == "delete":
         urls = [w[0] for w in wanted if w is not None]
         if len(urls) != len(wanted) or any(u not in current for u in urls):
-            raise errors.WEBVIEW_DELETE_MISSING()
+            raise WEBVIEW_DELETE_MISSING()
         result = [u for u in current if u not in urls]
     else:
         if wanted and not registered:
-            raise errors.WEBVIEW_COMPONENT_EMPTY()
+            raise WEBVIEW_COMPONENT_EMPTY()
         if any(w is None or not _under(w[1], registered) for w in wanted):
-            raise errors.WEBVIEW_NOT_OPEN()
+            raise WEBVIEW_NOT_OPEN()
         urls = list(dict.fromkeys(w[0] for w in wanted if w is not None))
         result = current + [u for u in urls if u not in current] if action == "add" else urls
         if sorted(result) == sorted(current):
-            raise errors.WEBVIEW_NOT_CHANGE()
+            raise WEBVIEW_NOT_CHANGE()
     if len(result) > WEBVIEW_LIMIT:
-        raise errors.WEBVIEW_COUNT_LIMIT()
+        raise WEBVIEW_COUNT_LIMIT()
     app["webview_domains"] = result
 
 
@@ -96,7 +105,7 @@ def setwebviewdomain(ctx: Ctx) -> dict[str, Any]:
     """Business domains: https only, no port, registered (or a subdomain) on the platform, <= 300."""
     app = ctx.app()
     if app.get("account_type") == "personal":
-        raise errors.WEBVIEW_PERSONAL()
+        raise WEBVIEW_PERSONAL()
     action = ctx.body.get("action") or "add_all"
     if action == "get":
         return {"webviewdomain": list(app.setdefault("webview_domains", []))}

@@ -38,3 +38,11 @@ def test_each_seed_key_has_one_owner(kind: str) -> None:
     owned = [key for section in SEED_SECTIONS if section.kind == kind for key in section.keys]
     assert len(owned) == len(set(owned))
     assert len(seed.allowed_keys(kind)) > len(set(owned))  # plus the identity keys
+
+
+def test_every_errcode_the_emulator_answers_is_in_the_clients_table() -> None:
+    """The client explains every code the emulator can send (meaning, what to do, error class)."""
+    from emulator.errors import ALL
+    from wechat.errcodes import ERRCODES
+
+    assert sorted({err.code for err in ALL} - set(ERRCODES)) == []
