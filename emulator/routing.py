@@ -1,7 +1,15 @@
-"""The route table: each WeChat path declares its methods, token, permission set and body shape.
+"""What a service declares, in three tables the rest of the emulator reads:
 
-Services register handlers with `@route(...)`; the app looks paths up in `ROUTES` and applies the
-declared gates (token kind, permission set, API quota) before calling the handler with a `Ctx`.
+- `ROUTES` (`@route`): each WeChat path with its methods, token, permission set and body shape. The
+  app looks paths up here and applies the declared gates (token kind, permission set, API quota)
+  before calling the handler with a `Ctx`.
+- `CONSOLE_ACTIONS` (`@console_action`): what an admin or another tool does in the MP console
+  (`POST /_emulator/console`, CONTROL.md), calling the service's state functions.
+- `SEED_SECTIONS` (`@seed_section`): the seed keys a service owns and the function that writes them
+  (CONTROL.md "Seed format"); `emulator.seed` derives its key whitelist from these.
+
+A service module (moto's shape) keeps its state functions (typed arguments, WeChat's rules, no
+request parsing) apart from its handlers (parse the body, call a state function, shape the answer).
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from typing import Any
 
 from emulator import errors
 from emulator.state import Doc, Tx
+
+APP, PLATFORM = "miniprogram", "platform"  # the two kinds of account a seed or console action targets
 
 OWN, STABLE, COMPONENT, AUTHORIZER = "own", "stable", "component", "authorizer"
 OWNER_KINDS = frozenset({OWN, STABLE})
@@ -93,6 +103,86 @@ def route(
         return fn
 
     return register
+
+
+# --- the console's actions: direct state edits that skip API rules and quotas (drift) ---
+class ConsoleError(Exception):
+    """A console action refused (HTTP 4xx from the control API, never a WeChat errcode)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+ConsoleFn = Callable[[Tx, Doc, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    name: str
+    fn: ConsoleFn
+    targets: frozenset[str]  # APP and/or PLATFORM: which account `appid` may name
+
+
+CONSOLE_ACTIONS: dict[str, ConsoleAction] = {}
+
+
+def console_action(name: str, *, targets: frozenset[str] = frozenset({APP})) -> Callable[[ConsoleFn], ConsoleFn]:
+    def register(fn: ConsoleFn) -> ConsoleFn:
+        if name in CONSOLE_ACTIONS:
+            raise RuntimeError(f"console action {name!r} is declared twice")
+        CONSOLE_ACTIONS[name] = ConsoleAction(name, fn, targets)
+        return fn
+
+    return register
+
+
+# --- seed sections: the seed keys a service owns, written into a new platform or mini-program ---
+class SeedError(ValueError):
+    """The seed does not have the documented shape."""
+
+
+SeedFn = Callable[[Tx, Doc, dict[str, Any], str], None]  # (tx, account doc, the seed item, where)
+
+
+@dataclass(frozen=True)
+class SeedSection:
+    kind: str  # APP or PLATFORM
+    keys: frozenset[str]
+    apply: SeedFn
+    after_put: bool  # False: fills the document before it is stored; True: needs it stored
+
+
+SEED_SECTIONS: list[SeedSection] = []
+
+
+def seed_section(kind: str, *keys: str, after_put: bool = False) -> Callable[[SeedFn], SeedFn]:
+    """Declare the seed keys of `kind` this service owns; the function runs for every seeded
+    account (with or without those keys), so it also sets the service's defaults."""
+    def register(fn: SeedFn) -> SeedFn:
+        SEED_SECTIONS.append(SeedSection(kind, frozenset(keys), fn, after_put))
+        return fn
+
+    return register
+
+
+def seed_keys(where: str, item: Any, allowed: set[str] | frozenset[str],
+              required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`item` as a mapping with only `allowed` keys and every `required` one (SeedError otherwise)."""
+    if not isinstance(item, dict):
+        raise SeedError(f"{where}: expected a mapping")
+    unknown = sorted(set(item) - set(allowed))
+    if unknown:
+        raise SeedError(f"{where}: unknown keys {unknown}; allowed: {sorted(allowed)}")
+    missing = [k for k in required if not item.get(k)]
+    if missing:
+        raise SeedError(f"{where}: missing {missing}")
+    return item
+
+
+def bare_host(value: Any) -> str:
+    """A host name from a seed entry that may carry a scheme, a path or a port."""
+    return str(value).split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
 
 
 # --- small body helpers; WeChat answers 47001 "data format error" for missing or mistyped fields ---

@@ -11,7 +11,7 @@ import httpx
 
 from ._constants import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from .cache import TokenCache
-from .endpoints import CodeAPI, ComponentAPI, DomainsAPI, MembersAPI, ProfileAPI
+from .endpoints import CodeAPI, ComponentAPI, DomainsAPI, MembersAPI, ProfileAPI, QRCodeJumpAPI
 from .http import HTTPCore, Stats
 from .tokens import ComponentCredentials, ComponentTokenSource, TokenSource
 
@@ -55,7 +55,7 @@ class _Client:
         return f"{name}(appid={self.appid!r}, base_url={self.base_url!r}, {self.token_source!r})"
 
 
-class MiniProgramClient(_Client, DomainsAPI, MembersAPI, ProfileAPI, CodeAPI):
+class MiniProgramClient(_Client, DomainsAPI, MembersAPI, ProfileAPI, CodeAPI, QRCodeJumpAPI):
     """Calls WeChat for one mini-program, with the token its ``token_source`` provides.
 
     ``base_url`` is real WeChat by default; pass ``http://127.0.0.1:PORT`` for the local emulator.

@@ -62,12 +62,18 @@ ERRCODES: Mapping[int, Errcode] = MappingProxyType({
     40001: E("invalid credential", "the access token is invalid or not the latest (on a token endpoint: "
              "the AppSecret is wrong)", _TOKEN, TokenError),
     40002: E("invalid grant_type", "the token request used a wrong grant_type", _FIX, InvalidRequestError),
+    40004: E("invalid media type", "the upload's type is not image, voice, video or thumb", _FIX,
+             InvalidRequestError),
     40007: E("invalid media_id", "the media_id is unknown, expired (3 days), or was uploaded with another "
              "token", "upload the file again with the same authorizer token", InvalidRequestError),
     40009: E("invalid image size", "the image is too large", "use an image under 2 MB", InvalidRequestError),
     40013: E("invalid appid", "the appid is not valid", "check the appid in the spec and stack config",
              AuthError),
     40014: E("invalid access_token", "the access token is not valid", _TOKEN, TokenError),
+    40029: E("invalid code", "the authorization code is unknown, used or expired", "authorize again and "
+             "use the new code at once", InvalidRequestError),
+    40066: E("invalid url", "WeChat has no API at this path", "a client bug: check the path against the "
+             "docs", InvalidRequestError),
     40097: E("invalid args", "a parameter is invalid", _FIX, InvalidRequestError),
     40125: E("invalid appsecret", "the AppSecret (or component_appsecret) is wrong", _SECRET, AuthError),
     40164: E("invalid ip, not in whitelist", "this machine's IP is not in the account's API IP whitelist",
@@ -77,11 +83,17 @@ ERRCODES: Mapping[int, Errcode] = MappingProxyType({
     41001: E("access_token missing", "the request carried no access token", _FIX, InvalidRequestError),
     41002: E("appid missing", "the request carried no appid", _FIX, InvalidRequestError),
     41004: E("appsecret missing", "the secret was empty", _SECRET, AuthError),
+    41005: E("media data missing", "the upload carried no file", _FIX, InvalidRequestError),
+    41006: E("media_id missing", "the request carried no media_id", _FIX, InvalidRequestError),
     41018: E("missing component_appid", "the request carried no component_appid", _FIX, InvalidRequestError),
     41033: E("invaid register type", "this API works only for mini-programs created through the platform's "
              "fast-registration API (historical restriction)", "make this change in the console",
              PermissionDeniedError),
     42001: E("access_token expired", "the access token has expired", _TOKEN, TokenError),
+    43001: E("require GET method", "this API takes GET", "a client bug: check the method against the docs",
+             InvalidRequestError),
+    43002: E("require POST method", "this API takes POST", "a client bug: check the method against the "
+             "docs", InvalidRequestError),
     44002: E("empty post data", "the POST body was missing; these endpoints need at least {}", _FIX,
              InvalidRequestError),
     45009: E("reach max api daily quota limit", "this API's daily call quota is spent for this account",
@@ -93,6 +105,8 @@ ERRCODES: Mapping[int, Errcode] = MappingProxyType({
              InvalidRequestError),
     48001: E("api unauthorized", "this call needs a third-party platform authorization "
              "(authorizer_access_token); an owner token cannot do it", _PLATFORM, NeedsPlatformError),
+    48006: E("forbid to clear quota because of reaching the limit", "the account reset its API quotas 10 "
+             "times this month", "wait for next month (Beijing time)", QuotaError),
     61003: E("component is not authorized by this account", "the mini-program has not authorized this "
              "third-party platform", "have the admin authorize the platform, then store the new "
              "authorizer_refresh_token", AuthError),
@@ -105,6 +119,8 @@ ERRCODES: Mapping[int, Errcode] = MappingProxyType({
     61007: E("api is unauthorized to component", "the mini-program did not grant this platform the "
              "permission set this API belongs to", "have the admin re-authorize the platform with sets 18 "
              "and 30", PermissionDeniedError),
+    61014: E("must use component token for component api", "a component API was called with another "
+             "token", "a client bug: use the component_access_token", AuthError),
     61011: E("invalid component", "the component appid is not a valid third-party platform",
              "check component_appid", AuthError),
     61023: E("refresh_token is invalid", "the authorizer_refresh_token is no longer valid (the admin "
@@ -182,6 +198,27 @@ ERRCODES: Mapping[int, Errcode] = MappingProxyType({
              "get_template_drafts", NotFoundError),
     85065: E("template list is full", "the template library holds 200 templates", "delete old templates "
              "with delete_template", QuotaError),
+    # --- jump QR-code rules (wxopen/qrcodejump*) ---
+    85066: E("link error", "the QR-code rule's prefix is not a valid http(s) link", "fix the prefix in the "
+             "spec", InvalidRequestError),
+    85068: E("debug url is not a sub link", "a debug_url link does not match its rule's prefix",
+             "make every debug_url start with the prefix", InvalidRequestError),
+    85069: E("check confirm file fail", "WeChat could not fetch the confirm file under the prefix's "
+             "directory", "serve the file download_qrcode_jump_file names from the last directory of the "
+             "prefix (or the host's root), then run again", ConflictError),
+    85070: E("url in blacklist", "WeChat refuses this link", "use another prefix", InvalidRequestError),
+    85071: E("prefix already added", "this mini-program already has a rule with this prefix",
+             "run pulumi refresh; the rule exists", ConflictError),
+    85072: E("prefix occupied", "another account holds this prefix, or a rule occupying its sub-rules",
+             "use another prefix, or have the other account release it", ConflictError),
+    85073: E("qrcode jump rules full", "a mini-program has at most 100 QR-code rules",
+             "delete rules you no longer use", QuotaError),
+    85074: E("miniprogram not released", "a QR-code rule can be published only once a version is live",
+             "release a version first", ConflictError),
+    85075: E("can not access", "personal mini-programs cannot set QR-code rules", "use an organisation "
+             "account, or remove qrcode_jump from the spec", PermissionDeniedError),
+    886000: E("publish quota reached", "QR-code rules can be published 100 times a month",
+              "wait for next month (Beijing time)", QuotaError),
     85077: E("category invalid", "a category was taken down by WeChat", "choose current categories and "
              "resubmit", InvalidRequestError),
     85079: E("no online version", "gray release needs a live version", "release a version first",

@@ -1,25 +1,15 @@
-"""WeChat API areas; importing this package registers every route in `emulator.routing.ROUTES`."""
+"""WeChat API areas, one module each (moto's shape: state functions apart from request handling).
 
-from emulator.services import (
-    account,
-    audit,
-    audit_clock,
-    categories,
-    code,
-    domains,
-    events,
-    members,
-    platform_domains,
-    privacy,
-    profile,
-    quota,
-    release,
-    tickets,
-    tokens,
-    webview,
-)
+Importing this package imports every module in it, which registers each area's routes, console
+actions and seed sections in `emulator.routing`: a new area is a new module here, nothing else.
+"""
 
-__all__ = [
-    "account", "audit", "audit_clock", "categories", "code", "domains", "events", "members",
-    "platform_domains", "privacy", "profile", "quota", "release", "tickets", "tokens", "webview",
-]
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+MODULES = tuple(sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")))
+
+for _name in MODULES:
+    importlib.import_module(f"{__name__}.{_name}")

@@ -11,11 +11,24 @@ from typing import Any
 
 from emulator import errors
 from emulator.data.categories import name_of
-from emulator.routing import COMPONENT_ONLY, DEV_MANAGEMENT, ICP_FILING, Ctx, field_str, route
+from emulator.routing import (
+    APP,
+    COMPONENT_ONLY,
+    DEV_MANAGEMENT,
+    ICP_FILING,
+    ConsoleError,
+    Ctx,
+    SeedError,
+    console_action,
+    field_str,
+    route,
+    seed_keys,
+    seed_section,
+)
 from emulator.services.domains import in_force
 from emulator.services.events import original_id
 from emulator.services.tokens import func_info, same_component
-from emulator.state import Doc
+from emulator.state import Doc, Tx
 
 # getIcpEntranceInfo's status enum: 2 platform review, 3 platform rejected, 4 authority review,
 # 5 authority rejected, 6 filed, 1024 not filed.
@@ -24,8 +37,28 @@ ICP_REJECTED = (3, 5)
 ICP_AUTHORITY_REVIEW = 4
 DEFAULT_ICP = {"status": 6, "available": 1, "is_canceling": False}
 # MiniProgramInfo.network as the getAuthorizerInfo page lists it (no tcp, no business domains)
+ICP_KEYS = ("status", "available", "is_canceling", "audit_data", "sms_verify_status")
+ACCOUNT_FLAGS = ("verified", "published", "init_completed", "secret_frozen")
 _NETWORK = {"RequestDomain": "requestdomain", "WsRequestDomain": "wsrequestdomain",
             "UploadDomain": "uploaddomain", "DownloadDomain": "downloaddomain", "UDPDomain": "udpdomain"}
+
+
+# --- state functions ---
+def set_icp(app: Doc, changes: dict[str, Any]) -> dict[str, Any]:
+    """The filing's state after `changes` (keys of ICP_KEYS); ValueError for an unknown status."""
+    icp = {**DEFAULT_ICP, **(app.get("icp") or {}), **{k: v for k, v in changes.items() if k in ICP_KEYS}}
+    if int(icp["status"]) not in ICP_STATUSES:
+        raise ValueError(f"status: one of {list(ICP_STATUSES)}")
+    app["icp"] = icp
+    return icp
+
+
+def set_facts(app: Doc, flags: dict[str, bool], account_type: str | None = None) -> None:
+    """Account facts that drive limits and errors (verified, published, init_completed,
+    secret_frozen; personal or organization)."""
+    app.update({k: bool(v) for k, v in flags.items() if k in ACCOUNT_FLAGS})
+    if account_type in ("personal", "organization"):
+        app["account_type"] = account_type
 
 
 def icp_info(app: Doc) -> dict[str, Any]:
@@ -40,6 +73,7 @@ def icp_info(app: Doc) -> dict[str, Any]:
     return info
 
 
+# --- request handling ---
 @route("/wxa/icp/get_icp_entrance_info", ("GET",), perm=(DEV_MANAGEMENT, ICP_FILING), body="none")
 def get_icp_entrance_info(ctx: Ctx) -> dict[str, Any]:
     """Filing status; permission set 18 or 156 ("获得其中之一权限集授权后")."""
@@ -82,3 +116,30 @@ def api_get_authorizer_info(ctx: Ctx) -> dict[str, Any]:
         "authorization_info": {"authorizer_appid": appid, "authorizer_refresh_token": auth["refresh_token"],
                                "func_info": func_info(auth["permissions"])},
     }
+
+
+# --- the MP console and the seed ---
+@console_action("set_account")
+def console_set_account(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    set_facts(app, {k: body[k] for k in ACCOUNT_FLAGS if k in body}, body.get("account_type"))
+    return {}
+
+
+@console_action("set_icp")
+def console_set_icp(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """The ICP filing's state: status (2/3/4/5/6/1024), available, is_canceling, audit_data,
+    sms_verify_status."""
+    try:
+        set_icp(app, body)
+    except ValueError as exc:
+        raise ConsoleError(str(exc)) from None
+    return {"icp": icp_info(app)}
+
+
+@seed_section(APP, "icp")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    if item.get("icp") is not None:
+        icp = seed_keys(f"{where}.icp", item["icp"], set(ICP_KEYS))
+        if int(icp.get("status", 6)) not in ICP_STATUSES:
+            raise SeedError(f"{where}.icp.status: one of {list(ICP_STATUSES)}")
+        app["icp"] = dict(icp)

@@ -9,19 +9,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator import errors
 from emulator.clock import day_key, month_key, used
-from emulator.routing import DEV_MANAGEMENT, Ctx, field_int, field_list, route
+from emulator.errors import Err
+from emulator.routing import (
+    APP,
+    DEV_MANAGEMENT,
+    PLATFORM,
+    ConsoleError,
+    Ctx,
+    console_action,
+    field_int,
+    field_list,
+    route,
+    seed_section,
+)
 from emulator.services import audit_clock
 from emulator.services.audit_clock import AUDITING, DELAYED, REJECTED, WITHDRAWN
 from emulator.services.categories import approved
 from emulator.state import Doc, Tx
 
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+TAG_FORMAT = Err(85006, "tag format error")
+PAGE_PATH = Err(85007, "page path error")
+NO_APPROVED_CATEGORY = Err(85008, "category error, no approved category")
+AUDIT_RUNNING = Err(85009, "already submit a version under auditing")
+ITEM_EMPTY = Err(85010, "item_list has empty item")
+TITLE_FORMAT = Err(85011, "title error")
+INVALID_AUDIT_ID = Err(85012, "invalid audit id")
+ITEM_COUNT = Err(85023, "item_list count not in 1-5")
+NO_VALID_AUDIT = Err(85058, "no valid audit_id exist")
+CATEGORY_INVALID = Err(85077, "category is invalid")
+AUDIT_QUOTA = Err(85085, "submit audit reach limit, please try later")
+MUST_COMMIT = Err(85086, "must commit before submit audit")
+NOT_INITIALIZED = Err(86002, "miniprogram have not completed init procedure")
+UNDO_QUOTA = Err(87013, "no quota to undo code")
+SPEEDUP_NOT_QUEUED = Err(89402, "the audit is not waiting in the audit queue")
+SPEEDUP_ALREADY = Err(89404, "the audit has already been sped up")
+SPEEDUP_QUOTA = Err(89405, "speed up quota of this month is not enough")
+
 UNDO_PER_DAY, UNDO_PER_MONTH = 5, 10
 DEFAULT_AUDIT_QUOTA = {"limit": 20, "rest": 20, "speedup_limit": 10, "speedup_rest": 10}
 MAX_ITEMS = 5
+QUOTA_KEYS = ("rest", "limit", "speedup_rest", "speedup_limit")
 
 
+# --- state functions ---
 def audit_quota(platform: Doc, now: float) -> Doc:
     quota = platform.setdefault("audit_quota", dict(DEFAULT_AUDIT_QUOTA))
     month = month_key(now)
@@ -29,6 +61,12 @@ def audit_quota(platform: Doc, now: float) -> Doc:
         if "period" in quota:  # a new month refills; the seeded values count for the first one
             quota.update(rest=quota["limit"], speedup_rest=quota["speedup_limit"])
         quota["period"] = month
+    return quota
+
+
+def set_audit_quota(platform: Doc, now: float, changes: dict[str, int]) -> Doc:
+    quota = audit_quota(platform, now)
+    quota.update({k: int(v) for k, v in changes.items() if k in QUOTA_KEYS})
     return quota
 
 
@@ -41,41 +79,42 @@ def _pair(item: dict[str, Any]) -> tuple[int, int] | None:
 
 def _check_items(app: Doc, exp: Doc, items: list[Any]) -> None:
     if not 1 <= len(items) <= MAX_ITEMS:
-        raise errors.ITEM_COUNT()
+        raise ITEM_COUNT()
     ids = {(c["first"], c["second"]) for c in approved(app)}
     for item in items:
         if not isinstance(item, dict) or not item:
-            raise errors.ITEM_EMPTY()
+            raise ITEM_EMPTY()
         address = item.get("address")
         if address is not None and str(address).split("?", 1)[0] not in exp["pages"]:
-            raise errors.PAGE_PATH()
+            raise PAGE_PATH()
         tags = str(item.get("tag", "")).split()
         if len(tags) > 10 or any(len(t) > 20 for t in tags):
-            raise errors.TAG_FORMAT()
+            raise TAG_FORMAT()
         if len(str(item.get("title", ""))) > 32:
-            raise errors.TITLE_FORMAT()
+            raise TITLE_FORMAT()
         if "first_id" in item and "second_id" in item and _pair(item) not in ids:
-            raise errors.CATEGORY_INVALID()
+            raise CATEGORY_INVALID()
 
 
+# --- request handling ---
 @route("/wxa/submit_audit", perm=DEV_MANAGEMENT)
 def submit_audit(ctx: Ctx) -> dict[str, Any]:
     """Start an audit of the experience version; spends one unit of the platform's monthly quota."""
     app = ctx.app()
     exp = app.get("exp")
     if not exp:
-        raise errors.MUST_COMMIT()
+        raise MUST_COMMIT()
     if audit_clock.code_audit_running(app):
-        raise errors.AUDIT_RUNNING()
+        raise AUDIT_RUNNING()
     if "item_list" in ctx.body:
         _check_items(app, exp, field_list(ctx.body, "item_list"))
     if not app.get("init_completed", True):
-        raise errors.NOT_INITIALIZED()
+        raise NOT_INITIALIZED()
     if not approved(app):
-        raise errors.NO_APPROVED_CATEGORY()
+        raise NO_APPROVED_CATEGORY()
     quota = audit_quota(ctx.platform(), ctx.tx.now)
     if quota["rest"] <= 0:
-        raise errors.AUDIT_QUOTA()
+        raise AUDIT_QUOTA()
     quota["rest"] -= 1
     return {"auditid": start_audit(ctx.tx, app, exp, ctx.component_appid)["auditid"]}
 
@@ -97,7 +136,7 @@ def start_audit(tx: Tx, app: Doc, exp: Doc, component_appid: str | None) -> Doc:
 def find_audit(app: Doc, auditid: int) -> Doc:
     audit = next((a for a in app.get("audits", []) if a["auditid"] == auditid), None)
     if audit is None:
-        raise errors.INVALID_AUDIT_ID()
+        raise INVALID_AUDIT_ID()
     return audit
 
 
@@ -118,7 +157,7 @@ def get_auditstatus(ctx: Ctx) -> dict[str, Any]:
     auditid = field_int(ctx.body, "auditid")
     audit = next((a for a in ctx.app().get("audits", []) if a["auditid"] == auditid), None)
     if audit is None:  # a captured 85012 carried "status":0,"reason":"","screenshot":"" (C-85012): an
-        raise errors.INVALID_AUDIT_ID(status=0, reason="", screenshot="")  # error is never "approved"
+        raise INVALID_AUDIT_ID(status=0, reason="", screenshot="")  # error is never "approved"
     # reason "当 status = 1 时，返回的拒绝原因; status = 4 时，返回的延后原因"
     return {"status": audit["status"], **_outcome(audit, "screenshot", (REJECTED, DELAYED))}
 
@@ -128,7 +167,7 @@ def get_latest_auditstatus(ctx: Ctx) -> dict[str, Any]:
     """Note the capitalised "ScreenShot" key, as in the official example; reason only "当审核被拒绝时"."""
     audit = audit_clock.latest_audit(ctx.app())
     if audit is None:
-        raise errors.NO_VALID_AUDIT()
+        raise NO_VALID_AUDIT()
     return {
         "auditid": audit["auditid"], "status": audit["status"], **_outcome(audit, "ScreenShot", (REJECTED,)),
         "user_version": audit["user_version"], "user_desc": audit["user_desc"],
@@ -142,11 +181,11 @@ def undocodeaudit(ctx: Ctx) -> dict[str, Any]:
     app = ctx.app()
     audit = audit_clock.latest_audit(app)
     if audit is None or audit["status"] not in (AUDITING, DELAYED):
-        raise errors.NO_VALID_AUDIT()
+        raise NO_VALID_AUDIT()
     undo = app.setdefault("undo", {"day": {}, "month": {}})
     day, month = day_key(ctx.tx.now), month_key(ctx.tx.now)
     if used(undo["day"], day) >= UNDO_PER_DAY or used(undo["month"], month) >= UNDO_PER_MONTH:
-        raise errors.UNDO_QUOTA()
+        raise UNDO_QUOTA()
     undo["day"] = {"period": day, "used": used(undo["day"], day) + 1}
     undo["month"] = {"period": month, "used": used(undo["month"], month) + 1}
     audit.update(status=WITHDRAWN, decide_at=None, decided_at=ctx.tx.now)
@@ -157,12 +196,12 @@ def undocodeaudit(ctx: Ctx) -> dict[str, Any]:
 def speedupaudit(ctx: Ctx) -> dict[str, Any]:
     audit = find_audit(ctx.app(), field_int(ctx.body, "auditid"))
     if audit["status"] != AUDITING:
-        raise errors.SPEEDUP_NOT_QUEUED()
+        raise SPEEDUP_NOT_QUEUED()
     if audit["sped_up"]:
-        raise errors.SPEEDUP_ALREADY()
+        raise SPEEDUP_ALREADY()
     quota = audit_quota(ctx.platform(), ctx.tx.now)
     if quota["speedup_rest"] <= 0:
-        raise errors.SPEEDUP_QUOTA()
+        raise SPEEDUP_QUOTA()
     quota["speedup_rest"] -= 1
     audit["sped_up"] = True
     return {}
@@ -173,3 +212,25 @@ def queryquota(ctx: Ctx) -> dict[str, Any]:
     """The platform's monthly audit quota, shared by every mini-program it manages."""
     quota = audit_quota(ctx.platform(), ctx.tx.now)
     return {k: quota[k] for k in ("rest", "limit", "speedup_rest", "speedup_limit")}
+
+
+# --- the MP console and the seed ---
+@console_action("submit_audit")
+def console_submit_audit(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Someone submits the experience version for review in the console (no platform quota spent)."""
+    if not app.get("exp"):
+        raise ConsoleError("nothing is committed", 409)
+    if audit_clock.code_audit_running(app):
+        raise ConsoleError("an audit is already running", 409)
+    return {"auditid": start_audit(tx, app, app["exp"], None)["auditid"]}
+
+
+@console_action("set_quota", targets=frozenset({APP, PLATFORM}))
+def console_set_quota(tx: Tx, target: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    platform = audit_clock.acting_platform(tx, target, body)
+    return {"audit_quota": set_audit_quota(platform, tx.now, {k: body[k] for k in QUOTA_KEYS if k in body})}
+
+
+@seed_section(PLATFORM, "audit_quota")
+def seed_platform(tx: Tx, platform: Doc, item: dict[str, Any], where: str) -> None:
+    platform["audit_quota"] = {**DEFAULT_AUDIT_QUOTA, **(item.get("audit_quota") or {})}

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.routing import APP, PLATFORM, ConsoleError, SeedError, console_action, seed_keys, seed_section
 from emulator.services import events
 from emulator.state import Doc, Tx
 
 APPROVED, REJECTED, AUDITING, WITHDRAWN, DELAYED = 0, 1, 2, 3, 4
 DEFAULT_REJECT_REASON = "The mini program does not meet the platform rules (emulator decision)."
+DECISIONS = ("approve", "reject")
+_SETTING_KEYS = {"auto_decide_after_seconds", "decision", "reason"}
 
 
 def platform_of(tx: Tx, appid: str) -> Doc | None:
@@ -22,6 +25,28 @@ def platform_of(tx: Tx, appid: str) -> Doc | None:
         if key.endswith("|" + appid):
             return tx.get("platform", key.split("|", 1)[0])
     return None
+
+
+def acting_platform(tx: Tx, target: Doc, body: dict[str, Any]) -> Doc:
+    """The platform a console action concerns: the target itself when it is a platform, else the
+    one `component_appid` names, else the one the mini-program is authorized to."""
+    if "component_appid" in target:
+        return target
+    platform = (tx.get("platform", str(body["component_appid"])) if body.get("component_appid")
+                else platform_of(tx, target["appid"]))
+    if platform is None:
+        raise ConsoleError("this mini-program is not authorized to any platform")
+    return platform
+
+
+def set_auto_decision(tx: Tx, target: Doc, setting: dict[str, Any]) -> None:
+    """Automatic review decisions for a mini-program (or a platform); reviews of the mini-program
+    already running follow the new setting."""
+    target["audit"] = setting
+    if "component_appid" not in target:
+        latest = latest_audit(target)
+        if latest is not None and latest["status"] in (AUDITING, DELAYED):
+            latest["decide_at"] = auto_decide_at(tx, target, tx.now)
 
 
 def audit_setting(tx: Tx, app: Doc) -> dict[str, Any]:
@@ -109,3 +134,31 @@ def tick(tx: Tx, app: Doc) -> None:
         decide_nickname(app, item, decision, now, reason)
     for item in cats:
         decide_category(item, decision, reason)
+
+
+# --- the MP console and the seed ---
+@console_action("set_audit", targets=frozenset({APP, PLATFORM}))
+def console_set_audit(tx: Tx, target: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Automatic review decisions for a mini-program (or a platform); null seconds = manual."""
+    setting = {"auto_decide_after_seconds": body.get("auto_decide_after_seconds"),
+               "decision": body.get("decision", "approve"), "reason": body.get("reason", "")}
+    if setting["decision"] not in DECISIONS:
+        raise ConsoleError("decision: approve or reject")
+    set_auto_decision(tx, target, setting)
+    return {}
+
+
+def _seed(tx: Tx, account: Doc, item: dict[str, Any], where: str) -> None:
+    """`audit: {auto_decide_after_seconds, decision, reason}`; a mini-program's overrides its platform's."""
+    value = item.get("audit")
+    if value is None:
+        account["audit"] = None
+        return
+    setting = seed_keys(f"{where}.audit", value, _SETTING_KEYS)
+    if setting.get("decision", "approve") not in DECISIONS:
+        raise SeedError(f"{where}.audit.decision: approve or reject")
+    account["audit"] = dict(setting)
+
+
+seed_section(APP, "audit")(_seed)
+seed_section(PLATFORM, "audit")(_seed)

@@ -12,14 +12,34 @@ from typing import Any
 from emulator import errors
 from emulator.clock import month_key, used
 from emulator.data.categories import CATEGORY_TREE, ROOT, is_pair, name_of
-from emulator.routing import BASIC_INFO, DEV_MANAGEMENT, Ctx, field_int, field_list, route
+from emulator.errors import Err
+from emulator.routing import (
+    APP,
+    BASIC_INFO,
+    DEV_MANAGEMENT,
+    Ctx,
+    console_action,
+    field_int,
+    field_list,
+    route,
+    seed_section,
+)
 from emulator.services import audit_clock
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+CATEGORY_MONTHLY_LIMIT = Err(53300, "category add quota of this month used up")
+CATEGORY_TOTAL_LIMIT = Err(53301, "category count exceeds the limit")
+CATEGORY_BAD_PARAMS = Err(53303, "invalid category")
+CATEGORY_DUPLICATE = Err(53304, "category already exists")
+CATEGORY_DELETE_AUDITING = Err(53308, "cannot delete a category under review")
+CATEGORY_NEED_MATERIAL = Err(53311, "category needs qualification materials")
 
 DEFAULT_MONTHLY_LIMIT = 5
 DEFAULT_CATEGORY_LIMIT = 20
 
 
+# --- state functions ---
 def limits(app: Doc) -> tuple[int, int]:
     quota = app.get("category_quota", {})
     return (int(quota.get("limit", DEFAULT_MONTHLY_LIMIT)),
@@ -37,6 +57,49 @@ def add(tx: Tx, app: Doc, first: int, second: int, review: bool) -> Doc:
 def find(app: Doc, first: int, second: int) -> Doc | None:
     return next((c for c in app.get("categories", []) if (c["first"], c["second"]) == (first, second)), None)
 
+
+def add_requested(tx: Tx, app: Doc, wanted: list[tuple[int, int, bool]]) -> None:
+    """addcategory: (first, second, has qualification materials) each; all or nothing. Sensitive
+    categories need materials and start in review; the monthly and total limits apply."""
+    pairs: list[tuple[int, int, bool]] = []
+    for first, second, has_materials in wanted:
+        if not is_pair(first, second):
+            raise CATEGORY_BAD_PARAMS()
+        if find(app, first, second) or any((first, second) == p[:2] for p in pairs):
+            raise CATEGORY_DUPLICATE()
+        sensitive = CATEGORY_TREE[second]["sensitive_type"] == 1
+        if sensitive and not has_materials:
+            raise CATEGORY_NEED_MATERIAL()
+        pairs.append((first, second, sensitive))
+    limit, category_limit = limits(app)
+    if len(app.get("categories", [])) + len(pairs) > category_limit:
+        raise CATEGORY_TOTAL_LIMIT()
+    month = month_key(tx.now)
+    added = used(app.get("category_added", {}), month)
+    if added + len(pairs) > limit:
+        raise CATEGORY_MONTHLY_LIMIT()
+    app["category_added"] = {"period": month, "used": added + len(pairs)}
+    for first, second, sensitive in pairs:
+        add(tx, app, first, second, review=sensitive)
+
+
+def delete(app: Doc, first: int, second: int, enforce: bool = True) -> None:
+    """Remove a category; `enforce=False` (the console) ignores an absent one and a running review."""
+    item = find(app, first, second)
+    if item is None:
+        if enforce:
+            raise CATEGORY_BAD_PARAMS()
+        return
+    if enforce and item["audit_status"] == 1:
+        raise CATEGORY_DELETE_AUDITING()
+    app["categories"].remove(item)
+
+
+def approved(app: Doc) -> list[Doc]:
+    return [c for c in app.get("categories", []) if c["audit_status"] == 3]
+
+
+# --- request handling ---
 
 @route("/cgi-bin/wxopen/getallcategories", ("GET",), perm=BASIC_INFO, body="none")
 def getallcategories(ctx: Ctx) -> dict[str, Any]:
@@ -60,51 +123,21 @@ def getcategory(ctx: Ctx) -> dict[str, Any]:
 
 @route("/cgi-bin/wxopen/addcategory", perm=BASIC_INFO)
 def addcategory(ctx: Ctx) -> dict[str, Any]:
-    app = ctx.app()
     wanted = field_list(ctx.body, "categories")
     if not wanted:
         raise errors.DATA_FORMAT_ERROR()
-    pairs: list[tuple[int, int, bool]] = []
-    for raw in wanted:
-        if not isinstance(raw, dict):
-            raise errors.DATA_FORMAT_ERROR()
-        first, second = field_int(raw, "first"), field_int(raw, "second")
-        if not is_pair(first, second):
-            raise errors.CATEGORY_BAD_PARAMS()
-        if find(app, first, second) or any((first, second) == p[:2] for p in pairs):
-            raise errors.CATEGORY_DUPLICATE()
-        sensitive = CATEGORY_TREE[second]["sensitive_type"] == 1
-        if sensitive and not field_list(raw, "certicates"):
-            raise errors.CATEGORY_NEED_MATERIAL()
-        pairs.append((first, second, sensitive))
-    limit, category_limit = limits(app)
-    if len(app.get("categories", [])) + len(pairs) > category_limit:
-        raise errors.CATEGORY_TOTAL_LIMIT()
-    month = month_key(ctx.tx.now)
-    added = used(app.get("category_added", {}), month)
-    if added + len(pairs) > limit:
-        raise errors.CATEGORY_MONTHLY_LIMIT()
-    app["category_added"] = {"period": month, "used": added + len(pairs)}
-    for first, second, sensitive in pairs:
-        add(ctx.tx, app, first, second, review=sensitive)
+    if not all(isinstance(raw, dict) for raw in wanted):
+        raise errors.DATA_FORMAT_ERROR()
+    pairs = [(field_int(raw, "first"), field_int(raw, "second"), bool(field_list(raw, "certicates")))
+             for raw in wanted]
+    add_requested(ctx.tx, ctx.app(), pairs)
     return {}
 
 
 @route("/cgi-bin/wxopen/deletecategory", perm=BASIC_INFO)
 def deletecategory(ctx: Ctx) -> dict[str, Any]:
-    app = ctx.app()
-    first, second = field_int(ctx.body, "first"), field_int(ctx.body, "second")
-    item = find(app, first, second)
-    if item is None:
-        raise errors.CATEGORY_BAD_PARAMS()
-    if item["audit_status"] == 1:
-        raise errors.CATEGORY_DELETE_AUDITING()
-    app["categories"].remove(item)
+    delete(ctx.app(), field_int(ctx.body, "first"), field_int(ctx.body, "second"))
     return {}
-
-
-def approved(app: Doc) -> list[Doc]:
-    return [c for c in app.get("categories", []) if c["audit_status"] == 3]
 
 
 @route("/wxa/get_category", ("GET",), perm=DEV_MANAGEMENT, body="none")
@@ -114,3 +147,29 @@ def get_category(ctx: Ctx) -> dict[str, Any]:
         "first_class": name_of(c["first"]), "second_class": name_of(c["second"]),
         "first_id": c["first"], "second_id": c["second"],
     } for c in approved(ctx.app())]}
+
+
+# --- the MP console and the seed ---
+@console_action("add_category")
+def console_add_category(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Approved at once; an existing category stays as it is."""
+    first, second = int(body["first"]), int(body["second"])
+    if find(app, first, second) is None:
+        add(tx, app, first, second, review=False)
+    return {}
+
+
+@console_action("delete_category")
+def console_delete_category(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    delete(app, int(body["first"]), int(body["second"]), enforce=False)
+    return {}
+
+
+@seed_section(APP, "categories", "category_quota")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    """`categories`: [{first, second, audit_status (default 3, approved)}]."""
+    if "category_quota" in item:
+        app["category_quota"] = item["category_quota"]
+    for c in item.get("categories") or []:
+        added = add(tx, app, int(c["first"]), int(c["second"]), review=False)
+        added["audit_status"] = int(c.get("audit_status", 3))

@@ -12,14 +12,37 @@ from typing import Any
 
 from emulator import errors
 from emulator.data.qrcode import QRCODE_JPEG
-from emulator.routing import COMPONENT_ONLY, DEV_MANAGEMENT, Binary, Ctx, field_int, field_str, route
+from emulator.errors import Err
+from emulator.routing import (
+    COMPONENT_ONLY,
+    DEV_MANAGEMENT,
+    PLATFORM,
+    Binary,
+    ConsoleError,
+    Ctx,
+    console_action,
+    field_int,
+    field_str,
+    route,
+    seed_section,
+)
+from emulator.services import audit_clock
 from emulator.services.domains import apply_direct_domains
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+EXT_JSON_INVALID = Err(85013, "invalid ext_json")
+TEMPLATE_NOT_EXIST = Err(85014, "template not exist")
+EXT_JSON_PATH = Err(85045, "some path in ext_json not exist")
+TEMPLATE_OR_DRAFT_NOT_FOUND = Err(85064, "template or draft not found")
+TEMPLATE_LIBRARY_FULL = Err(85065, "template list is full")
+NO_EXP_VERSION = Err(86001, "component experience version not exists")
 
 TEMPLATE_LIMIT = 200
 DEFAULT_PAGES = ["pages/index/index"]
 
 
+# --- state functions ---
 def land_draft(tx: Tx, platform: Doc, draft: dict[str, Any]) -> Doc:
     """Add a draft (what a miniprogram-ci upload from the development mini-program produces)."""
     draft_id = int(draft.get("draft_id") or platform.get("next_draft_id", 1))
@@ -46,7 +69,7 @@ def add_template(tx: Tx, platform: Doc, draft: Doc, template_type: int = 0,
                  template_id: int | None = None) -> Doc:
     templates = platform.setdefault("templates", [])
     if len(templates) >= TEMPLATE_LIMIT:
-        raise errors.TEMPLATE_LIBRARY_FULL()
+        raise TEMPLATE_LIBRARY_FULL()
     tid = int(template_id or platform.get("next_template_id", 1))
     platform["next_template_id"] = max(int(platform.get("next_template_id", 1)), tid + 1)
     item = {
@@ -65,6 +88,7 @@ _PUBLIC_DRAFT = ("draft_id", "user_version", "user_desc", "create_time", "source
 _PUBLIC_TEMPLATE = ("template_id", "draft_id", "user_version", "user_desc", "create_time", "template_type")
 
 
+# --- request handling ---
 @route("/wxa/gettemplatedraftlist", ("GET",), kinds=COMPONENT_ONLY, body="none")
 def gettemplatedraftlist(ctx: Ctx) -> dict[str, Any]:
     drafts = ctx.platform().get("drafts", [])
@@ -80,7 +104,7 @@ def addtotemplate(ctx: Ctx) -> dict[str, Any]:
         raise errors.INVALID_ARGS()
     draft = next((d for d in platform.get("drafts", []) if d["draft_id"] == draft_id), None)
     if draft is None:
-        raise errors.TEMPLATE_OR_DRAFT_NOT_FOUND()
+        raise TEMPLATE_OR_DRAFT_NOT_FOUND()
     add_template(ctx.tx, platform, draft, template_type)
     return {}
 
@@ -100,7 +124,7 @@ def deletetemplate(ctx: Ctx) -> dict[str, Any]:
     template_id = field_int(ctx.body, "template_id")
     templates = platform.get("templates", [])
     if not any(t["template_id"] == template_id for t in templates):
-        raise errors.TEMPLATE_OR_DRAFT_NOT_FOUND()
+        raise TEMPLATE_OR_DRAFT_NOT_FOUND()
     platform["templates"] = [t for t in templates if t["template_id"] != template_id]
     return {}
 
@@ -108,12 +132,12 @@ def deletetemplate(ctx: Ctx) -> dict[str, Any]:
 def _template_id(body: dict[str, Any]) -> int:
     raw = body.get("template_id")
     if isinstance(raw, bool) or raw is None:
-        raise errors.TEMPLATE_NOT_EXIST()
+        raise TEMPLATE_NOT_EXIST()
     if isinstance(raw, int):
         return raw
     if isinstance(raw, str) and raw.isdigit():
         return int(raw)
-    raise errors.TEMPLATE_NOT_EXIST()  # e.g. the double-encoded "\"7\"" the community reports
+    raise TEMPLATE_NOT_EXIST()  # e.g. the double-encoded "\"7\"" the community reports
 
 
 @route("/wxa/commit", perm=DEV_MANAGEMENT, body="required")
@@ -123,19 +147,19 @@ def commit(ctx: Ctx) -> dict[str, Any]:
     template_id = _template_id(ctx.body)
     template = next((t for t in ctx.platform().get("templates", []) if t["template_id"] == template_id), None)
     if template is None:
-        raise errors.TEMPLATE_NOT_EXIST()
+        raise TEMPLATE_NOT_EXIST()
     raw_ext = ctx.body.get("ext_json", "{}")
     if not isinstance(raw_ext, str):
-        raise errors.EXT_JSON_INVALID()
+        raise EXT_JSON_INVALID()
     try:
         ext = json.loads(raw_ext) if raw_ext.strip() else {}
     except ValueError:
-        raise errors.EXT_JSON_INVALID() from None
+        raise EXT_JSON_INVALID() from None
     if not isinstance(ext, dict):
-        raise errors.EXT_JSON_INVALID()
+        raise EXT_JSON_INVALID()
     pages = ext.get("pages")
     if pages is not None and (not isinstance(pages, list) or any(p not in template["pages"] for p in pages)):
-        raise errors.EXT_JSON_PATH()
+        raise EXT_JSON_PATH()
     user_version = field_str(ctx.body, "user_version")
     if not user_version or len(user_version) > 64:
         raise errors.INVALID_ARGS()
@@ -159,7 +183,7 @@ def set_experience(app: Doc, now: float, template_id: int | None, user_version: 
 def exp_version(app: Doc) -> Doc:
     exp = app.get("exp")
     if not exp:
-        raise errors.NO_EXP_VERSION()
+        raise NO_EXP_VERSION()
     return exp
 
 
@@ -174,3 +198,34 @@ def get_qrcode(ctx: Ctx) -> Binary:
     exp_version(ctx.app())
     return Binary(QRCODE_JPEG, "image/jpeg",
                   {"Content-Disposition": 'attachment; filename="QRCode.jpg"'})
+
+
+# --- the MP console and the seed ---
+@console_action("commit")
+def console_commit(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Another tool sets the experience version: from a template of the platform's library
+    (`template_id`), or an upload of its own (`pages`, `privacy_list`)."""
+    user_version = str(body.get("user_version") or "")
+    if not user_version:
+        raise ConsoleError("user_version is required")
+    template = None
+    if body.get("template_id") is not None:
+        platform = audit_clock.acting_platform(tx, app, body)
+        template = next((t for t in platform.get("templates", [])
+                         if t["template_id"] == int(body["template_id"])), None)
+        if template is None:
+            raise ConsoleError(f"no template {body['template_id']} in the platform's library", 404)
+    source = template or {"pages": body.get("pages") or DEFAULT_PAGES,
+                          "privacy_list": body.get("privacy_list") or []}
+    exp = set_experience(app, tx.now, template["template_id"] if template else None, user_version,
+                         str(body.get("user_desc") or ""), list(source["pages"]), list(source["privacy_list"]))
+    return {"exp": exp}
+
+
+@seed_section(PLATFORM, "drafts", "templates")
+def seed_platform(tx: Tx, platform: Doc, item: dict[str, Any], where: str) -> None:
+    platform["drafts"], platform["templates"] = [], []
+    for draft in item.get("drafts") or []:
+        land_draft(tx, platform, draft)
+    for tpl in item.get("templates") or []:
+        add_template(tx, platform, tpl, int(tpl.get("template_type", 0)), int(tpl["template_id"]))

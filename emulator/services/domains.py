@@ -17,15 +17,36 @@ from typing import Any
 
 from emulator import errors
 from emulator.clock import month_key, used
+from emulator.errors import Err
 from emulator.routing import (
     ANY_APP_TOKEN,
+    APP,
     DEV_MANAGEMENT,
+    ConsoleError,
     Ctx,
+    SeedError,
+    console_action,
     field_list,
     field_str,
     route,
+    seed_section,
 )
-from emulator.state import Doc
+from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+# No errcode is documented for the 50-a-month domain change limit; see COVERAGE.md.
+DOMAIN_MONTHLY_QUOTA = Err(45009, "reach max api monthly quota limit for domain modification")
+NO_DOMAIN_TO_MODIFY = Err(
+    85017,
+    "no domain to modify after filtered, please confirm the domain has been set in miniprogram or open",
+)
+DOMAIN_NOT_IN_COMPONENT = Err(85018, "domain is not set in the third-party platform")
+DOMAIN_RULE = Err(
+    85301,
+    "no domain to modify after filtered, please confirm the domain has been set in miniprogram or open, "
+    "and follows the rule of domains",
+)
+DOMAIN_COUNT_LIMIT = Err(85016, "exceed valid domain count")
 
 SCHEMES = {
     "requestdomain": "https", "wsrequestdomain": "wss", "uploaddomain": "https",
@@ -77,31 +98,20 @@ def _answer(lists: dict[str, list[str]], invalid: dict[str, list[str]]) -> dict[
     return out
 
 
-def _modify(ctx: Ctx, state_key: str, check_registration: bool) -> dict[str, Any]:
-    app = ctx.app()
-    current: dict[str, list[str]] = app.setdefault(state_key, empty_lists())
-    action = field_str(ctx.body, "action")
-    if action == "get":
-        return _answer(current, empty_lists())
-    if action not in ("add", "delete", "set"):
-        raise errors.INVALID_ARGS()
-    wanted, invalid = empty_lists(), empty_lists()
-    for t in TYPES:
-        for item in field_list(ctx.body, t):
-            parsed = parse_url(item, SCHEMES[t])
-            if parsed is None:
-                invalid[t].append(item if isinstance(item, str) else str(item))
-            elif parsed[0] not in wanted[t]:
-                wanted[t].append(parsed[0])
-    if any(invalid.values()):
-        raise errors.DOMAIN_RULE(**_answer(empty_lists(), invalid))
-    if check_registration and action != "delete" and any(wanted.values()):
-        registered = registered_hosts(ctx.platform())
+# --- state functions ---
+def modify(now: float, account: Doc, key: str, action: str, wanted: dict[str, list[str]],
+           registered: set[str] | None, provided: bool) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """add/delete/set the six lists under `key` with WeChat's rules; (lists now, filtered-out urls).
+    `wanted`: canonical urls per type; `registered`: the platform's hosts (None: no registration
+    check, modify_domain_directly); `provided`: the request named any list at all."""
+    current: dict[str, list[str]] = account.setdefault(key, empty_lists())
+    invalid = empty_lists()
+    if registered is not None and action != "delete" and any(wanted.values()):
         if not registered:
-            raise errors.DOMAIN_NOT_IN_COMPONENT()
+            raise DOMAIN_NOT_IN_COMPONENT()
         for t in TYPES:  # unregistered domains are filtered out and reported, as WeChat does
             invalid[t] = [u for u in wanted[t] if host_of(u) not in registered]
-            wanted[t] = [u for u in wanted[t] if host_of(u) in registered]
+            wanted = {**wanted, t: [u for u in wanted[t] if host_of(u) in registered]}
     result = {t: list(current[t]) for t in TYPES}
     if action == "add":
         for t in TYPES:
@@ -110,29 +120,63 @@ def _modify(ctx: Ctx, state_key: str, check_registration: bool) -> dict[str, Any
         for t in TYPES:
             result[t] = [u for u in result[t] if u not in wanted[t]]
     else:
-        provided = any(field_list(ctx.body, t) for t in TYPES)
         if provided and not any(wanted.values()):
-            raise errors.NO_DOMAIN_TO_MODIFY(**_answer(empty_lists(), invalid))
+            raise NO_DOMAIN_TO_MODIFY(**_answer(empty_lists(), invalid))
         result = wanted
     if action != "set" and result == current:
-        raise errors.NO_DOMAIN_TO_MODIFY(**_answer(empty_lists(), invalid))
+        raise NO_DOMAIN_TO_MODIFY(**_answer(empty_lists(), invalid))
     if any(len(result[t]) > PER_TYPE_LIMIT for t in TYPES):
-        raise errors.DOMAIN_COUNT_LIMIT()
-    spend_change(ctx, app)
-    app[state_key] = result
-    return _answer(result, invalid)
+        raise DOMAIN_COUNT_LIMIT()
+    spend_change(now, account)
+    account[key] = result
+    return result, invalid
+
+
+def replace(account: Doc, key: str, lists: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Replace the given types' lists (others stay), skipping every API rule: the MP console."""
+    current: dict[str, list[str]] = account.setdefault(key, empty_lists())
+    current.update({t: list(urls) for t, urls in lists.items()})
+    return current
+
+
+# --- request handling ---
+def _requested(body: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, list[str]], bool]:
+    """The six lists of a modify body: (canonical urls, malformed entries, whether any list was given)."""
+    wanted, invalid = empty_lists(), empty_lists()
+    for t in TYPES:
+        for item in field_list(body, t):
+            parsed = parse_url(item, SCHEMES[t])
+            if parsed is None:
+                invalid[t].append(item if isinstance(item, str) else str(item))
+            elif parsed[0] not in wanted[t]:
+                wanted[t].append(parsed[0])
+    return wanted, invalid, any(field_list(body, t) for t in TYPES)
+
+
+def _modify(ctx: Ctx, key: str, check_registration: bool) -> dict[str, Any]:
+    app = ctx.app()
+    action = field_str(ctx.body, "action")
+    if action == "get":
+        return _answer(app.setdefault(key, empty_lists()), empty_lists())
+    if action not in ("add", "delete", "set"):
+        raise errors.INVALID_ARGS()
+    wanted, malformed, provided = _requested(ctx.body)
+    if any(malformed.values()):
+        raise DOMAIN_RULE(**_answer(empty_lists(), malformed))
+    registered = registered_hosts(ctx.platform()) if check_registration else None
+    return _answer(*modify(ctx.tx.now, app, key, action, wanted, registered, provided))
 
 
 def host_of(url: str) -> str:
     return url.split("://", 1)[1].split(":", 1)[0]
 
 
-def spend_change(ctx: Ctx, account: Doc, counter_key: str = "domain_changes") -> None:
+def spend_change(now: float, account: Doc, counter_key: str = "domain_changes") -> None:
     """One of the 50 domain changes a month (per account and endpoint family)."""
     counter = account.setdefault(counter_key, {})
-    month = month_key(ctx.tx.now)
+    month = month_key(now)
     if used(counter, month) >= CHANGES_PER_MONTH:
-        raise errors.DOMAIN_MONTHLY_QUOTA()
+        raise DOMAIN_MONTHLY_QUOTA()
     counter.update(period=month, used=used(counter, month) + 1)
 
 
@@ -221,3 +265,39 @@ def webview_in_force(app: Doc) -> list[str]:
         if url not in out:
             out.append(url)
     return out
+
+
+# --- the MP console and the seed ---
+@console_action("set_server_domains")
+def console_set_server_domains(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Replace the given lists (types not mentioned stay as they are). By default the lists
+    wxa/modify_domain manages (another client of the platform acting: an authorized mini-program
+    cannot edit domains in the MP console); `mp: true` edits the console's own lists (mp_domain)."""
+    lists: dict[str, list[str]] = {}
+    for t in TYPES:
+        if t in body:
+            parsed = [parse_url(u, SCHEMES[t]) for u in body[t] or []]
+            if any(p is None for p in parsed):
+                raise ConsoleError(f"{t}: every entry must be a valid {SCHEMES[t]}:// domain")
+            lists[t] = [p[0] for p in parsed if p is not None]
+    return {"domains": replace(app, "mp_domains" if body.get("mp") else "domains", lists)}
+
+
+def _seed_lists(where: str, value: Any) -> dict[str, list[str]]:
+    lists = empty_lists()
+    for t, items in (value or {}).items():
+        if t not in SCHEMES:
+            raise SeedError(f"{where}: unknown domain type {t!r}")
+        for raw in items or []:
+            parsed = parse_url(raw, SCHEMES[t])
+            if parsed is None:
+                raise SeedError(f"{where}.{t}: {raw!r} is not a valid {SCHEMES[t]}:// domain")
+            lists[t].append(parsed[0])
+    return lists
+
+
+@seed_section(APP, "server_domains", "mp_server_domains")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    """`server_domains`: modify_domain's lists; `mp_server_domains`: the console's (mp_domain)."""
+    app["domains"] = _seed_lists(f"{where}.server_domains", item.get("server_domains"))
+    app["mp_domains"] = _seed_lists(f"{where}.mp_server_domains", item.get("mp_server_domains"))

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from emulator.routing import PLATFORM, seed_section
 from emulator.state import Doc, Tx
 
 FEED_LIMIT = 1000  # per platform; older events are forgotten
@@ -71,3 +72,9 @@ def audit_result(tx: Tx, app: Doc, audit: Doc, decision: str, when: float) -> No
     else:
         message.update(Event="weapp_audit_delay", Reason=audit["reason"], DelayTime=at)
     emit(tx, str(component_appid), app["appid"], message, when)
+
+
+@seed_section(PLATFORM, "event_forward")
+def seed_platform(tx: Tx, platform: Doc, item: dict[str, Any], where: str) -> None:
+    """`event_forward`: a file each pushed event is appended to (JSON lines), or none."""
+    platform["event_forward"] = str(item["event_forward"]) if item.get("event_forward") else None

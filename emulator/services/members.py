@@ -12,13 +12,21 @@ import hmac
 from typing import Any
 
 from emulator import errors
-from emulator.routing import DEV_MANAGEMENT, Ctx, field_str, route
+from emulator.errors import Err
+from emulator.routing import APP, DEV_MANAGEMENT, Ctx, console_action, field_str, route, seed_section
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+USER_NOT_EXIST = Err(85001, "user not exist or user cannot be searched")
+TESTER_LIMIT = Err(85002, "number of tester reach bind limit")
+USER_TOO_MANY_APPS = Err(85003, "user already bind too many weapps")
+USER_ALREADY_BOUND = Err(85004, "user already bind")
 
 APPS_PER_USER = 50
 _USERSTR_KEY = b"wechat-emulator-userstr"
 
 
+# --- state functions ---
 def userstr(appid: str, wechatid: str) -> str:
     return hmac.new(_USERSTR_KEY, f"{appid}\n{wechatid}".encode(), hashlib.sha256).hexdigest()[:40]
 
@@ -47,14 +55,14 @@ def bind(tx: Tx, app: Doc, wechatid: str, enforce: bool = True) -> str:
     testers: dict[str, str] = app.setdefault("testers", {})
     if enforce:
         if not user_exists(tx, wechatid):
-            raise errors.USER_NOT_EXIST()
+            raise USER_NOT_EXIST()
         if wechatid in testers:
-            raise errors.USER_ALREADY_BOUND()
+            raise USER_ALREADY_BOUND()
         if len(testers) >= tester_limit(app):
-            raise errors.TESTER_LIMIT()
+            raise TESTER_LIMIT()
     user = tx.get("user", wechatid) or tx.put("user", wechatid, {"apps": []})
     if enforce and app["appid"] not in user["apps"] and len(user["apps"]) >= APPS_PER_USER:
-        raise errors.USER_TOO_MANY_APPS()
+        raise USER_TOO_MANY_APPS()
     if app["appid"] not in user["apps"]:
         user["apps"].append(app["appid"])
     testers[wechatid] = userstr(app["appid"], wechatid)
@@ -73,6 +81,7 @@ def unbind(tx: Tx, app: Doc, wechatid: str | None, ustr: str | None) -> None:
         user["apps"].remove(app["appid"])
 
 
+# --- request handling ---
 @route("/wxa/bind_tester", perm=DEV_MANAGEMENT)
 def bind_tester(ctx: Ctx) -> dict[str, Any]:
     wechatid = field_str(ctx.body, "wechatid")
@@ -97,3 +106,23 @@ def memberauth(ctx: Ctx) -> dict[str, Any]:
         raise errors.INVALID_ARGS()
     testers: dict[str, str] = ctx.app().get("testers", {})
     return {"members": [{"userstr": u} for u in sorted(testers.values())]}
+
+
+# --- the MP console and the seed ---
+@console_action("bind_tester")
+def console_bind_tester(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    return {"userstr": bind(tx, app, str(body["wechatid"]), enforce=False)}
+
+
+@console_action("unbind_tester")
+def console_unbind_tester(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    unbind(tx, app, body.get("wechatid"), body.get("userstr"))
+    return {}
+
+
+@seed_section(APP, "tester_limit", "testers")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    if "tester_limit" in item:
+        app["tester_limit"] = item["tester_limit"]
+    for wechatid in item.get("testers") or []:
+        bind(tx, app, str(wechatid), enforce=False)

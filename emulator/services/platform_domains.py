@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from emulator import errors
-from emulator.routing import COMPONENT_ONLY, Ctx, field_str, route
-from emulator.services.domains import spend_change, valid_host
+from emulator.routing import COMPONENT_ONLY, PLATFORM, Ctx, bare_host, field_str, route, seed_section
+from emulator.services.domains import DOMAIN_COUNT_LIMIT, spend_change, valid_host
+from emulator.state import Doc, Tx
 
 SERVER_DOMAIN_LIMIT = 1000
 JUMP_DOMAIN_LIMIT = 200
@@ -25,6 +26,20 @@ def _changed(action: str, current: list[str], hosts: list[str]) -> list[str]:
     if action == "delete":  # deleting an absent domain succeeds
         return [h for h in current if h not in hosts]
     return hosts
+
+
+def modify(now: float, platform: Doc, published_key: str, testing_key: str, limit: int, counter_key: str,
+           action: str, hosts: list[str], together: bool) -> None:
+    """add/delete/set valid `hosts` on the testing list, and on the published one too when
+    `together` (is_modify_published_together); one of the month's 50 changes."""
+    testing = _changed(action, list(platform.get(testing_key, [])), hosts)
+    published = list(platform.get(published_key, []))
+    if together:  # default: the testing copy only
+        published = _changed(action, published, hosts)
+    if len(testing) > limit or len(published) > limit:
+        raise DOMAIN_COUNT_LIMIT()
+    spend_change(now, platform, counter_key)
+    platform[testing_key], platform[published_key] = testing, published
 
 
 def _modify(ctx: Ctx, field: str, published_key: str, testing_key: str, limit: int,
@@ -39,14 +54,8 @@ def _modify(ctx: Ctx, field: str, published_key: str, testing_key: str, limit: i
         items = [i.strip().lower() for i in raw.split(";") if i.strip()]
         good = list(dict.fromkeys(i for i in items if valid_host(i)))
         bad = [i for i in items if not valid_host(i)]
-        testing = _changed(action, list(platform.get(testing_key, [])), good)
-        published = list(platform.get(published_key, []))
-        if ctx.body.get("is_modify_published_together") is True:  # default: the testing copy only
-            published = _changed(action, published, good)
-        if len(testing) > limit or len(published) > limit:
-            raise errors.DOMAIN_COUNT_LIMIT()
-        spend_change(ctx, platform, counter_key)
-        platform[testing_key], platform[published_key] = testing, published
+        modify(ctx.tx.now, platform, published_key, testing_key, limit, counter_key, action, good,
+               ctx.body.get("is_modify_published_together") is True)
     out = {f"published_{field}": ";".join(platform.get(published_key, [])),
            f"testing_{field}": ";".join(platform.get(testing_key, []))}
     if bad:  # "如果不存在未通过验证的域名，该字段不会返回"
@@ -67,3 +76,12 @@ def modify_wxa_jump_domain(ctx: Ctx) -> dict[str, Any]:
     doc asks for at each domain's root is not checked."""
     return _modify(ctx, "wxa_jump_h5_domain", "webview_domains", "testing_webview_domains",
                    JUMP_DOMAIN_LIMIT, "jump_domain_changes")
+
+
+@seed_section(PLATFORM, "server_domains", "testing_server_domains", "webview_domains", "testing_webview_domains")
+def seed_platform(tx: Tx, platform: Doc, item: dict[str, Any], where: str) -> None:
+    """Bare hosts; each testing list defaults to its published one."""
+    for published, testing in (("server_domains", "testing_server_domains"),
+                               ("webview_domains", "testing_webview_domains")):
+        platform[published] = [bare_host(h) for h in item.get(published) or []]
+        platform[testing] = [bare_host(h) for h in item.get(testing) or item.get(published) or []]

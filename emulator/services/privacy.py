@@ -10,8 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from emulator import errors
-from emulator.routing import BASIC_INFO, Ctx, field_list, route
-from emulator.state import Doc
+from emulator.errors import Err
+from emulator.routing import APP, BASIC_INFO, Ctx, console_action, field_list, route, seed_section
+from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+PRIVACY_OWNER_SETTING = Err(86069, "owner_setting required fields are missing")
+PRIVACY_VER_INVALID = Err(86071, "privacy_ver is invalid")
+PRIVACY_NO_LIVE = Err(86074, "no online privacy setting exists, use privacy_ver=2")
 
 PRIVACY_LABELS = {
     "UserInfo": "用户信息（微信昵称、头像）", "Location": "位置信息", "Address": "地址",
@@ -25,22 +31,16 @@ PRIVACY_LABELS = {
 CONTACT_FIELDS = ("contact_email", "contact_phone", "contact_qq", "contact_weixin")
 
 
+# --- state functions ---
 def _privacy(app: Doc) -> Doc:
     return app.setdefault("privacy", {"dev": None, "live": None})
 
 
-def _version(ctx: Ctx) -> int:
-    ver = ctx.body.get("privacy_ver", 2)
-    if isinstance(ver, bool) or ver not in (1, 2, "1", "2"):
-        raise errors.PRIVACY_VER_INVALID()
-    return int(ver)
-
-
 def validate_owner_setting(owner: Any) -> dict[str, Any]:
     if not isinstance(owner, dict) or not owner.get("notice_method"):
-        raise errors.PRIVACY_OWNER_SETTING()
+        raise PRIVACY_OWNER_SETTING()
     if not any(owner.get(f) for f in CONTACT_FIELDS):
-        raise errors.PRIVACY_OWNER_SETTING()
+        raise PRIVACY_OWNER_SETTING()
     return dict(owner)
 
 
@@ -54,28 +54,47 @@ def validate_setting_list(items: list[Any]) -> list[dict[str, str]]:
     return out
 
 
+def write_guides(app: Doc, versions: tuple[str, ...], owner: dict[str, Any], settings: list[dict[str, str]],
+                 now: float) -> None:
+    """Replace the "dev" and/or "live" guide (the API writes dev; the console and the seed both)."""
+    privacy = _privacy(app)
+    for ver in versions:
+        privacy[ver] = {"owner_setting": dict(owner), "setting_list": list(settings), "update_time": int(now)}
+
+
+def update_live_owner(app: Doc, owner: dict[str, Any], now: float) -> None:
+    """privacy_ver=1: only owner_setting of the live guide changes (its ext_file_media_id stays)."""
+    live = _privacy(app).get("live")
+    if not live:
+        raise PRIVACY_NO_LIVE()
+    owner = {k: v for k, v in owner.items() if k != "ext_file_media_id"}
+    kept = live["owner_setting"].get("ext_file_media_id")
+    live["owner_setting"] = {**owner, **({"ext_file_media_id": kept} if kept else {})}
+    live["update_time"] = int(now)
+
+
+# --- request handling ---
+def _version(ctx: Ctx) -> int:
+    ver = ctx.body.get("privacy_ver", 2)
+    if isinstance(ver, bool) or ver not in (1, 2, "1", "2"):
+        raise PRIVACY_VER_INVALID()
+    return int(ver)
+
+
 @route("/cgi-bin/component/setprivacysetting", perm=BASIC_INFO, body="required")
 def setprivacysetting(ctx: Ctx) -> dict[str, Any]:
-    privacy = _privacy(ctx.app())
+    app = ctx.app()
     ver = _version(ctx)
     owner = validate_owner_setting(ctx.body.get("owner_setting"))
     settings = field_list(ctx.body, "setting_list")
-    if ver == 1:
-        # ver=1 edits only owner_setting of the live guide; a setting_list is not allowed here.
+    if ver == 1:  # a setting_list is not allowed here
         if settings:
             raise errors.INVALID_ARGS()
-        live = privacy.get("live")
-        if not live:
-            raise errors.PRIVACY_NO_LIVE()
-        owner.pop("ext_file_media_id", None)
-        kept = live["owner_setting"].get("ext_file_media_id")
-        live["owner_setting"] = {**owner, **({"ext_file_media_id": kept} if kept else {})}
-        live["update_time"] = int(ctx.tx.now)
+        update_live_owner(app, owner, ctx.tx.now)
         return {}
     if not settings:
         raise errors.INVALID_ARGS()
-    privacy["dev"] = {"owner_setting": owner, "setting_list": validate_setting_list(settings),
-                      "update_time": int(ctx.tx.now)}
+    write_guides(app, ("dev",), owner, validate_setting_list(settings), ctx.tx.now)
     return {}
 
 
@@ -95,3 +114,21 @@ def getprivacysetting(ctx: Ctx) -> dict[str, Any]:
         "privacy_desc": {"privacy_desc_list": [{"privacy_key": k, "privacy_desc": v}
                                                for k, v in PRIVACY_LABELS.items()]},
     }
+
+
+# --- the MP console and the seed ---
+@console_action("set_privacy")
+def console_set_privacy(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Edits both the dev and the live guide unless privacy_ver names one."""
+    versions = {1: ("live",), 2: ("dev",)}.get(int(body.get("privacy_ver", 0) or 0), ("dev", "live"))
+    write_guides(app, versions, validate_owner_setting(body.get("owner_setting")),
+                 validate_setting_list(body.get("setting_list") or []), tx.now)
+    return {}
+
+
+@seed_section(APP, "privacy")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    """`privacy: {owner_setting, setting_list}` seeds both guides (unchecked, as found in the wild)."""
+    if item.get("privacy"):
+        guide = item["privacy"]
+        write_guides(app, ("dev", "live"), guide.get("owner_setting", {}), guide.get("setting_list", []), tx.now)

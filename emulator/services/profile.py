@@ -13,16 +13,40 @@ from typing import Any
 
 from emulator import errors
 from emulator.clock import month_key, used, year_key
-from emulator.routing import ANY_APP_TOKEN, AUTHORIZER, BASIC_INFO, Ctx, field_str, route
+from emulator.errors import Err
+from emulator.routing import (
+    ANY_APP_TOKEN,
+    APP,
+    AUTHORIZER,
+    BASIC_INFO,
+    Ctx,
+    console_action,
+    field_str,
+    route,
+    seed_section,
+)
 from emulator.services import audit_clock
-from emulator.state import Doc
+from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+NICKNAME_FORMAT = Err(53010, "nickname format is invalid")
+NICKNAME_DUPLICATE = Err(53013, "nickname is used by another mini program")
+NICKNAME_QUOTA = Err(91010, "nickname modify quota of this year used up")
+NICKNAME_AUDITING = Err(91019, "miniprogram is under auditing")
+NICKNAME_AUDIT_NOT_FOUND = Err(91011, "nickname audit not found")
+SIGNATURE_QUOTA = Err(53200, "signature modify quota of this month used up")
+SIGNATURE_FORMAT = Err(53204, "signature is invalid")
+HEAD_IMAGE_QUOTA = Err(53202, "head image modify quota of this month used up")
 
 DEFAULT_PROFILE_QUOTA = {"nickname": 2, "head_image": 5, "signature": 5}
 MEDIA_TTL = 3 * 86400
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
 HEAD_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 MEDIA_TYPES = ("image", "voice", "video", "thumb")
+PROFILE_FIELDS = ("nickname", "signature", "head_image_url")
 
+
+# --- state functions ---
 
 def quota_period(kind: str, now: float) -> str:
     # Nickname counters are per year; avatar and intro per month (WxJava comments, 53200/53202 texts).
@@ -39,8 +63,33 @@ def _spend(app: Doc, kind: str, now: float, error: errors.Err) -> None:
     count, quota = quota_info(app, kind, now)
     if count >= quota:
         raise error()
-    app.setdefault("profile_used", {})[kind] = {"period": quota_period(kind, now), "used": count + 1}
+    set_used(app, kind, count + 1, now)
 
+
+def set_used(app: Doc, kind: str, count: int, now: float) -> None:
+    """How many changes of `kind` this period has used."""
+    app.setdefault("profile_used", {})[kind] = {"period": quota_period(kind, now), "used": count}
+
+
+def set_quota(app: Doc, kind: str, quota: int) -> None:
+    app.setdefault("profile_quota", {})[kind] = quota
+
+
+def write_profile(app: Doc, fields: dict[str, str]) -> None:
+    """Nickname, intro or avatar URL as they now are, after any review: the last step of the
+    API's changes, and what the MP console does directly."""
+    app.update({k: v for k, v in fields.items() if k in PROFILE_FIELDS})
+
+
+def change_signature(app: Doc, signature: str, now: float) -> None:
+    """Intro: 4-120 characters with at least 4 Chinese characters (53204); monthly quota (53200)."""
+    if not 4 <= len(signature) <= 120 or _chinese_count(signature) < 4:
+        raise SIGNATURE_FORMAT()
+    _spend(app, "signature", now, SIGNATURE_QUOTA)
+    write_profile(app, {"signature": signature})
+
+
+# --- request handling ---
 
 @route("/cgi-bin/account/getaccountbasicinfo", ("GET", "POST"), perm=BASIC_INFO)
 def getaccountbasicinfo(ctx: Ctx) -> dict[str, Any]:
@@ -91,17 +140,17 @@ def setnickname(ctx: Ctx) -> dict[str, Any]:
     app = ctx.app()
     name = field_str(ctx.body, "nick_name").strip()
     if not name or "小程序" in name or not 4 <= _name_weight(name) <= 30:
-        raise errors.NICKNAME_FORMAT()
+        raise NICKNAME_FORMAT()
     for other_id, other in ctx.tx.all("app").items():
         if other_id != app["appid"] and other.get("nickname") == name:
-            raise errors.NICKNAME_DUPLICATE()
+            raise NICKNAME_DUPLICATE()
     if audit_clock.code_audit_running(app):
-        raise errors.NICKNAME_AUDITING()
+        raise NICKNAME_AUDITING()
     material = "id_card" if app.get("account_type") == "personal" else "license"
     check_media(ctx, field_str(ctx.body, material, required=False))
-    _spend(app, "nickname", ctx.tx.now, errors.NICKNAME_QUOTA)
+    _spend(app, "nickname", ctx.tx.now, NICKNAME_QUOTA)
     if name in (app.get("principal_name"), app.get("nickname")):
-        app["nickname"] = name
+        write_profile(app, {"nickname": name})
         return {"wording": ""}
     audit_id = ctx.tx.next_id("nickname_audit", 1001)
     app.setdefault("nickname_audits", []).append({
@@ -119,7 +168,7 @@ def querynickname(ctx: Ctx) -> dict[str, Any]:
         if str(item["audit_id"]) == str(audit_id):
             keys = ("nickname", "audit_stat", "fail_reason", "create_time", "audit_time")
             return {k: item[k] for k in keys}
-    raise errors.NICKNAME_AUDIT_NOT_FOUND()
+    raise NICKNAME_AUDIT_NOT_FOUND()
 
 
 @route("/cgi-bin/media/upload", kinds=ANY_APP_TOKEN, body="multipart", envelope=False)
@@ -165,7 +214,7 @@ def modifyheadimage(ctx: Ctx) -> dict[str, Any]:
         raise errors.INVALID_ARGS()
     if media["size"] > HEAD_IMAGE_MAX_BYTES:
         raise errors.INVALID_IMAGE_SIZE()
-    _spend(app, "head_image", ctx.tx.now, errors.HEAD_IMAGE_QUOTA)
+    _spend(app, "head_image", ctx.tx.now, HEAD_IMAGE_QUOTA)
     app["head_image_url"] = f"http://wx.qlogo.cn/mmhead/{media['sha256'][:40]}/0"
     return {}
 
@@ -176,11 +225,28 @@ def _chinese_count(text: str) -> int:
 
 @route("/cgi-bin/account/modifysignature", perm=BASIC_INFO)
 def modifysignature(ctx: Ctx) -> dict[str, Any]:
-    """Intro: 4-120 characters with at least 4 Chinese characters (53204); monthly quota (53200)."""
-    app = ctx.app()
-    signature = field_str(ctx.body, "signature")
-    if not 4 <= len(signature) <= 120 or _chinese_count(signature) < 4:
-        raise errors.SIGNATURE_FORMAT()
-    _spend(app, "signature", ctx.tx.now, errors.SIGNATURE_QUOTA)
-    app["signature"] = signature
+    change_signature(ctx.app(), field_str(ctx.body, "signature"), ctx.tx.now)
     return {}
+
+
+# --- the MP console and the seed ---
+@console_action("set_profile")
+def console_set_profile(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    write_profile(app, {k: str(body[k]) for k in PROFILE_FIELDS if k in body})
+    return {}
+
+
+@console_action("set_profile_quota")
+def console_set_profile_quota(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """{nickname?, head_image?, signature?} quotas and/or {used: {kind: count}} for this period."""
+    for kind in DEFAULT_PROFILE_QUOTA:
+        if kind in body:
+            set_quota(app, kind, int(body[kind]))
+    for kind, count in (body.get("used") or {}).items():
+        set_used(app, kind, int(count), tx.now)
+    return {}
+
+
+@seed_section(APP, *PROFILE_FIELDS, "profile_quota")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    app.update({k: item[k] for k in (*PROFILE_FIELDS, "profile_quota") if k in item})

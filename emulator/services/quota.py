@@ -9,15 +9,23 @@ from typing import Any
 
 from emulator import errors
 from emulator.clock import day_key, minute_key, month_key
+from emulator.errors import Err
 from emulator.routing import (
     ANY_APP_TOKEN,
+    APP,
     COMPONENT,
+    PLATFORM,
     ROUTES,
     Ctx,
     field_str,
     route,
+    seed_section,
 )
 from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+CGI_PATH_NOT_FOUND = Err(76021, "cgi_path not found")
+CGI_PATH_NO_PERMISSION = Err(76022, "could not use this cgi_path, no permission")
 
 DEFAULT_DAILY_LIMIT = 100_000
 # Documented values; everything else gets DEFAULT_DAILY_LIMIT unless a seed says otherwise.
@@ -67,9 +75,9 @@ def get_quota(ctx: Ctx) -> dict[str, Any]:
     cgi_path = field_str(ctx.body, "cgi_path")
     target = ROUTES.get(cgi_path if cgi_path.startswith("/") else "/" + cgi_path)
     if target is None:
-        raise errors.CGI_PATH_NOT_FOUND()
+        raise CGI_PATH_NOT_FOUND()
     if target.token_param is not None and ctx.token_kind not in target.kinds:
-        raise errors.CGI_PATH_NO_PERMISSION()
+        raise CGI_PATH_NO_PERMISSION()
     assert ctx.appid is not None
     daily_limit, minute_limit = limits(ctx.tx, ctx.appid, target.path)
     used = _daily(ctx.tx, ctx.appid).get(target.path, 0)
@@ -124,3 +132,12 @@ def clear_quota_v2(ctx: Ctx) -> dict[str, Any]:
         raise errors.INVALID_APPSECRET()
     _reset_daily_counters(ctx.tx, app, appid)
     return {}
+
+
+def _seed(tx: Tx, account: Doc, item: dict[str, Any], where: str) -> None:
+    """`api_limits: {path: {daily_limit, minute_limit}}`, per account."""
+    account["api_limits"] = dict(item.get("api_limits") or {})
+
+
+seed_section(APP, "api_limits")(_seed)
+seed_section(PLATFORM, "api_limits")(_seed)

@@ -13,15 +13,29 @@ from __future__ import annotations
 from typing import Any
 
 from emulator import errors
-from emulator.routing import DEV_MANAGEMENT, Ctx, field_str, route
+from emulator.errors import Err
+from emulator.routing import APP, DEV_MANAGEMENT, ConsoleError, Ctx, console_action, field_str, route, seed_section
 from emulator.services import audit_clock, domains, webview
 from emulator.services.audit_clock import APPROVED
-from emulator.state import Doc
+from emulator.state import Doc, Tx
+
+# --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
+NO_APPROVED_VERSION = Err(85019, "no version is under auditing")
+RELEASE_STATUS = Err(85020, "status not allowed")
+ACTION_INVALID = Err(85022, "action is invalid")
+ALREADY_RELEASED = Err(85052, "app is already released")
+NO_LIVE_VERSION = Err(85079, "miniprogram has no online release")
+GRAY_NOT_APPROVED = Err(85080, "miniprogram commit not approved")
+GRAY_PERCENTAGE_INVALID = Err(85081, "invalid gray percentage")
+GRAY_PERCENTAGE_LOW = Err(85082, "gray percentage too low")
+REVERT_DURING_GRAY = Err(87011, "wxa has a gray release plan, forbid revert release")
+REVERT_FORBIDDEN = Err(87012, "forbid revert this version release")
 
 HISTORY_LIMIT = 5
 GRAY_RUNNING, GRAY_FINISHED, GRAY_DELETED = 1, 3, 4
 
 
+# --- state functions ---
 def _gray_running(app: Doc) -> bool:
     return bool(app.get("gray")) and app["gray"]["status"] == GRAY_RUNNING
 
@@ -73,14 +87,19 @@ def releasable_audit(app: Doc) -> Doc:
     """The latest audit, if it is approved and not live yet (85019 / 85020 / 85052 otherwise)."""
     audit = audit_clock.latest_audit(app)
     if audit is None:
-        raise errors.NO_APPROVED_VERSION()
+        raise NO_APPROVED_VERSION()
     if audit["status"] != APPROVED:
-        raise errors.RELEASE_STATUS()
+        raise RELEASE_STATUS()
     if audit["released"]:
-        raise errors.ALREADY_RELEASED()
+        raise ALREADY_RELEASED()
     return audit
 
 
+def set_visit_status(app: Doc, status: int) -> None:
+    app["visit_status"] = status
+
+
+# --- request handling ---
 @route("/wxa/release", perm=DEV_MANAGEMENT, body="required")
 def release(ctx: Ctx) -> dict[str, Any]:
     """Release the latest audit if it was approved and is not live yet."""
@@ -97,20 +116,20 @@ def grayrelease(ctx: Ctx) -> dict[str, Any]:
     debuger = ctx.body.get("support_debuger_first") is True
     experiencer = ctx.body.get("support_experiencer_first") is True
     if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 100:
-        raise errors.GRAY_PERCENTAGE_INVALID()
+        raise GRAY_PERCENTAGE_INVALID()
     if pct == 0 and not (debuger or experiencer):
-        raise errors.GRAY_PERCENTAGE_INVALID()
+        raise GRAY_PERCENTAGE_INVALID()
     if not app.get("live"):
-        raise errors.NO_LIVE_VERSION()
+        raise NO_LIVE_VERSION()
     audit = audit_clock.latest_audit(app)
     if audit is None or audit["status"] != APPROVED:
-        raise errors.GRAY_NOT_APPROVED()
+        raise GRAY_NOT_APPROVED()
     if audit["released"]:
-        raise errors.ALREADY_RELEASED()
+        raise ALREADY_RELEASED()
     gray = app.get("gray")
     same_plan = _gray_running(app) and gray is not None and gray["auditid"] == audit["auditid"]
     if same_plan and gray is not None and pct <= gray["gray_percentage"]:
-        raise errors.GRAY_PERCENTAGE_LOW()
+        raise GRAY_PERCENTAGE_LOW()
     app["gray"] = {
         "status": GRAY_RUNNING, "auditid": audit["auditid"], "user_version": audit["user_version"],
         "create_timestamp": gray["create_timestamp"] if same_plan and gray else int(ctx.tx.now),
@@ -152,15 +171,15 @@ def revertcoderelease(ctx: Ctx) -> dict[str, Any]:
         keys = ("app_version", "user_version", "user_desc", "commit_time")
         return {"version_list": [{k: v[k] for k in keys} for v in targets]}
     if _gray_running(app):
-        raise errors.REVERT_DURING_GRAY()
+        raise REVERT_DURING_GRAY()
     live = app.get("live")
     if not targets or not live:
-        raise errors.REVERT_FORBIDDEN()
+        raise REVERT_FORBIDDEN()
     wanted = ctx.query.get("app_version")
     target = targets[0] if not wanted else next(
         (v for v in targets if str(v["app_version"]) == wanted), None)
     if target is None:
-        raise errors.REVERT_FORBIDDEN()
+        raise REVERT_FORBIDDEN()
     app["history"] = [live, *[v for v in app.get("history", []) if v is not target]][:HISTORY_LIMIT]
     app["live"] = {**target, "is_rollback": True, "release_time": int(ctx.tx.now)}
     apply_platform_domains(app, ctx.platform())  # a rollback is a release through the platform (choice)
@@ -187,11 +206,46 @@ def getversioninfo(ctx: Ctx) -> dict[str, Any]:
 def change_visitstatus(ctx: Ctx) -> dict[str, Any]:
     action = field_str(ctx.body, "action")
     if action not in ("open", "close"):
-        raise errors.ACTION_INVALID()
-    ctx.app()["visit_status"] = 1 if action == "open" else 0
+        raise ACTION_INVALID()
+    set_visit_status(ctx.app(), 1 if action == "open" else 0)
     return {}
 
 
 @route("/wxa/getvisitstatus", perm=DEV_MANAGEMENT, body="required")
 def getvisitstatus(ctx: Ctx) -> dict[str, Any]:
     return {"status": ctx.app().get("visit_status", 1)}
+
+
+# --- the MP console and the seed ---
+@console_action("release_in_console")
+def console_release(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """An admin releases in the MP console. With `user_version`: that version goes live as one
+    released before the authorization (`before_authorization`, default true: never listed in the
+    rollback history). Without: the latest approved audit goes live as wxa/release would put it,
+    but the platform's domains do not apply (409 when nothing is releasable)."""
+    if body.get("user_version"):
+        live = make_live(app, tx.now, str(body["user_version"]), str(body.get("user_desc") or ""),
+                         int(tx.now), 0, bool(body.get("before_authorization", True)))
+        return {"live": live}
+    try:
+        latest = releasable_audit(app)
+    except errors.WxError as exc:
+        raise ConsoleError(f"nothing to release: {exc}", 409) from None
+    do_release(app, latest, tx.now, None)
+    return {"live": app["live"]}
+
+
+@seed_section(APP, "release", "release_history", "visit_status")
+def seed_app(tx: Tx, app: Doc, item: dict[str, Any], where: str) -> None:
+    """The live version and older ones, oldest first into the history. An entry with
+    `before_authorization: true` was released in the MP console before the authorization: it is
+    never listed by get_history_version nor a rollback target."""
+    if "visit_status" in item:
+        set_visit_status(app, item["visit_status"])
+    app["history"], app["next_app_version"] = [], 1
+    entries = [*reversed(list(item.get("release_history") or [])), *([item["release"]] if item.get("release") else [])]
+    for v in entries:
+        make_live(app, tx.now, str(v["user_version"]), str(v.get("user_desc", "")), int(tx.now), 0,
+                  bool(v.get("before_authorization", False)))
+    if app.get("live") and not item.get("release"):  # only older versions: nothing is live now
+        app["history"] = [app.pop("live"), *app["history"]]

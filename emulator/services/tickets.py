@@ -20,7 +20,8 @@ import hmac
 import secrets
 from typing import Any
 
-from emulator.state import Doc
+from emulator.routing import PLATFORM, SeedError, seed_section
+from emulator.state import Doc, Tx
 
 PUSH_INTERVAL = 600
 TICKET_TTL = 12 * 3600
@@ -93,3 +94,15 @@ def status(platform: Doc, ticket: str, now: float) -> str:
             if _since(platform) <= pushed_at <= now:
                 return "valid" if now < pushed_at + TICKET_TTL else "expired"
     return "unknown"
+
+
+@seed_section(PLATFORM, "verify_ticket", "verify_ticket_expires_in", "verify_ticket_pushes")
+def seed_platform(tx: Tx, platform: Doc, item: dict[str, Any], where: str) -> None:
+    """The seed's ticket was pushed now and lives 12 hours (unless it says otherwise); what later
+    pushes carry (`verify_ticket_pushes`) starts now too."""
+    pushes = item.get("verify_ticket_pushes", "fresh")
+    if pushes not in PUSH_MODES:
+        raise SeedError(f"{where}.verify_ticket_pushes: one of {list(PUSH_MODES)}")
+    platform.update(verify_ticket=str(item["verify_ticket"]), ticket_pushes=pushes, pushes_since=tx.now)
+    lifetime = item.get("verify_ticket_expires_in")
+    push(platform, tx.now, platform["verify_ticket"], TICKET_TTL if lifetime is None else float(lifetime))

@@ -18,7 +18,9 @@ from emulator.routing import (
     COMPONENT_ONLY,
     OWN,
     STABLE,
+    ConsoleError,
     Ctx,
+    console_action,
     field_str,
     route,
 )
@@ -31,7 +33,6 @@ STABLE_RENEW_WINDOW = 300  # stable_token hands out a new token when about 5 min
 FORCE_REFRESH_PER_DAY = 20
 FORCE_REFRESH_GAP = 30
 PRE_AUTH_CODE_TTL = 600
-REFRESH_TOKEN_GRACE = 300
 AUTH_CODE_TTL = 600
 REFRESH_TOKEN_GRACE = 300
 _KEEP_RECENT = 20  # older superseded tokens are forgotten (they then answer 40014, not 40001)
@@ -293,3 +294,26 @@ def authorizer_token(ctx: Ctx) -> dict[str, Any]:
     token, expires_in = issue(ctx.tx, AUTHORIZER, appid, component_appid)
     return {"authorizer_access_token": token, "expires_in": expires_in,
             "authorizer_refresh_token": auth["refresh_token"]}
+
+
+def revoke_authorization(tx: Tx, component_appid: str, appid: str) -> None:
+    """The mini-program removes the platform's authorization (61003 follows)."""
+    tx.delete("auth", f"{component_appid}|{appid}")
+
+
+# --- the MP console ---
+@console_action("set_permissions")
+def console_set_permissions(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, Any]:
+    """Change the permission sets or the refresh-token rotation of a platform's authorization, or
+    (revoke: true) remove it."""
+    component_appid = str(body.get("component_appid"))
+    auth = tx.get("auth", f"{component_appid}|{app['appid']}")
+    if auth is None:
+        raise ConsoleError("no such authorization", 404)
+    if body.get("revoke"):
+        revoke_authorization(tx, component_appid, app["appid"])
+        return {}
+    rotate = bool(body["rotate_refresh_token"]) if "rotate_refresh_token" in body else None
+    permissions = (body.get("permissions") or []) if "permissions" in body else auth["permissions"]
+    auth = authorize(tx, component_appid, app["appid"], permissions, rotate=rotate)
+    return {"permissions": auth["permissions"], "rotate_refresh_token": auth.get("rotate_refresh_token", False)}

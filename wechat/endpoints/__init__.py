@@ -5,5 +5,7 @@ from .component import ComponentAPI
 from .domains import SERVER_DOMAIN_FIELDS, DomainsAPI
 from .members import MembersAPI
 from .profile import ProfileAPI
+from .qrcode_jump import QRCodeJumpAPI
 
-__all__ = ["SERVER_DOMAIN_FIELDS", "CodeAPI", "ComponentAPI", "DomainsAPI", "MembersAPI", "ProfileAPI"]
+__all__ = ["SERVER_DOMAIN_FIELDS", "CodeAPI", "ComponentAPI", "DomainsAPI", "MembersAPI", "ProfileAPI",
+           "QRCodeJumpAPI"]

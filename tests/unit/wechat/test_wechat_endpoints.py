@@ -90,6 +90,18 @@ CASES: list[tuple[str, Call, str, str, Any, dict[str, str]]] = [
     ("get_effective_webview_domains", lambda c: c.get_effective_webview_domains(), "POST",
      "wxa/get_effective_webviewdomain", {}, {}),
     ("get_icp_entrance_info", lambda c: c.get_icp_entrance_info(), "GET", "wxa/icp/get_icp_entrance_info", None, {}),
+    ("get_qrcode_jump_rules", lambda c: c.get_qrcode_jump_rules(), "POST", "cgi-bin/wxopen/qrcodejumpget", {}, {}),
+    ("add_qrcode_jump_rule", lambda c: c.add_qrcode_jump_rule("https://a.com/q/", "pages/a/a", 3,
+                                                              debug_url=["https://a.com/q/1"], is_edit=True),
+     "POST", "cgi-bin/wxopen/qrcodejumpadd", {"prefix": "https://a.com/q/", "path": "pages/a/a", "open_version": 3,
+                                             "permit_sub_rule": 1, "debug_url": ["https://a.com/q/1"], "is_edit": 1},
+     {}),
+    ("publish_qrcode_jump_rule", lambda c: c.publish_qrcode_jump_rule("https://a.com/q/"), "POST",
+     "cgi-bin/wxopen/qrcodejumppublish", {"prefix": "https://a.com/q/"}, {}),
+    ("delete_qrcode_jump_rule", lambda c: c.delete_qrcode_jump_rule("https://a.com/q/"), "POST",
+     "cgi-bin/wxopen/qrcodejumpdelete", {"prefix": "https://a.com/q/"}, {}),
+    ("download_qrcode_jump_file", lambda c: c.download_qrcode_jump_file(), "POST",
+     "cgi-bin/wxopen/qrcodejumpdownload", {}, {}),
 ]
 
 
@@ -169,6 +181,7 @@ def test_stats_count_calls_per_path(fake: FakeWeChat, make_client: MakeClient) -
     (lambda c: c.modify_domain("get", requestdomain=["x"]), "takes no domain lists"),
     (lambda c: c.set_privacy_setting(1, {}, [{"privacy_key": "x"}]), "forbidden with ver=1"),
     (lambda c: c.set_privacy_setting(2, {}), "required with ver=2"),
+    (lambda c: c.add_qrcode_jump_rule("https://a.com/", "p", 3, debug_url=["x"] * 6), "at most 5 debug_url"),
 ])
 def test_argument_mistakes_raise_before_any_request(fake: FakeWeChat, make_client: MakeClient, call: Call,
                                                     message: str) -> None:
