@@ -15,6 +15,8 @@ call. Writes, in this order:
   media from any other token, 40007) + `cgi-bin/account/modifyheadimage`. WeChat reports only the
   image's URL, so the outputs keep the file's sha256 and the URL seen after the upload (`avatar`):
   the avatar is set again when the file's content changes or the live URL is no longer that one.
+  A `modifyheadimage` whose answer is lost is settled by reading, never sent again: it took effect
+  when the avatar's change counter rose or its URL changed (`avatar_landed`).
 Delete: forget. WeChat has no "unset" for any of these; they keep their last value.
 """
 
@@ -26,9 +28,10 @@ from typing import Any
 
 from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
 from providers._diff import field_changes
+from providers._errors import RefusedError
 from providers._plan import ApiCall, Change, ManualStep, Plan
 from providers.models import ProfileSpec
-from wechat import NotFoundError
+from wechat import AmbiguousWriteError, NotFoundError, ServerBusyError
 
 UPLOAD = "/cgi-bin/media/upload"
 SET_SIGNATURE = "/cgi-bin/account/modifysignature"
@@ -193,7 +196,7 @@ class ProfileProvider(WeChatResourceProvider):
             elif call.path == SET_NICKNAME:
                 extra["nickname_review"] = self._rename(ctx, desired)
             elif call.path == SET_AVATAR:
-                extra["avatar"] = self._set_avatar(ctx, str(desired["avatar"]))
+                extra["avatar"] = self._set_avatar(ctx, str(desired["avatar"]), live)
         return extra
 
     def _rename(self, ctx: Context, desired: Props) -> Props | None:
@@ -209,12 +212,41 @@ class ProfileProvider(WeChatResourceProvider):
         )
         return {"audit_id": answer["audit_id"], "nickname": name}
 
-    def _set_avatar(self, ctx: Context, path: str) -> Props:
-        """Upload + modifyheadimage; what to remember: the file's hash and the URL WeChat then shows."""
+    def _set_avatar(self, ctx: Context, path: str, live: Props | None) -> Props:
+        """Upload + modifyheadimage; what to remember: the file's hash and the URL WeChat then shows.
+
+        The avatar's quota is small (5 a month), so a lost answer is settled by reading: the live
+        change counter and URL against those read before the write. It is never sent again.
+        """
         content = Path(path).read_bytes()
-        ctx.client.modify_head_image(ctx.client.upload_image(content, filename=Path(path).name))
+        media_id = ctx.client.upload_image(content, filename=Path(path).name)
+        try:
+            ctx.client.modify_head_image(media_id)
+        except (AmbiguousWriteError, ServerBusyError) as error:
+            if not avatar_landed(live, self.read_live(ctx)):
+                raise RefusedError(
+                    f"{ctx.appid} {self.kind}: {SET_AVATAR}: {error} The live state shows the avatar did not "
+                    "change, and the call was not sent again. Run `pulumi up` again: it re-reads and sets it once."
+                ) from None
+            print(f"{ctx.appid} {self.kind}: {SET_AVATAR}: the answer was lost, but the live state shows "
+                  "the avatar changed", flush=True)
         url = (ctx.client.get_account_basic_info().get("head_image_info") or {}).get("head_image_url", "")
         return {"path": path, "sha256": hashlib.sha256(content).hexdigest(), "head_image_url": url}
+
+
+def avatar_landed(before: Props | None, after: Props | None) -> bool:
+    """Whether a modifyheadimage took effect, from the live state read before and after it.
+
+    The change counter rising is proof; so is a new URL. Setting the image already live may keep
+    the URL, and WeChat may leave the counter out, so each is read as optional.
+    """
+    if before is None or after is None:
+        return False
+    used_before, used_after = (((state.get("quota") or {}).get("avatar") or {}).get("used")
+                               for state in (before, after))
+    if used_before is not None and used_after is not None and int(used_after) > int(used_before):
+        return True
+    return bool(after.get("head_image_url")) and after.get("head_image_url") != before.get("head_image_url")
 
 
 def _cost(live: Props | None, name: str) -> str | None:
