@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from providers import release_domains
 from providers import release_guards as guard
 from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
@@ -34,6 +35,7 @@ from providers.release_phases import (
     COMMIT,
     CONSOLE,
     DELAYED,
+    DOMAINS,
     GRAY,
     HISTORY,
     IN_FLIGHT,
@@ -68,6 +70,11 @@ def latest_audit(client: MiniProgramClient) -> Props | None:
         return None
 
 
+def read_domains(client: MiniProgramClient) -> Props:
+    """What is in force now and after a release through the platform (release_domains.read)."""
+    return release_domains.read(client.get_effective_domain(), client.get_effective_webview_domains())
+
+
 def recorded_audit(client: MiniProgramClient, auditid: Any) -> Props | None:
     """get_auditstatus of the audit the last `up` recorded for V; None when WeChat knows it no more (85012)."""
     try:
@@ -94,9 +101,18 @@ class ReleaseProvider(WeChatResourceProvider):
             extra["history"] = history_entries(ctx.client.get_history_versions())
         if QUOTA in reads:
             extra["quota"] = quota_of(ctx.client.query_quota())
+        if DOMAINS in reads:
+            extra["domains"] = read_domains(ctx.client)
         if RECORDED_AUDIT in reads:
             extra["recorded_audit"] = recorded_audit(ctx.client, (olds or {}).get("auditid"))
         return extra
+
+    def normalize(self, spec: Any) -> Any:
+        """The release block, plus the domains the spec declares (added by the program, see program.py)."""
+        spec = dict(spec)
+        declared = spec.pop("declared_domains", None)
+        out = super().normalize(spec)
+        return {**out, "declared_domains": declared} if declared else out
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
@@ -334,8 +350,12 @@ class Executor:
             self.say(f"waiting for {what}: {state} ({left / 60:.1f} min left)")
             self.sleep(min(poll, left))
 
+    def domains_survive(self) -> None:
+        guard.declared_domains_survive(self.ctx.appid, self.version, self.desired, read_domains(self.client))
+
     def release(self) -> None:
         guard.latest_approved_is_v(self.ctx.appid, self.fresh(), self.version, self.known, self.olds)
+        self.domains_survive()
         self.write(RELEASE, self.client.release, lambda: self.release_version() == self.version)
         self.record.update(phase="released", gray_percentage=100)
         self.say(f"released {self.version} to every user")
@@ -356,6 +376,7 @@ class Executor:
             return self.gray_percentage() == target
 
         guard.latest_approved_is_v(self.ctx.appid, self.fresh(), self.version, self.known, self.olds)
+        self.domains_survive()
         self.write(GRAY, send, landed)
         self.record.update(phase="released", gray_percentage=target)
         self.say(f"{self.version} is live for {target}% of users")
@@ -368,6 +389,7 @@ class Executor:
 
     def rollback(self) -> None:
         target = self.plan.rollback_to
+        self.domains_survive()
         self.say(f"ROLLING BACK to {self.version} (app_version {target})")
         self.write(ROLLBACK, lambda: self.client.revert_code_release(target),
                    lambda: self.release_version() == self.version)

@@ -12,6 +12,8 @@ Guards, by the write they protect:
                 later audit replaced it), `exp_is_v` (refuse: another party committed meanwhile)
 - after a lost submit_audit answer: `new_audit_appeared` (it took effect)
 - release / grayrelease: `latest_approved_is_v` (WeChat releases the latest approved audit)
+- release / grayrelease / revertcoderelease: `declared_domains_survive` (a platform release keeps
+                only the platform's domains)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from providers import release_domains
 from providers._errors import RefusedError
 from providers.release_live import audit_version, predates_the_experience_version
 from providers.release_phases import (
@@ -102,3 +105,11 @@ def latest_approved_is_v(appid: str, live: Props, version: str, known: Mapping[i
         f"{appid} release: WeChat releases the latest approved audit, and the latest is now {what}, not an "
         f"approved audit of {version}; nothing was released. Run `pulumi up` again to see where it stands."
     )
+
+
+def declared_domains_survive(appid: str, version: str, desired: Props, domains: Props) -> None:
+    """Right before code goes live through the platform: no domain the spec declares is dropped."""
+    declared_lost, _ = release_domains.lost(desired.get("declared_domains") or {}, domains,
+                                            desired.get("accept_domain_loss") or [])
+    if declared_lost:
+        raise RefusedError(f"{appid} release: {release_domains.loss_message(version, declared_lost)}")

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers import release_domains
 from providers._base import NEEDS_PLATFORM
 from providers._plan import ApiCall, Change, ManualStep, Plan
 from providers.release_live import (
@@ -58,7 +59,8 @@ WRITE_PATHS = frozenset({COMMIT, SUBMIT, UNDO, RELEASE, GRAY, REVERT_GRAY, ROLLB
 AFTER_APPROVAL = frozenset({RELEASE, GRAY})  # steps that need V's audit to have passed
 
 # The extra reads only some phases need (see `extra_reads`).
-HISTORY, QUOTA, RECORDED_AUDIT = "history", "quota", "recorded_audit"
+HISTORY, QUOTA, RECORDED_AUDIT, DOMAINS = "history", "quota", "recorded_audit", "domains"
+RELEASING = frozenset({RELEASE, GRAY, ROLLBACK})  # code goes live through the platform: domains change
 
 CONSOLE = "mp.weixin.qq.com → 管理 → 版本管理"
 AUDIT_TAKES = "WeChat's audit takes 1-7 days (an expedited one 2-12 hours)"
@@ -146,6 +148,9 @@ def extra_reads(desired: Props, live: Props, olds: Props | None = None) -> list[
     reads = []
     if live.get("release_version") not in (None, version):
         reads.append(HISTORY)
+    target = int(desired["rollout"]["gray_percentage"])
+    if phase_of(version, {**live, "history": []}, olds).describe() != f"released({version}, {target}%)":
+        reads.append(DOMAINS)  # a release through the platform may follow: which domains survive it
     audit = live.get("audit")
     is_live = live.get("release_version") == version or gray_version(live, olds) == version
     submitted = audit is not None and audit_version(live, olds) == version and audit["status"] != WITHDRAWN
@@ -218,9 +223,30 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
         plan.blocked = rejection_message(version, phase.auditid, phase.reason, phase.screenshots)
     else:  # absent, committed, withdrawn
         _commit_and_submit(plan, phase, desired, live, olds, target, rollout)
+    _domains_rule(plan, desired, live)
     if plan.blocked:  # `up` refuses before any call: the plan says why, and nothing else
         plan.calls, plan.warnings = [], []
     return plan
+
+
+def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
+    """A release through the platform keeps only the platform's domains: refuse it when a domain the
+    spec declares would go (unless release.accept_domain_loss lists it); warn about the others."""
+    if live.get("domains") is None:
+        return
+    declared_lost, others = release_domains.lost(desired.get("declared_domains") or {}, live["domains"],
+                                                 desired.get("accept_domain_loss") or [])
+    releasing = any(call.path in RELEASING for call in plan.calls)
+    if declared_lost and releasing:
+        plan.blocked = plan.blocked or release_domains.loss_message(plan.version, declared_lost)
+    elif declared_lost:
+        plan.warnings.append(f"the release that follows the audit would be refused: "
+                             f"{release_domains.loss_message(plan.version, declared_lost)}")
+    if others:
+        plan.warnings.append(
+            f"releasing {plan.version} through the platform drops domains in force now that the spec does not "
+            f"declare: {', '.join(others)} (WeChat keeps only the platform's registered domains)"
+        )
 
 
 def _released_versions(olds: Props | None, live: Props | None) -> list[str]:

@@ -38,6 +38,7 @@ class FakeWeChat:
         self.omit: set[str] = set()  # fields get_latest_auditstatus leaves out (WeChat does not always send them)
         self.after: dict[str, Any] = {}  # path -> what another party does right after that write lands
         self.now, self.exp_time = 1000, 0
+        self.dropped: set[str] = set()  # server domains a platform release would drop
 
     # --- helpers ---
     def lose(self, path: str, when: str, error: Exception | None = None) -> None:
@@ -94,6 +95,15 @@ class FakeWeChat:
 
     def get_gray_release_plan(self) -> dict[str, Any]:
         return dict(self.gray or {"status": 0, "gray_percentage": 0})
+
+    def get_effective_domain(self) -> dict[str, Any]:
+        lists = {"requestdomain": ["https://api.shop.example.com"]}
+        kept = {t: [u for u in v if u not in self.dropped] for t, v in lists.items()}
+        return {"mp_domain": {}, "third_domain": lists, "direct_domain": {}, "effective_domain": kept}
+
+    def get_effective_webview_domains(self) -> dict[str, Any]:
+        return {"third_webviewdomain": ["https://h5.shop.example.com"],
+                "effective_webviewdomain": ["h5.shop.example.com"]}
 
     def get_history_versions(self) -> list[dict[str, Any]]:
         return [dict(item) for item in self.history]
@@ -511,3 +521,45 @@ def test_v_approved_then_replaced_by_a_later_audit_is_not_submitted_again(
     with pytest.raises(RefusedError, match="was submitted already"):
         up(provider, release_spec(), outs)
     assert fake.writes == [COMMIT, SUBMIT]  # planned from the live state: neither committed nor submitted again
+
+
+# --- a platform release keeps only the platform's domains -----------------------------------------
+
+DECLARED = {"server": {"requestdomain": ["https://api.shop.example.com"]}, "webview": ["h5.shop.example.com"]}
+
+
+def test_a_release_that_would_drop_a_declared_domain_is_refused_before_any_write(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    fake.dropped = {"https://api.shop.example.com"}
+    spec = {**release_spec(), "declared_domains": DECLARED}
+    with pytest.raises(RefusedError, match=r"would drop domains the spec declares: request https://api\.shop") as info:
+        up(provider, spec, None)
+    assert "modify_wxa_server_domain" in str(info.value) and "accept_domain_loss" in str(info.value)
+    assert fake.writes == [] and fake.live == "1.0.0"
+    # acknowledged in the spec: released
+    outs = up(provider, {**spec, "accept_domain_loss": ["api.shop.example.com"]}, None)
+    assert fake.writes == [RELEASE] and outs["phase"] == "released"
+
+
+def test_a_submission_warns_that_the_release_after_it_would_drop_a_declared_domain(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    fake.dropped = {"https://api.shop.example.com"}
+    spec = {**release_spec(), "declared_domains": DECLARED}
+    plan, _ = provider.observe(provider.context(props(spec)), props(spec), None)
+    assert plan.blocked is None and [call.path for call in plan.calls] == [COMMIT, SUBMIT]
+    assert any("would be refused" in warning for warning in plan.warnings)
+
+
+def test_the_domain_guard_rereads_right_before_the_release(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    spec = provider.normalize({**release_spec(), "declared_domains": DECLARED})
+    plan = decide(APPID, spec, {**snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None)}, None)
+    fake.dropped = {"https://api.shop.example.com"}  # the platform's list changed after the plan was made
+    with pytest.raises(RefusedError, match="would drop"):
+        Executor(provider.context(props(release_spec())), plan, spec).run()
+    assert fake.writes == []

@@ -8,6 +8,7 @@ import pytest
 
 from providers.release_phases import (
     COMMIT,
+    DOMAINS,
     GRAY,
     HISTORY,
     QUOTA,
@@ -245,12 +246,12 @@ def test_owner_mode_recorded_release_is_quiet() -> None:
 @pytest.mark.parametrize(
     ("desired", "snap", "reads"),
     [
-        (spec(), live(), [HISTORY, QUOTA]),  # V not live: a rollback or a submission may follow
-        (spec(), live(rel=None), [QUOTA]),
+        (spec(), live(), [HISTORY, DOMAINS, QUOTA]),  # V not live: a rollback or a submission may follow
+        (spec(), live(rel=None), [DOMAINS, QUOTA]),
         (spec(), live(rel="1.1.0"), []),  # V is live: nothing to read
-        (spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), [HISTORY]),  # submitted: no quota needed
-        (spec(), live(exp="1.1.0", audit=(7, 3, "1.1.0")), [HISTORY, QUOTA]),  # withdrawn: may resubmit
-        (spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=10), [HISTORY]),
+        (spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), [HISTORY, DOMAINS]),  # submitted: no quota needed
+        (spec(), live(exp="1.1.0", audit=(7, 3, "1.1.0")), [HISTORY, DOMAINS, QUOTA]),  # withdrawn: may resubmit
+        (spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=10), [HISTORY, DOMAINS]),
     ],
 )
 def test_extra_reads(desired, snap, reads) -> None:
