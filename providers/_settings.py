@@ -18,6 +18,7 @@ from wechat import (
     ComponentCredentials,
     OwnerTokenSource,
     PlatformTokenSource,
+    TicketOrigin,
     TokenCache,
     TokenSource,
 )
@@ -77,6 +78,7 @@ def token_source_for(appid: str, credentials: Mapping[str, Any], settings: Setti
                 str(credentials["component_secret_config"]), "third-party platform AppSecret"
             ),
             verify_ticket=_verify_ticket(credentials, settings),
+            ticket_origin=ticket_origin(credentials),
         )
         refresh = settings.require_secret(
             str(credentials["refresh_token_config"]), f"authorizer refresh token of {appid}"
@@ -88,6 +90,23 @@ def token_source_for(appid: str, credentials: Mapping[str, Any], settings: Setti
     if mode == "command":
         return CommandTokenSource([str(part) for part in credentials["command"]], appid)
     raise ConfigurationError(f"unknown credentials mode {mode!r} for {appid}")
+
+
+def ticket_origin(credentials: Mapping[str, Any]) -> TicketOrigin:
+    """Where a spec's credentials take the verify ticket from, and how to feed a fresh one in."""
+    if credentials.get("verify_ticket_config"):
+        key = str(credentials["verify_ticket_config"])
+        qualified = key if ":" in key else f"{PROJECT}:{key}"
+        return TicketOrigin(f"stack config key {qualified}",
+                            f"run: pulumi config set --secret {key} <ticket> before the run (e.g. from your receiver)")
+    if credentials.get("verify_ticket_env"):
+        name = str(credentials["verify_ticket_env"])
+        return TicketOrigin(f"environment variable {name}", f"export {name}=<ticket> before `pulumi up`")
+    if credentials.get("verify_ticket_file"):
+        path = str(credentials["verify_ticket_file"])
+        return TicketOrigin(f"file {path}", f"have your ticket receiver write each new ticket to {path} "
+                                            "(read afresh by every run)")
+    return TicketOrigin()
 
 
 def _verify_ticket(credentials: Mapping[str, Any], settings: Settings) -> str:

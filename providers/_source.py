@@ -63,7 +63,7 @@ from typing import Any
 import httpx
 
 from providers._errors import RefusedError
-from providers._settings import REAL_WECHAT, Settings, _verify_ticket, token_cache
+from providers._settings import REAL_WECHAT, Settings, _verify_ticket, ticket_origin, token_cache
 from providers._source_folder import (
     MAIN_PACKAGE,
     MB,
@@ -291,7 +291,8 @@ def _component_client(credentials: Mapping[str, Any], settings: Settings) -> Com
         if client is None:
             secret = settings.require_secret(str(credentials["component_secret_config"]),
                                              "third-party platform AppSecret")
-            creds = ComponentCredentials(component_appid, secret, _verify_ticket(credentials, settings))
+            creds = ComponentCredentials(component_appid, secret, _verify_ticket(credentials, settings),
+                                         ticket_origin(credentials))
             client = ComponentClient(creds, base_url=settings.base_url, cache=token_cache())
             _components[(settings.base_url, component_appid)] = client
         return client

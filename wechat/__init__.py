@@ -41,6 +41,7 @@ from .tokens import (
     ComponentTokenSource,
     OwnerTokenSource,
     PlatformTokenSource,
+    TicketOrigin,
     TokenSource,
 )
 
@@ -68,6 +69,7 @@ __all__ = [
     "RequestTimeoutError",
     "ServerBusyError",
     "Stats",
+    "TicketOrigin",
     "TokenCache",
     "TokenCommandError",
     "TokenError",

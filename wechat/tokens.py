@@ -24,14 +24,16 @@ from typing import Any, NamedTuple, Protocol
 
 from ._constants import TOKEN_REFRESH_BUFFER
 from .cache import TokenCache
-from .errors import TokenError, TokenSourceError
+from .errors import APIError, TokenError, TokenSourceError
 from .redact import register_secret
 
 __all__ = [
+    "TICKET_ERRCODES",
     "ComponentCredentials",
     "ComponentTokenSource",
     "OwnerTokenSource",
     "PlatformTokenSource",
+    "TicketOrigin",
     "TokenHTTP",
     "TokenSource",
 ]
@@ -154,16 +156,41 @@ class _Slot:
 
 
 @dataclass(frozen=True)
+class TicketOrigin:
+    """Where this process took the component_verify_ticket from, and how a person feeds a fresh one in
+    (said when WeChat answers 61005/61006: a ticket lives 12 hours)."""
+
+    where: str = "the configured component_verify_ticket"
+    how_to_feed: str = "pass the newest ticket your platform's receiver stored"
+
+
+@dataclass(frozen=True)
 class ComponentCredentials:
     """A third-party platform's credentials. ``repr`` never shows the secret or the ticket."""
 
     component_appid: str
     component_appsecret: str = field(repr=False)
     verify_ticket: str = field(repr=False)
+    ticket_origin: TicketOrigin = field(default_factory=TicketOrigin, compare=False)
 
     def __post_init__(self) -> None:
         register_secret(self.component_appsecret)
         register_secret(self.verify_ticket)
+
+
+TICKET_ERRCODES = frozenset({61005, 61006})  # expired (older than 12 h), invalid
+
+
+def ticket_error(error: APIError, origin: TicketOrigin) -> APIError:
+    """61005/61006 with where this stack's ticket came from and how to feed a fresh one in."""
+    state = "is older than 12 hours" if error.errcode == 61005 else "is not one WeChat issued to this platform"
+    meaning = f"the component_verify_ticket from {origin.where} {state}"
+    advice = (
+        "WeChat pushes a fresh ticket every 10 minutes to the platform's authorization event URL "
+        "(授权事件接收URL, encrypted XML with InfoType component_verify_ticket), and each lives 12 hours; "
+        f"keep the newest one your receiver got and {origin.how_to_feed}"
+    )
+    return type(error)(error.errcode, error.errmsg, error.endpoint, error.rid, meaning=meaning, advice=advice)
 
 
 class OwnerTokenSource:
@@ -220,9 +247,14 @@ class ComponentTokenSource:
 
     def _fetch(self, http: TokenHTTP) -> _Fetched:
         c = self.credentials
-        body = http.token_request("cgi-bin/component/api_component_token", kind=self.kind, json={
-            "component_appid": c.component_appid, "component_appsecret": c.component_appsecret,
-            "component_verify_ticket": c.verify_ticket})
+        try:
+            body = http.token_request("cgi-bin/component/api_component_token", kind=self.kind, json={
+                "component_appid": c.component_appid, "component_appsecret": c.component_appsecret,
+                "component_verify_ticket": c.verify_ticket})
+        except APIError as error:
+            if error.errcode not in TICKET_ERRCODES:
+                raise
+            raise ticket_error(error, c.ticket_origin) from None
         return _parse_token(body, "component_access_token", "cgi-bin/component/api_component_token")
 
 
