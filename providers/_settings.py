@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from providers import _rotation
 from wechat import (
     CommandTokenSource,
     ComponentCredentials,
@@ -83,7 +84,9 @@ def token_source_for(appid: str, credentials: Mapping[str, Any], settings: Setti
         refresh = settings.require_secret(
             str(credentials["refresh_token_config"]), f"authorizer refresh token of {appid}"
         )
-        return PlatformTokenSource(component, appid, refresh, cache)
+        return PlatformTokenSource(component, appid, refresh, cache,
+                                   on_rotate=lambda base, record: _rotation.rotated(base, appid, record),
+                                   recorded=lambda base: _rotation.recorded(base, appid))
     if mode == "owner":
         secret = settings.require_secret(str(credentials["app_secret_config"]), f"AppSecret of {appid}")
         return OwnerTokenSource(appid, secret, cache)

@@ -41,6 +41,7 @@ from .tokens import (
     ComponentTokenSource,
     OwnerTokenSource,
     PlatformTokenSource,
+    RotatedRefreshToken,
     TicketOrigin,
     TokenSource,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "PlatformTokenSource",
     "QuotaError",
     "RequestTimeoutError",
+    "RotatedRefreshToken",
     "ServerBusyError",
     "Stats",
     "TicketOrigin",

@@ -197,10 +197,12 @@ class HTTPCore:
             raise api_error(errcode, str(body.get("errmsg", "")), path)
 
     def token_request(
-        self, path: str, *, kind: str, json: dict[str, Any], params: dict[str, str] | None = None
+        self, path: str, *, kind: str, json: dict[str, Any], params: dict[str, str] | None = None,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
-        """POST to a token endpoint (no token injection, no refresh loop; safe to repeat)."""
-        body = self.call("POST", path, idempotent=True, json=json, params=params, token_param=None,
+        """POST to a token endpoint (no token injection, no refresh loop). ``idempotent=False``: a lost
+        answer raises AmbiguousWriteError instead of being retried (the caller decides)."""
+        body = self.call("POST", path, idempotent=idempotent, json=json, params=params, token_param=None,
                          errcode_required=False)  # token answers are documented without errcode
         self.note_token_fetch(kind)
         return body
