@@ -73,10 +73,12 @@ class ProfileProvider(WeChatResourceProvider):
     def read_live(self, ctx: Context) -> Props | None:
         info = ctx.client.get_account_basic_info()
         blocks = {name: info.get(block) or {} for name, (block, _, _) in QUOTAS.items()}
+        # a field WeChat leaves out is unknown (None), never "": a rename, an intro or an avatar is
+        # never planned (each spends a small quota) because an answer was thinner than usual
         return {
-            "nickname": blocks["nickname"].get("nickname", info.get("nickname", "")),
-            "signature": blocks["signature"].get("signature", ""),
-            "head_image_url": blocks["avatar"].get("head_image_url", ""),
+            "nickname": blocks["nickname"].get("nickname", info.get("nickname")),
+            "signature": blocks["signature"].get("signature"),
+            "head_image_url": blocks["avatar"].get("head_image_url"),
             "quota": {  # None when WeChat leaves a counter out: then nothing is refused on a guess
                 name: {"used": int(block["modify_used_count"]), "quota": int(block["modify_quota"])}
                 if "modify_used_count" in block and "modify_quota" in block
@@ -105,6 +107,9 @@ class ProfileProvider(WeChatResourceProvider):
         last = olds.get("spec") if olds else None
         baseline = live if live is not None else (last or {})  # owner mode: what the last up asked for
         texts = {name: desired.get(name) for name in ("signature", "nickname")}
+        for name in [name for name, value in texts.items() if value is not None and live and live.get(name) is None]:
+            texts[name] = None  # WeChat's answer left it out: not compared, nothing changed on a guess
+            plan.warnings.append(f"WeChat's answer did not include the {name}: it is not compared, and not set")
         refusals: list[str] = []
         # intro, nickname, avatar: the order `up` writes them in
         for change in sorted(field_changes(baseline, texts, last), key=lambda change: change.field != "signature"):
@@ -177,6 +182,9 @@ class ProfileProvider(WeChatResourceProvider):
             plan.calls.append(ApiCall(SET_AVATAR, f"set the avatar to {path}"))
             return
         digest = file_sha256(path)
+        if live_url is None and record.get("sha256") == digest:
+            plan.warnings.append("WeChat's answer did not include the avatar URL: the recorded avatar is kept")
+            return
         drift = bool(record) and record.get("sha256") == digest and record.get("head_image_url") != live_url
         if record.get("sha256") == digest and not drift:
             return

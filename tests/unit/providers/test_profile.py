@@ -382,3 +382,19 @@ def test_a_lost_avatar_answer_that_did_not_take_effect_stops_without_resending(a
     with pytest.raises(RefusedError, match="did not change, and the call was not sent again"):
         ProfileProvider().apply(context, plan, desired, live(), None)
     assert [path for path, _ in client.calls].count(SET_AVATAR) == 1
+
+
+def test_fields_wechat_leaves_out_are_unknown_and_never_changed_on_a_guess(avatar: str) -> None:
+    """getaccountbasicinfo without nickname_info / signature_info / head_image_info: no rename, no intro,
+    no avatar is planned (each spends a small quota)."""
+
+    class Thin(FakeClient):
+        def get_account_basic_info(self) -> dict[str, Any]:
+            return {"appid": APPID}
+
+    context = with_client(ctx(), Thin())
+    spec = {"nickname": "新的商城名字", "license": avatar, "signature": NEW_INTRO, "avatar": avatar}
+    olds = {"spec": spec, "avatar": {"path": avatar, "sha256": sha(avatar), "head_image_url": URL}}
+    plan, observed = ProfileProvider().observe(context, props(spec), olds)
+    assert observed["nickname"] is None and plan.calls == [] and plan.blocked is None
+    assert any("did not include the nickname" in warning for warning in plan.warnings)
