@@ -414,7 +414,9 @@ def snapshot_writes(base_url: str) -> None:
     emu = EmulatorControl(base_url)  # a client of its own: the test's may be closed by now
     try:
         calls = emu.calls()
-        apps = sorted({str(call["appid"]) for call in calls if call.get("path") in WRITES_COUNTED})
+        # a call a fault answered before it was handled may carry no appid
+        apps = sorted({str(call["appid"]) for call in calls
+                       if call.get("path") in WRITES_COUNTED and call.get("appid")})
         audits = {appid: list(emu.state(appid)["app"].get("audits") or []) for appid in apps}
     except Exception:  # an emulator crashed on purpose (or gone): the last snapshot stands
         return
@@ -433,9 +435,12 @@ def writes_per_version(calls: list[dict[str, Any]],
     def row(appid: str, version: str) -> dict[str, int]:
         return table.setdefault(f"{appid} {version}", {"commits": 0, "commits_sent": 0, "submissions": 0})
 
+    apps = {str(call["appid"]) for call in calls if call.get("path") in WRITES_COUNTED and call.get("appid")}
+    only = next(iter(apps)) if len(apps) == 1 else "unknown app"
     for call in calls:
         if call.get("path") == "/wxa/commit":
-            item = row(str(call.get("appid")), str((call.get("body") or {}).get("user_version")))
+            appid = str(call.get("appid") or only)  # a fault that answered first leaves the appid out
+            item = row(appid, str((call.get("body") or {}).get("user_version")))
             item["commits_sent"] += 1
             item["commits"] += int(took_effect(call))
     for appid, items in audits.items():
