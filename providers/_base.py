@@ -38,6 +38,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
+from providers import _rotation
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
 from providers._host import watch_engine
 from providers._plan import ApiCall, ManualStep, Plan
@@ -125,6 +126,7 @@ class WeChatResourceProvider(ResourceProvider):
         if not olds:
             self.show_creation_plan({**news, "spec": spec})
         else:
+            self.remember_refresh_token(news, olds)
             self.prefetch({**news, "spec": spec})
         return CheckResult({**news, "spec": spec}, [])
 
@@ -177,6 +179,7 @@ class WeChatResourceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         ctx = self.context(news)
+        _rotation.offer_recorded(ctx, olds)
         ctx.prefetched = self.take_prefetched(news)
         plan, _live = self.observe(ctx, news, olds)
         for line in plan.lines():
@@ -187,25 +190,36 @@ class WeChatResourceProvider(ResourceProvider):
             self.normalize(news["spec"]),
             news["credentials"],
         )
-        changed = plan.has_changes or recorded_changed or bool(replaces)
+        changed = plan.has_changes or recorded_changed or bool(replaces) or _rotation.needs_recording(ctx, olds)
         return DiffResult(changes=changed, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(id_=f"{props['appid']}/{self.kind}", outs=self.converge(props, None))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self.remember_refresh_token(news, olds)
         return UpdateResult(outs=self.converge(news, olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ctx = self.context(props)
+        _rotation.offer_recorded(ctx, props)
         live = self.read_live(ctx)
         outs = {key: value for key, value in props.items() if key != "__provider"}
         if live is not None:
             outs["live"] = live
-        return ReadResult(id_, outs)
+        return ReadResult(id_, {**outs, **_rotation.outputs(ctx)})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self.forget_or_clear(self.context(props), props)
+        ctx = self.context(props)
+        _rotation.offer_recorded(ctx, props)
+        self.forget_or_clear(ctx, props)
+
+    def remember_refresh_token(self, props: dict[str, Any], olds: dict[str, Any]) -> None:
+        """A rotated refresh token the old outputs recorded goes to the token source first (_rotation)."""
+        try:
+            _rotation.offer_recorded(self.context(props), olds)
+        except RefusedError:
+            return
 
     # --- shared machinery --------------------------------------------------------------------
     def normalize(self, spec: Any) -> Any:
@@ -256,6 +270,7 @@ class WeChatResourceProvider(ResourceProvider):
         outs = {key: value for key, value in (olds or {}).items() if key != "__provider"}
         outs.update({key: value for key, value in props.items() if key != "__provider"})
         outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
+        outs.update(_rotation.outputs(ctx))
         return outs
 
 
@@ -286,6 +301,8 @@ class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResou
     ) -> None:
         props = {"appid": appid, "credentials": credentials, "spec": spec, "manual_steps": None, "live": None,
                  **dict.fromkeys(self.extra_outputs)}
+        # a rotated authorizer refresh token is recorded in the outputs: encrypted in the state (_rotation)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=[_rotation.OUTPUT]))
         _unwrap_pickler()
         super().__init__(self.provider_class(), name, props, opts)
         _unwrap_pickler()

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from providers import _rotation
 from wechat import (
     CommandTokenSource,
     ComponentCredentials,
     OwnerTokenSource,
     PlatformTokenSource,
+    TicketOrigin,
     TokenCache,
     TokenSource,
 )
@@ -77,17 +79,37 @@ def token_source_for(appid: str, credentials: Mapping[str, Any], settings: Setti
                 str(credentials["component_secret_config"]), "third-party platform AppSecret"
             ),
             verify_ticket=_verify_ticket(credentials, settings),
+            ticket_origin=ticket_origin(credentials),
         )
         refresh = settings.require_secret(
             str(credentials["refresh_token_config"]), f"authorizer refresh token of {appid}"
         )
-        return PlatformTokenSource(component, appid, refresh, cache)
+        return PlatformTokenSource(component, appid, refresh, cache,
+                                   on_rotate=lambda base, record: _rotation.rotated(base, appid, record),
+                                   recorded=lambda base: _rotation.recorded(base, appid))
     if mode == "owner":
         secret = settings.require_secret(str(credentials["app_secret_config"]), f"AppSecret of {appid}")
         return OwnerTokenSource(appid, secret, cache)
     if mode == "command":
         return CommandTokenSource([str(part) for part in credentials["command"]], appid)
     raise ConfigurationError(f"unknown credentials mode {mode!r} for {appid}")
+
+
+def ticket_origin(credentials: Mapping[str, Any]) -> TicketOrigin:
+    """Where a spec's credentials take the verify ticket from, and how to feed a fresh one in."""
+    if credentials.get("verify_ticket_config"):
+        key = str(credentials["verify_ticket_config"])
+        qualified = key if ":" in key else f"{PROJECT}:{key}"
+        return TicketOrigin(f"stack config key {qualified}",
+                            f"run: pulumi config set --secret {key} <ticket> before the run (e.g. from your receiver)")
+    if credentials.get("verify_ticket_env"):
+        name = str(credentials["verify_ticket_env"])
+        return TicketOrigin(f"environment variable {name}", f"export {name}=<ticket> before `pulumi up`")
+    if credentials.get("verify_ticket_file"):
+        path = str(credentials["verify_ticket_file"])
+        return TicketOrigin(f"file {path}", f"have your ticket receiver write each new ticket to {path} "
+                                            "(read afresh by every run)")
+    return TicketOrigin()
 
 
 def _verify_ticket(credentials: Mapping[str, Any], settings: Settings) -> str:

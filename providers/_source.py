@@ -47,7 +47,6 @@ Stack config keys introduced here (project namespace `wechat-iac:`):
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import re
@@ -57,21 +56,34 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from providers._errors import RefusedError
-from providers._settings import REAL_WECHAT, Settings, _verify_ticket, token_cache
+from providers._settings import REAL_WECHAT, Settings, _verify_ticket, ticket_origin, token_cache
+from providers._source_folder import (
+    MAIN_PACKAGE,
+    MB,
+    PACKAGE_LIMIT,
+    TOTAL_LIMIT_OWNER,
+    TOTAL_LIMIT_THIRD_PARTY,
+    SourceReport,
+    check_source_folder,
+    human_size,
+)
 from providers.models.release import ReleaseSourceSpec
 from wechat import ComponentClient, ComponentCredentials
 from wechat.redact import register_secret, scrub
 
 __all__ = [
     "DEV_APPID_KEY",
+    "MAIN_PACKAGE",
+    "MB",
     "NPM_INSTALL_COMMAND",
+    "PACKAGE_LIMIT",
     "TOTAL_LIMIT_OWNER",
     "TOTAL_LIMIT_THIRD_PARTY",
     "UPLOADER_KEY",
@@ -106,21 +118,6 @@ UPLOADERS = ("miniprogram-ci", "emulator")
 DEFAULT_TIMEOUT = 600.0
 KEY_ENV = "MP_UPLOAD_PRIVATE_KEY"  # how the key reaches the Node wrapper (never argv, never disk)
 
-# Package size limits, from the official subpackage page
-# (https://developers.weixin.qq.com/miniprogram/dev/framework/subpackages.html, stored copy read):
-# "整个小程序所有分包大小不超过 30M（服务商代开发的小程序不超过 20M）; 单个分包/主包大小不能超过 2M".
-# Templates are code a 服务商 (third-party platform) develops, hence 20 MB there, 30 MB for owners.
-# WeChat measures the *compiled* package; here the source files are measured (a proxy: compiling
-# minifies, and adds babel helpers). UNCONFIRMED: whether "M" means 1024*1024 or 1000*1000 bytes.
-MB = 1024 * 1024
-PACKAGE_LIMIT = 2 * MB
-TOTAL_LIMIT_THIRD_PARTY = 20 * MB
-TOTAL_LIMIT_OWNER = 30 * MB
-MAIN_PACKAGE = "__APP__"  # miniprogram-ci's name for the main package
-# miniprogram-ci's own default ignores (dist/config/config.js getDefaultIgnores)
-_IGNORED_DIRS = frozenset({"node_modules", ".git", ".svn"})
-_IGNORED_FILES = frozenset({".DS_Store"})
-
 # After an upload, the draft can take a moment to be listed (UNCONFIRMED how long on real WeChat).
 DRAFT_POLL_DELAYS = (0.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
@@ -154,197 +151,6 @@ def ext_json_string(spec: Mapping[str, Any]) -> str:
     spaces, UTF-8 kept), "{}" when absent. `spec` is the release spec or its `source` block."""
     source = _source_block(spec)
     return ReleaseSourceSpec.model_construct(ext_json=_ext_json(source)).ext_json_string()
-
-
-# --- local checks ----------------------------------------------------------------------------------
-@dataclass
-class SourceReport:
-    """What the local checks found in a project folder (sizes are of the source files)."""
-
-    path: Path
-    appid: str
-    pages: list[str]
-    package_bytes: dict[str, int]  # MAIN_PACKAGE and each subpackage root
-    total_bytes: int
-    ext: dict[str, Any] | None
-    files: dict[str, int] = field(default_factory=dict)  # path (relative to the code root) -> bytes
-    warnings: list[str] = field(default_factory=list)
-
-
-def _read_json(file: Path, problems: list[str], what: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        problems.append(f"{what} ({file}) is not valid JSON: {error}")
-        return None
-    if not isinstance(data, dict):
-        problems.append(f"{what} ({file}) must hold a JSON object")
-        return None
-    return data
-
-
-def _pack_ignored(rel: str, rules: Iterable[Any]) -> bool:
-    """project.config.json `packOptions.ignore` (types folder, file, suffix, prefix, glob, regexp)."""
-    name = rel.rsplit("/", 1)[-1]
-    for rule in rules:
-        if not isinstance(rule, Mapping):
-            continue
-        kind, value = str(rule.get("type", "")), str(rule.get("value", "")).strip("/")
-        if not value:
-            continue
-        if (
-            (kind == "folder" and (rel == value or rel.startswith(value + "/")))
-            or (kind == "file" and rel == value)
-            or (kind == "suffix" and name.endswith(value))
-            or (kind == "prefix" and name.startswith(value))
-            or (kind == "glob" and fnmatch.fnmatch(rel, value))
-        ):
-            return True
-        if kind == "regexp":
-            try:
-                if re.search(value, rel):
-                    return True
-            except re.error:
-                continue
-    return False
-
-
-def _files(root: Path, rules: list[Any]) -> Iterable[tuple[str, int]]:
-    for directory, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
-        for name in sorted(names):
-            if name in _IGNORED_FILES:
-                continue
-            file = Path(directory) / name
-            rel = file.relative_to(root).as_posix()
-            if _pack_ignored(rel, rules):
-                continue
-            try:
-                yield rel, file.stat().st_size
-            except OSError:
-                continue
-
-
-def _subpackages(app: Mapping[str, Any], problems: list[str]) -> list[tuple[str, list[str]]]:
-    raw = app.get("subpackages", app.get("subPackages")) or []
-    if not isinstance(raw, list):
-        problems.append("app.json: subpackages must be a list")
-        return []
-    out: list[tuple[str, list[str]]] = []
-    for index, item in enumerate(raw):
-        root = str(item.get("root", "")).strip("/") if isinstance(item, Mapping) else ""
-        if not root:
-            problems.append(f"app.json: subpackages[{index}] has no root")
-            continue
-        pages = item.get("pages") or []
-        out.append((root, [str(page) for page in pages] if isinstance(pages, list) else []))
-    return out
-
-
-def _human(size: int) -> str:
-    return f"{size / MB:.2f} MB" if size >= MB // 10 else f"{size / 1024:.1f} KB"
-
-
-def check_source_folder(path: str | os.PathLike[str], *, expected_appid: str, third_party: bool,
-                        total_limit: int | None = None) -> SourceReport:
-    """Check a mini-program project folder before any upload; raise RefusedError listing every problem.
-
-    `expected_appid`: the appid project.config.json must name (platform: the development
-    mini-program; owner: the mini-program itself). `third_party`: an ext.json is required (reference
-    §6: miniprogram-ci's third-party mode needs a correct ext.json). Pure and local: no network.
-    """
-    folder = Path(path)
-    limit = total_limit or (TOTAL_LIMIT_THIRD_PARTY if third_party else TOTAL_LIMIT_OWNER)
-    if not folder.is_dir():
-        raise RefusedError(f"source folder {folder} does not exist (or is not a folder); "
-                           f"release.source.path is relative to the project directory")
-    problems: list[str] = []
-    config = _read_json(folder / "project.config.json", problems, "project.config.json")
-    if config is None:
-        if not (folder / "project.config.json").exists():
-            problems.append(f"{folder} has no project.config.json: source.path must be the folder the "
-                            f"WeChat DevTools open (the one holding project.config.json)")
-        raise RefusedError(_problems(folder, problems))
-    appid = str(config.get("appid", ""))
-    if appid != expected_appid:
-        whose = "the platform's development mini-program" if third_party else "this mini-program"
-        problems.append(
-            f"project.config.json says appid {appid or '(none)'!r}, but the upload goes to {whose}, "
-            f"{expected_appid}: miniprogram-ci's key, IP allow-list and appid must all be {whose}'s; "
-            f"set \"appid\": \"{expected_appid}\" in project.config.json"
-        )
-    code_root = folder / str(config.get("miniprogramRoot") or "")
-    rules = list((config.get("packOptions") or {}).get("ignore") or []) if isinstance(
-        config.get("packOptions"), Mapping) else []
-
-    app = _read_json(code_root / "app.json", problems, "app.json")
-    pages: list[str] = []
-    subpackages: list[tuple[str, list[str]]] = []
-    if app is None:
-        if not (code_root / "app.json").exists():
-            problems.append(f"no app.json in {code_root}: not a mini-program project")
-    else:
-        main_pages = app.get("pages") or []
-        if not isinstance(main_pages, list) or not main_pages:
-            problems.append("app.json has no pages (WeChat answers 85047 'pages empty')")
-            main_pages = []
-        subpackages = _subpackages(app, problems)
-        pages = [str(page) for page in main_pages]
-        pages += [f"{root}/{page}" for root, sub in subpackages for page in sub]
-        for page in pages:
-            base = code_root / page
-            if not any(base.with_name(base.name + ext).is_file() for ext in (".js", ".ts")):
-                problems.append(f"page {page}: {page}.js (or .ts) is missing")
-            if not base.with_name(base.name + ".wxml").is_file():
-                problems.append(f"page {page}: {page}.wxml is missing")
-
-    ext: dict[str, Any] | None = None
-    warnings: list[str] = []
-    ext_file = code_root / "ext.json"
-    if third_party:
-        ext = _read_json(ext_file, problems, "ext.json")
-        if ext is None and not ext_file.exists():
-            problems.append(
-                f"no ext.json in {code_root}: a third-party platform template needs one "
-                f"(miniprogram-ci third-party mode; see developers.weixin.qq.com/miniprogram/dev/devtools/ext.html); "
-                f'add at least {{"extEnable": true, "extAppid": "<an authorized appid to debug with>"}}'
-            )
-        elif ext is not None:
-            if ext.get("extEnable") is not True:
-                problems.append('ext.json must have "extEnable": true, or miniprogram-ci does not treat '
-                                "the project as a third-party platform template")
-            if not ext.get("extAppid"):
-                warnings.append("ext.json has no extAppid (the DevTools need one to debug the template)")
-
-    sizes: dict[str, int] = {MAIN_PACKAGE: 0}
-    roots = sorted((root for root, _ in subpackages), key=len, reverse=True)
-    for root, _ in subpackages:
-        sizes[root] = 0
-    files = dict(_files(code_root, rules))
-    for rel, size in files.items():
-        package = next((root for root in roots if rel == root or rel.startswith(root + "/")), MAIN_PACKAGE)
-        sizes[package] += size
-    total = sum(sizes.values())
-    for package, size in sizes.items():
-        if size > PACKAGE_LIMIT:
-            name = "the main package" if package == MAIN_PACKAGE else f"subpackage {package}"
-            problems.append(
-                f"{name} is {_human(size)} of source files; WeChat's limit is 2 MB per package "
-                f"(errcode 80051 at upload): move pages into subpackages or assets to a CDN"
-            )
-    if total > limit:
-        problems.append(f"the whole project is {_human(total)}; WeChat's limit with subpackages is "
-                        f"{limit // MB} MB{' for third-party platform code' if third_party else ''}")
-    if problems:
-        raise RefusedError(_problems(folder, problems))
-    return SourceReport(folder, appid, pages, sizes, total, ext, files, warnings)
-
-
-def _problems(folder: Path, problems: list[str]) -> str:
-    lines = "\n".join(f"  - {problem}" for problem in problems)
-    return f"release source {folder} cannot be uploaded:\n{lines}"
 
 
 # --- miniprogram-ci through scripts/mp-upload.mjs ----------------------------------------------------
@@ -485,7 +291,8 @@ def _component_client(credentials: Mapping[str, Any], settings: Settings) -> Com
         if client is None:
             secret = settings.require_secret(str(credentials["component_secret_config"]),
                                              "third-party platform AppSecret")
-            creds = ComponentCredentials(component_appid, secret, _verify_ticket(credentials, settings))
+            creds = ComponentCredentials(component_appid, secret, _verify_ticket(credentials, settings),
+                                         ticket_origin(credentials))
             client = ComponentClient(creds, base_url=settings.base_url, cache=token_cache())
             _components[(settings.base_url, component_appid)] = client
         return client
@@ -662,7 +469,7 @@ def plan_source(ctx: Any, release_spec: Mapping[str, Any]) -> SourcePlan:
            if uploader == "emulator" else f"upload {path} from {dev_appid} with miniprogram-ci")
     return SourcePlan(None, upload=uploader, calls=(ADD_TO_TEMPLATE,), report=report,
                       summary=f"{how}, then add the draft of version {version} to the template library "
-                              f"({_human(report.total_bytes)} of source)")
+                              f"({human_size(report.total_bytes)} of source)")
 
 
 # --- owner mode --------------------------------------------------------------------------------------

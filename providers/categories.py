@@ -8,7 +8,9 @@ name it and to know whether it needs qualification documents. Writes: one
 category to remove, additions first unless that would pass `category_limit`. `up` refuses before
 any call when the additions exceed what is left this cycle (53300), when the total would exceed
 `category_limit` (53301), or when a category to remove is under review (53308). A category that
-needs qualification documents is a manual step (the spec cannot carry certificates).
+needs qualification documents is a manual step (the spec cannot carry certificates). An
+addition WeChat answers with 53304 (the category is already there, e.g. added meanwhile in the
+console or by a run whose answer was lost) is done, not a failure.
 Delete: forget. The account keeps its categories.
 """
 
@@ -22,10 +24,12 @@ from providers._base import Context, Props, WeChatResource, WeChatResourceProvid
 from providers._diff import set_changes
 from providers._plan import ApiCall, ManualStep, Plan
 from providers.models import CategoriesSpec
+from wechat import ConflictError
 
 ADD = "/cgi-bin/wxopen/addcategory"
 DELETE = "/cgi-bin/wxopen/deletecategory"
 REVIEWING, REJECTED = 1, 2  # getcategory audit_status (3 = approved)
+ALREADY_THERE = 53304  # addcategory: "duplicate category"
 
 Pair = tuple[int, int]
 
@@ -193,10 +197,20 @@ class CategoriesProvider(WeChatResourceProvider):
         for call in plan.calls:
             first, second = next(queue[call.path])
             if call.path == ADD:
-                ctx.client.add_category(first, second)
+                add_once(ctx, first, second)
             else:
                 ctx.client.delete_category(first, second)
         return {}
+
+
+def add_once(ctx: Context, first: int, second: int) -> None:
+    """addcategory; 53304 means the category is already on the account: the goal is reached."""
+    try:
+        ctx.client.add_category(first, second)
+    except ConflictError as error:
+        if error.errcode != ALREADY_THERE:
+            raise
+        print(f"{ctx.appid} categories: {key((first, second))} is already on the account (53304): done", flush=True)
 
 
 class Categories(WeChatResource, module="wechat", name="Categories"):

@@ -15,6 +15,8 @@ call. Writes, in this order:
   media from any other token, 40007) + `cgi-bin/account/modifyheadimage`. WeChat reports only the
   image's URL, so the outputs keep the file's sha256 and the URL seen after the upload (`avatar`):
   the avatar is set again when the file's content changes or the live URL is no longer that one.
+  A `modifyheadimage` whose answer is lost is settled by reading, never sent again: it took effect
+  when the avatar's change counter rose or its URL changed (`avatar_landed`).
 Delete: forget. WeChat has no "unset" for any of these; they keep their last value.
 """
 
@@ -26,9 +28,10 @@ from typing import Any
 
 from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
 from providers._diff import field_changes
+from providers._errors import RefusedError
 from providers._plan import ApiCall, Change, ManualStep, Plan
 from providers.models import ProfileSpec
-from wechat import NotFoundError
+from wechat import AmbiguousWriteError, NotFoundError, ServerBusyError
 
 UPLOAD = "/cgi-bin/media/upload"
 SET_SIGNATURE = "/cgi-bin/account/modifysignature"
@@ -70,10 +73,12 @@ class ProfileProvider(WeChatResourceProvider):
     def read_live(self, ctx: Context) -> Props | None:
         info = ctx.client.get_account_basic_info()
         blocks = {name: info.get(block) or {} for name, (block, _, _) in QUOTAS.items()}
+        # a field WeChat leaves out is unknown (None), never "": a rename, an intro or an avatar is
+        # never planned (each spends a small quota) because an answer was thinner than usual
         return {
-            "nickname": blocks["nickname"].get("nickname", info.get("nickname", "")),
-            "signature": blocks["signature"].get("signature", ""),
-            "head_image_url": blocks["avatar"].get("head_image_url", ""),
+            "nickname": blocks["nickname"].get("nickname", info.get("nickname")),
+            "signature": blocks["signature"].get("signature"),
+            "head_image_url": blocks["avatar"].get("head_image_url"),
             "quota": {  # None when WeChat leaves a counter out: then nothing is refused on a guess
                 name: {"used": int(block["modify_used_count"]), "quota": int(block["modify_quota"])}
                 if "modify_used_count" in block and "modify_quota" in block
@@ -102,6 +107,9 @@ class ProfileProvider(WeChatResourceProvider):
         last = olds.get("spec") if olds else None
         baseline = live if live is not None else (last or {})  # owner mode: what the last up asked for
         texts = {name: desired.get(name) for name in ("signature", "nickname")}
+        for name in [name for name, value in texts.items() if value is not None and live and live.get(name) is None]:
+            texts[name] = None  # WeChat's answer left it out: not compared, nothing changed on a guess
+            plan.warnings.append(f"WeChat's answer did not include the {name}: it is not compared, and not set")
         refusals: list[str] = []
         # intro, nickname, avatar: the order `up` writes them in
         for change in sorted(field_changes(baseline, texts, last), key=lambda change: change.field != "signature"):
@@ -174,6 +182,9 @@ class ProfileProvider(WeChatResourceProvider):
             plan.calls.append(ApiCall(SET_AVATAR, f"set the avatar to {path}"))
             return
         digest = file_sha256(path)
+        if live_url is None and record.get("sha256") == digest:
+            plan.warnings.append("WeChat's answer did not include the avatar URL: the recorded avatar is kept")
+            return
         drift = bool(record) and record.get("sha256") == digest and record.get("head_image_url") != live_url
         if record.get("sha256") == digest and not drift:
             return
@@ -193,7 +204,7 @@ class ProfileProvider(WeChatResourceProvider):
             elif call.path == SET_NICKNAME:
                 extra["nickname_review"] = self._rename(ctx, desired)
             elif call.path == SET_AVATAR:
-                extra["avatar"] = self._set_avatar(ctx, str(desired["avatar"]))
+                extra["avatar"] = self._set_avatar(ctx, str(desired["avatar"]), live)
         return extra
 
     def _rename(self, ctx: Context, desired: Props) -> Props | None:
@@ -209,12 +220,41 @@ class ProfileProvider(WeChatResourceProvider):
         )
         return {"audit_id": answer["audit_id"], "nickname": name}
 
-    def _set_avatar(self, ctx: Context, path: str) -> Props:
-        """Upload + modifyheadimage; what to remember: the file's hash and the URL WeChat then shows."""
+    def _set_avatar(self, ctx: Context, path: str, live: Props | None) -> Props:
+        """Upload + modifyheadimage; what to remember: the file's hash and the URL WeChat then shows.
+
+        The avatar's quota is small (5 a month), so a lost answer is settled by reading: the live
+        change counter and URL against those read before the write. It is never sent again.
+        """
         content = Path(path).read_bytes()
-        ctx.client.modify_head_image(ctx.client.upload_image(content, filename=Path(path).name))
+        media_id = ctx.client.upload_image(content, filename=Path(path).name)
+        try:
+            ctx.client.modify_head_image(media_id)
+        except (AmbiguousWriteError, ServerBusyError) as error:
+            if not avatar_landed(live, self.read_live(ctx)):
+                raise RefusedError(
+                    f"{ctx.appid} {self.kind}: {SET_AVATAR}: {error} The live state shows the avatar did not "
+                    "change, and the call was not sent again. Run `pulumi up` again: it re-reads and sets it once."
+                ) from None
+            print(f"{ctx.appid} {self.kind}: {SET_AVATAR}: the answer was lost, but the live state shows "
+                  "the avatar changed", flush=True)
         url = (ctx.client.get_account_basic_info().get("head_image_info") or {}).get("head_image_url", "")
         return {"path": path, "sha256": hashlib.sha256(content).hexdigest(), "head_image_url": url}
+
+
+def avatar_landed(before: Props | None, after: Props | None) -> bool:
+    """Whether a modifyheadimage took effect, from the live state read before and after it.
+
+    The change counter rising is proof; so is a new URL. Setting the image already live may keep
+    the URL, and WeChat may leave the counter out, so each is read as optional.
+    """
+    if before is None or after is None:
+        return False
+    used_before, used_after = (((state.get("quota") or {}).get("avatar") or {}).get("used")
+                               for state in (before, after))
+    if used_before is not None and used_after is not None and int(used_after) > int(used_before):
+        return True
+    return bool(after.get("head_image_url")) and after.get("head_image_url") != before.get("head_image_url")
 
 
 def _cost(live: Props | None, name: str) -> str | None:

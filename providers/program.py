@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from providers import release_domains
 from providers.models import MiniProgramSpec, SpecError, load_specs
 from providers.registry import RESOURCES
 
@@ -30,11 +31,18 @@ class MiniProgram(pulumi.ComponentResource):
             options = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
             name = f"{spec.name}-{block.replace('_', '-')}"
             spec_block = value.model_dump(mode="json", exclude_none=True)
+            if block == "release":  # a platform release keeps only the platform's domains: it must know the spec's
+                spec_block["declared_domains"] = release_domains.declared(
+                    _dump(spec.server_domains), _dump(spec.webview_domains))
             resource = resource_class(name, spec.appid, credentials, spec_block, options)
             declared.append(resource)
             if block == "release":  # what `pulumi stack output` shows: where the release stands
                 self.stack_outputs["release"] = {key: getattr(resource, key) for key in resource.extra_outputs}
         self.register_outputs(self.stack_outputs)
+
+
+def _dump(block: Any) -> dict[str, Any] | None:
+    return None if block is None else dict(block.model_dump(mode="json"))
 
 
 def declare_stack(project_dir: Path) -> None:

@@ -7,10 +7,12 @@ Writes: `wxa/commit`, `wxa/submit_audit`, `wxa/undocodeaudit`, `wxa/release`, `w
 `wxa/revertgrayrelease`, `wxa/revertcoderelease`, in the plan's order.
 
 Each `up` advances as far as it can and records where it stopped (outputs `phase`, `version`,
-`auditid`, `gray_percentage`); the next one resumes from the live state. Commit and submission
-are never repeated for a version: the executor re-reads the live state right before each, and a
-write whose answer was lost (AmbiguousWriteError, errcode -1) is settled by re-reading, never by
-sending it again. Delete: forgets the resource; it never unpublishes anything.
+`auditid`, `gray_percentage`, `released_versions`); the next one resumes from the live state (the
+outputs are hints: they may only make `up` refuse, never make it write). Commit and submission are
+never repeated for a version: the executor re-reads the live state right before each and runs the
+guards of `release_guards`, keeps the auditid `submit_audit` hands back, and settles a write whose
+answer was lost (AmbiguousWriteError, errcode -1, an answer without errcode) by re-reading, never
+by sending it again. Delete: forgets the resource; it never unpublishes anything.
 """
 
 from __future__ import annotations
@@ -19,23 +21,27 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from providers import release_domains
+from providers import release_guards as guard
 from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
 from providers._plan import ManualStep, Plan
 from providers._source import ext_json_string, template_for_source, upload_owner
 from providers.models import AuditSpec, ReleaseSpec
+from providers.release_live import audit_of, audit_version
 from providers.release_phases import (
     AFTER_APPROVAL,
     APPROVED,
     COMMIT,
     CONSOLE,
     DELAYED,
+    DOMAINS,
     GRAY,
     HISTORY,
     IN_FLIGHT,
-    NOT_RESUBMITTED,
     PHASE_OF_STATUS,
     QUOTA,
+    RECORDED_AUDIT,
     REJECTED,
     RELEASE,
     REVERT_GRAY,
@@ -64,6 +70,19 @@ def latest_audit(client: MiniProgramClient) -> Props | None:
         return None
 
 
+def read_domains(client: MiniProgramClient) -> Props:
+    """What is in force now and after a release through the platform (release_domains.read)."""
+    return release_domains.read(client.get_effective_domain(), client.get_effective_webview_domains())
+
+
+def recorded_audit(client: MiniProgramClient, auditid: Any) -> Props | None:
+    """get_auditstatus of the audit the last `up` recorded for V; None when WeChat knows it no more (85012)."""
+    try:
+        return {**audit_of(client.get_audit_status(int(auditid))), "auditid": int(auditid)}
+    except NotFoundError:
+        return None
+
+
 class ReleaseProvider(WeChatResourceProvider):
     kind = "release"
     spec_model = ReleaseSpec
@@ -82,7 +101,18 @@ class ReleaseProvider(WeChatResourceProvider):
             extra["history"] = history_entries(ctx.client.get_history_versions())
         if QUOTA in reads:
             extra["quota"] = quota_of(ctx.client.query_quota())
+        if DOMAINS in reads:
+            extra["domains"] = read_domains(ctx.client)
+        if RECORDED_AUDIT in reads:
+            extra["recorded_audit"] = recorded_audit(ctx.client, (olds or {}).get("auditid"))
         return extra
+
+    def normalize(self, spec: Any) -> Any:
+        """The release block, plus the domains the spec declares (added by the program, see program.py)."""
+        spec = dict(spec)
+        declared = spec.pop("declared_domains", None)
+        out = super().normalize(spec)
+        return {**out, "declared_domains": declared} if declared else out
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
@@ -91,7 +121,7 @@ class ReleaseProvider(WeChatResourceProvider):
         self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None
     ) -> Props:
         assert isinstance(plan, ReleasePlan)
-        return Executor(ctx, plan, desired).run()
+        return Executor(ctx, plan, desired, olds=olds).run()
 
 
 class Executor:
@@ -105,9 +135,11 @@ class Executor:
         desired: Props,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
+        olds: Props | None = None,
     ) -> None:
-        self.ctx, self.plan, self.desired = ctx, plan, desired
+        self.ctx, self.plan, self.desired, self.olds = ctx, plan, desired, olds
         self.version = str(desired["version"])
+        self.known: dict[int, str] = {}  # auditid -> version, as WeChat handed them back to this run
         self.record = plan.record()
         self.approved = plan.phase in ("approved", "released")
         self.sleep, self.clock = sleep or time.sleep, clock or time.monotonic
@@ -133,6 +165,10 @@ class Executor:
         print(f"{self.ctx.appid} release: {text}", flush=True)
 
     # --- reads ---------------------------------------------------------------------------------
+    def fresh(self) -> Props:
+        """getversioninfo + get_latest_auditstatus, read now (the guards' input)."""
+        return snapshot(self.client.get_version_info(), latest_audit(self.client), None)
+
     def exp_version(self) -> str | None:
         return snapshot(self.client.get_version_info(), None, None)["exp_version"]
 
@@ -140,18 +176,23 @@ class Executor:
         return snapshot(self.client.get_version_info(), None, None)["release_version"]
 
     def audit(self) -> Props | None:
-        return snapshot({}, latest_audit(self.client), None)["audit"]
+        return self.fresh()["audit"]
 
-    def audit_of_v(self, statuses: tuple[int, ...]) -> Props | None:
-        audit = self.audit()
-        if audit and audit["status"] in statuses and self.is_v(audit):
-            return audit
-        return None
+    def of_v(self, live: Props) -> bool:
+        """The latest audit in `live` is V's (from every source of evidence; see release_live)."""
+        return audit_version(live, self.olds, self.known) == self.version
 
-    def is_v(self, audit: Props) -> bool:
-        if audit.get("version"):
-            return bool(audit["version"] == self.version)
-        return audit["auditid"] == self.record.get("auditid")  # WeChat left user_version out
+    def audits_by_id(self, exclude: int | None) -> dict[int, Props]:
+        """wxa/get_auditstatus for V's audits this tool knows (other than `exclude`, the latest)."""
+        found: dict[int, Props] = {}
+        for auditid in guard.known_auditids(self.version, self.known, self.olds):
+            if auditid == exclude:
+                continue
+            try:
+                found[auditid] = audit_of(self.client.get_audit_status(auditid))
+            except NotFoundError:
+                continue  # 85012: WeChat knows no such audit (any more)
+        return found
 
     def gray_percentage(self) -> int | None:
         gray = snapshot({}, None, self.client.get_gray_release_plan())["gray"]
@@ -196,8 +237,10 @@ class Executor:
             self.say(f"{self.version} was not uploaded: {result.get('message') or result.get('status')}")
 
     def withdraw(self) -> None:
-        audit = self.audit()
-        if audit is None or audit["status"] not in IN_FLIGHT or self.is_v(audit):
+        live = self.fresh()
+        audit = live["audit"]
+        if audit is None or audit["status"] not in IN_FLIGHT or audit_version(live, self.olds, self.known) is None \
+                or self.of_v(live):
             self.say("the other audit has ended meanwhile: nothing to withdraw")
             return
         self.say(f"WITHDRAWING the audit {audit['auditid']} of {audit.get('version') or 'another version'}")
@@ -209,7 +252,7 @@ class Executor:
         self.write(UNDO, self.client.undo_audit, withdrawn)
 
     def commit(self) -> None:
-        if self.exp_version() == self.version:
+        if guard.v_is_the_experience_version(self.fresh(), self.version):
             self.say(f"{self.version} is already the experience version: not committing it again")
             return
         template_id = template_for_source(self.ctx, self.desired)
@@ -221,28 +264,51 @@ class Executor:
         self.say(f"committed {self.version} (template {template_id}) as the experience version")
 
     def submit(self) -> None:
-        done = self.audit_of_v(NOT_RESUBMITTED)
+        live = self.fresh()
+        done = guard.v_already_submitted(self.ctx.appid, live, self.version, self.known, self.olds)
         if done is not None:
             self.say(f"{self.version} is already submitted (audit {done['auditid']}): not submitting again")
             self.note_audit(done)
             return
+        latest = live["audit"]["auditid"] if live["audit"] else None
+        guard.v_superseded(self.ctx.appid, self.version, self.audits_by_id(exclude=latest))
+        guard.exp_is_v(self.ctx.appid, live, self.version)
         quota = quota_of(self.client.query_quota())
-        if quota["rest"] <= 0:
+        if quota["rest"] is not None and quota["rest"] <= 0:
             raise RefusedError(
                 f"{self.ctx.appid} release: the platform's monthly audit quota is spent "
                 f"(0 of {quota['limit']} left): {self.version} was not submitted"
             )
         fields = AuditSpec.model_validate(self.desired.get("audit") or {}).to_wire()
-        self.write(SUBMIT, lambda: self.client.submit_audit(**fields),
-                   lambda: self.audit_of_v(NOT_RESUBMITTED) is not None)
-        audit = self.audit_of_v(NOT_RESUBMITTED)
-        if audit is None:
-            raise RefusedError(f"{self.ctx.appid} release: {self.version} was submitted, but no audit shows")
+        answer: dict[str, int] = {}
+
+        def send() -> None:
+            answer["auditid"] = self.client.submit_audit(**fields)
+            self.known[answer["auditid"]] = self.version  # kept at once: the only proof when user_version is absent
+
+        def landed() -> bool:
+            after = self.fresh()
+            if not guard.new_audit_appeared(live["audit"], after):
+                return False
+            self.known[after["audit"]["auditid"]] = self.version  # exp was V right before: it is V's
+            return True
+
+        self.write(SUBMIT, send, landed)
+        audit = self.submitted_audit(answer.get("auditid"))
         self.note_audit(audit)
-        self.say(
-            f"submitted {self.version} for audit {audit['auditid']} "
-            f"({max(quota['rest'] - 1, 0)} of {quota['limit']} monthly audits left)"
-        )
+        left = f"{max(quota['rest'] - 1, 0)} of {quota['limit']}" if quota["rest"] is not None else "unknown"
+        self.say(f"submitted {self.version} for audit {audit['auditid']} ({left} monthly audits left)")
+
+    def submitted_audit(self, auditid: int | None) -> Props:
+        """The audit just submitted: the latest one if it is V's, else by its id (get_auditstatus)."""
+        live = self.fresh()
+        audit = live["audit"]
+        if audit is not None and self.of_v(live) and (auditid is None or audit["auditid"] == auditid):
+            return dict(audit)
+        if auditid is not None:
+            return {**audit_of(self.client.get_audit_status(auditid)), "auditid": auditid, "version": self.version}
+        raise RefusedError(f"{self.ctx.appid} release: {self.version} was submitted, but no audit of it shows; "
+                           "run `pulumi up` again: it re-reads and never submits it twice")
 
     def note_audit(self, audit: Props) -> None:
         phase = PHASE_OF_STATUS.get(audit["status"], "auditing")
@@ -255,8 +321,9 @@ class Executor:
         deadline = self.clock() + minutes * 60
         poll = poll_seconds(self.ctx)
         while True:
-            audit = self.audit()
-            if audit is None or not self.is_v(audit):
+            live = self.fresh()
+            audit = live["audit"]
+            if audit is None or not self.of_v(live):
                 raise RefusedError(
                     f"{self.ctx.appid} release: the latest audit is no longer of {self.version}; "
                     "run `pulumi up` again to see where it stands"
@@ -283,7 +350,12 @@ class Executor:
             self.say(f"waiting for {what}: {state} ({left / 60:.1f} min left)")
             self.sleep(min(poll, left))
 
+    def domains_survive(self) -> None:
+        guard.declared_domains_survive(self.ctx.appid, self.version, self.desired, read_domains(self.client))
+
     def release(self) -> None:
+        guard.latest_approved_is_v(self.ctx.appid, self.fresh(), self.version, self.known, self.olds)
+        self.domains_survive()
         self.write(RELEASE, self.client.release, lambda: self.release_version() == self.version)
         self.record.update(phase="released", gray_percentage=100)
         self.say(f"released {self.version} to every user")
@@ -303,6 +375,8 @@ class Executor:
                 return True
             return self.gray_percentage() == target
 
+        guard.latest_approved_is_v(self.ctx.appid, self.fresh(), self.version, self.known, self.olds)
+        self.domains_survive()
         self.write(GRAY, send, landed)
         self.record.update(phase="released", gray_percentage=target)
         self.say(f"{self.version} is live for {target}% of users")
@@ -315,6 +389,7 @@ class Executor:
 
     def rollback(self) -> None:
         target = self.plan.rollback_to
+        self.domains_survive()
         self.say(f"ROLLING BACK to {self.version} (app_version {target})")
         self.write(ROLLBACK, lambda: self.client.revert_code_release(target),
                    lambda: self.release_version() == self.version)

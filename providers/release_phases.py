@@ -22,11 +22,22 @@ writing, because a crash or a lost answer may have happened between the plan and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from providers import release_domains
 from providers._base import NEEDS_PLATFORM
 from providers._plan import ApiCall, Change, ManualStep, Plan
+from providers.release_live import (
+    GRAY_ACTIVE,
+    audit_version,
+    history_entries,
+    predates_the_experience_version,
+    quota_of,
+    snapshot,
+)
+
+__all__ = ["GRAY_ACTIVE", "audit_version", "decide", "history_entries", "phase_of", "quota_of", "snapshot"]
 
 KIND = "release"
 
@@ -36,8 +47,6 @@ IN_FLIGHT = (AUDITING, DELAYED)
 NOT_RESUBMITTED = (APPROVED, AUDITING, DELAYED)  # a submission of V in these states is never repeated
 PHASE_OF_STATUS = {APPROVED: "approved", REJECTED: "rejected", AUDITING: "auditing", WITHDRAWN: "withdrawn",
                    DELAYED: "delayed"}
-# getgrayreleaseplan `status`: 0 initial, 1 running, 2 paused, 3 finished, 4 deleted
-GRAY_ACTIVE = (1, 2)
 
 COMMIT = "/wxa/commit"
 SUBMIT = "/wxa/submit_audit"
@@ -50,59 +59,14 @@ WRITE_PATHS = frozenset({COMMIT, SUBMIT, UNDO, RELEASE, GRAY, REVERT_GRAY, ROLLB
 AFTER_APPROVAL = frozenset({RELEASE, GRAY})  # steps that need V's audit to have passed
 
 # The extra reads only some phases need (see `extra_reads`).
-HISTORY, QUOTA = "history", "quota"
+HISTORY, QUOTA, RECORDED_AUDIT, DOMAINS = "history", "quota", "recorded_audit", "domains"
+RELEASING = frozenset({RELEASE, GRAY, ROLLBACK})  # code goes live through the platform: domains change
 
 CONSOLE = "mp.weixin.qq.com → 管理 → 版本管理"
 AUDIT_TAKES = "WeChat's audit takes 1-7 days (an expedited one 2-12 hours)"
 WITHDRAW_LIMIT = "WeChat allows 5 withdrawals a day and 10 a month, and does not refund the audit quota"
 
 Props = dict[str, Any]
-
-
-# --- the live snapshot ---------------------------------------------------------------------------
-def snapshot(version_info: Props, latest_audit: Props | None, gray_plan: Props | None) -> Props:
-    """The live state in one JSON-able shape, from getversioninfo, get_latest_auditstatus (None:
-    no audit yet, errcode 85058) and getgrayreleaseplan."""
-    exp = version_info.get("exp_info") or {}
-    rel = version_info.get("release_info") or {}
-    audit = None
-    if latest_audit is not None:
-        shots = str(latest_audit.get("screenshot") or latest_audit.get("ScreenShot") or "")
-        audit = {
-            "auditid": _int(latest_audit.get("auditid")),
-            "status": _int(latest_audit.get("status")),
-            "version": str(latest_audit.get("user_version") or "") or None,
-            "reason": str(latest_audit.get("reason") or ""),
-            "screenshots": [shot for shot in shots.split("|") if shot],
-        }
-    gray = None
-    plan = gray_plan or {}
-    if _int(plan.get("status")) in GRAY_ACTIVE:
-        gray = {
-            "status": _int(plan.get("status")),
-            "percentage": _int(plan.get("gray_percentage")),
-            "support_debuger_first": bool(plan.get("support_debuger_first")),
-            "support_experiencer_first": bool(plan.get("support_experiencer_first")),
-        }
-    return {
-        "exp_version": str(exp.get("exp_version") or "") or None,
-        "release_version": str(rel.get("release_version") or "") or None,
-        "audit": audit,
-        "gray": gray,
-    }
-
-
-def history_entries(version_list: list[Props]) -> list[Props]:
-    """revertcoderelease?action=get_history_version, newest first, as {app_version, version}."""
-    return [
-        {"app_version": _int(item.get("app_version")), "version": str(item.get("user_version") or "")}
-        for item in version_list
-    ]
-
-
-def quota_of(body: Props) -> Props:
-    """queryquota: the platform's monthly audit quota."""
-    return {"rest": _int(body.get("rest")), "limit": _int(body.get("limit"))}
 
 
 def _int(value: Any) -> int:
@@ -135,18 +99,6 @@ class Phase:
         if self.reason and self.name in ("rejected", "delayed"):
             detail += f": {self.reason}"
         return f"{self.name}({v}, {detail})"
-
-
-def audit_version(live: Props, olds: Props | None) -> str | None:
-    """The version the latest audit is of; if WeChat left user_version out, the one we recorded."""
-    audit = live.get("audit")
-    if not audit:
-        return None
-    if audit.get("version"):
-        return str(audit["version"])
-    if olds and olds.get("auditid") is not None and _int(olds.get("auditid")) == audit["auditid"]:
-        return str(olds.get("version") or "") or None
-    return None
 
 
 def gray_version(live: Props, olds: Props | None) -> str | None:
@@ -196,11 +148,17 @@ def extra_reads(desired: Props, live: Props, olds: Props | None = None) -> list[
     reads = []
     if live.get("release_version") not in (None, version):
         reads.append(HISTORY)
+    target = int(desired["rollout"]["gray_percentage"])
+    if phase_of(version, {**live, "history": []}, olds).describe() != f"released({version}, {target}%)":
+        reads.append(DOMAINS)  # a release through the platform may follow: which domains survive it
     audit = live.get("audit")
     is_live = live.get("release_version") == version or gray_version(live, olds) == version
     submitted = audit is not None and audit_version(live, olds) == version and audit["status"] != WITHDRAWN
     if not is_live and not submitted:
         reads.append(QUOTA)
+        recorded = _int((olds or {}).get("auditid")) or None
+        if olds and olds.get("version") == version and recorded and (audit or {}).get("auditid") != recorded:
+            reads.append(RECORDED_AUDIT)  # V's own audit, which a later one hides: get_auditstatus
     return reads
 
 
@@ -216,11 +174,12 @@ class ReleasePlan(Plan):
     rollback_to: int | None = None  # app_version for revertcoderelease
     wait_minutes: int = 0
     owner_upload: bool = False  # owner credentials: `up` uploads source.path with miniprogram-ci
+    released_versions: list[str] = field(default_factory=list)  # versions earlier `up`s saw live (a hint)
 
     def record(self) -> Props:
         """What the outputs record: where V stood when this plan was made."""
         return {"phase": self.phase, "version": self.version, "auditid": self.auditid,
-                "gray_percentage": self.gray_percentage}
+                "gray_percentage": self.gray_percentage, "released_versions": list(self.released_versions)}
 
 
 def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -> ReleasePlan:
@@ -229,7 +188,8 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
     rollout = desired["rollout"]
     target = int(rollout["gray_percentage"])
     wait = int(desired.get("wait_for_audit_minutes") or 0)
-    plan = ReleasePlan(KIND, appid, version=version, wait_minutes=wait)
+    plan = ReleasePlan(KIND, appid, version=version, wait_minutes=wait,
+                       released_versions=_released_versions(olds, live))
     goal = f"released({version}, {target}%)"
     if live is None:
         return _blind(plan, desired, olds, goal)
@@ -263,9 +223,40 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
         plan.blocked = rejection_message(version, phase.auditid, phase.reason, phase.screenshots)
     else:  # absent, committed, withdrawn
         _commit_and_submit(plan, phase, desired, live, olds, target, rollout)
+    _domains_rule(plan, desired, live)
     if plan.blocked:  # `up` refuses before any call: the plan says why, and nothing else
         plan.calls, plan.warnings = [], []
     return plan
+
+
+def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
+    """A release through the platform keeps only the platform's domains: refuse it when a domain the
+    spec declares would go (unless release.accept_domain_loss lists it); warn about the others."""
+    if live.get("domains") is None:
+        return
+    declared_lost, others = release_domains.lost(desired.get("declared_domains") or {}, live["domains"],
+                                                 desired.get("accept_domain_loss") or [])
+    releasing = any(call.path in RELEASING for call in plan.calls)
+    if declared_lost and releasing:
+        plan.blocked = plan.blocked or release_domains.loss_message(plan.version, declared_lost)
+    elif declared_lost:
+        plan.warnings.append(f"the release that follows the audit would be refused: "
+                             f"{release_domains.loss_message(plan.version, declared_lost)}")
+    if others:
+        plan.warnings.append(
+            f"releasing {plan.version} through the platform drops domains in force now that the spec does not "
+            f"declare: {', '.join(others)} (WeChat keeps only the platform's registered domains)"
+        )
+
+
+def _released_versions(olds: Props | None, live: Props | None) -> list[str]:
+    """The versions earlier `up`s saw live, plus the one live now (kept in the outputs, at most 20)."""
+    seen = [str(v) for v in (olds or {}).get("released_versions") or [] if v]
+    if olds and olds.get("phase") == "released" and olds.get("version"):
+        seen.append(str(olds["version"]))
+    if live and live.get("release_version"):
+        seen.append(str(live["release_version"]))
+    return list(dict.fromkeys(seen))[-20:]
 
 
 def rejection_message(version: str, auditid: int | None, reason: str, screenshots: Iterable[str]) -> str:
@@ -389,6 +380,22 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
     _first_release_rule(plan, live, target)
     audit = live.get("audit")
     other = audit_version(live, olds)
+    if _unknown_audit(live, other):
+        plan.blocked = plan.blocked or unknown_audit_message(v, audit)
+        return
+    recorded = live.get("recorded_audit")
+    if recorded and recorded.get("status") in NOT_RESUBMITTED:
+        plan.blocked = plan.blocked or superseded_message(v, recorded)
+        return
+    if _released_before(plan, live):
+        plan.blocked = plan.blocked or (
+            f"{v} was live before (an earlier `up` recorded it), but WeChat no longer offers it as a rollback "
+            f"target: after a rollback WeChat lists no further versions (and never rolls back a rollback), and "
+            f"versions released before the platform's authorization are not listed. Going back to {v}'s code takes "
+            f"a new version: declare one (e.g. {v}-1, same source), which is committed and audited (1 of the "
+            "platform's monthly audits)."
+        )
+        return
     if audit and audit["status"] in IN_FLIGHT and other != v:
         name = other or "another version"
         if not desired.get("allow_withdraw"):
@@ -414,8 +421,8 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
         )
     quota = live.get("quota")
     cost = None
-    if quota is not None:
-        cost = f"1 of {quota['limit']} monthly audits, {quota['rest']} left (shared by the whole platform)"
+    if quota is not None and quota.get("rest") is not None:
+        cost = f"1 of {quota['limit'] or '?'} monthly audits, {quota['rest']} left (shared by the whole platform)"
         if quota["rest"] <= 0:
             plan.blocked = plan.blocked or (
                 f"the platform's monthly audit quota is spent (0 of {quota['limit']} left; errcode 85085 "
@@ -430,6 +437,46 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
             f"this `up` does not wait for the audit (wait_for_audit_minutes: 0): "
             f"the next `up` after the approval releases {v}"
         )
+
+
+def _unknown_audit(live: Props, version: str | None) -> bool:
+    """The latest audit may be V's own, and nothing live says whether it is: never submit then.
+
+    A withdrawn audit does not stop a submission, and an audit submitted before the current
+    experience version was committed is not an audit of that code.
+    """
+    audit = live.get("audit")
+    if not audit or version is not None or audit["status"] == WITHDRAWN:
+        return False
+    return not predates_the_experience_version(live)
+
+
+def unknown_audit_message(version: str, audit: Props | None) -> str:
+    audit = audit or {}
+    status = PHASE_OF_STATUS.get(audit.get("status"), "in an unknown state")  # type: ignore[arg-type]
+    return (
+        f"the latest audit ({audit.get('auditid')}, {status}) does not say which version it is of (WeChat left "
+        f"user_version out, and neither its submission time nor an auditid this tool recorded tells), so it may "
+        f"be {version}'s own: {version} is not submitted again, which would spend another of the platform's "
+        "monthly audits. Look in the console (mp.weixin.qq.com → 管理 → 版本管理) which version is under review "
+        "or approved, and run `pulumi up` again once the audit has ended."
+    )
+
+
+def superseded_message(version: str, audit: Props) -> str:
+    state = PHASE_OF_STATUS.get(audit.get("status"), "in review")  # type: ignore[arg-type]
+    return (
+        f"{version} was submitted already (audit {audit.get('auditid')}, {state}), but a later audit of another "
+        f"version replaced it as the latest, and WeChat releases only the latest approved audit. {version} is "
+        "not submitted again (another monthly audit): declare a new version to ship this code."
+    )
+
+
+def _released_before(plan: ReleasePlan, live: Props) -> bool:
+    """V went live before (the outputs' record, a hint used only to refuse), is not live now, and is not
+    a rollback target WeChat offers."""
+    v = plan.version
+    return v in plan.released_versions and live.get("release_version") != v and rollback_target(live, v) is None
 
 
 def _blind(plan: ReleasePlan, desired: Props, olds: Props | None, goal: str) -> ReleasePlan:

@@ -41,6 +41,8 @@ from .tokens import (
     ComponentTokenSource,
     OwnerTokenSource,
     PlatformTokenSource,
+    RotatedRefreshToken,
+    TicketOrigin,
     TokenSource,
 )
 
@@ -66,8 +68,10 @@ __all__ = [
     "PlatformTokenSource",
     "QuotaError",
     "RequestTimeoutError",
+    "RotatedRefreshToken",
     "ServerBusyError",
     "Stats",
+    "TicketOrigin",
     "TokenCache",
     "TokenCommandError",
     "TokenError",

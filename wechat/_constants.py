@@ -9,6 +9,10 @@ DEFAULT_BASE_URL = "https://api.weixin.qq.com"
 CONNECT_TIMEOUT = 5.0
 DEFAULT_TIMEOUT = 30.0
 
+#: The longest answer read from WeChat (the largest documented one, getallcategories, is well under
+#: 1 MB); a longer answer is refused unread rather than held in memory.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
 #: Retries after the first attempt, for calls that are safe to repeat (reads, idempotent writes).
 DEFAULT_MAX_RETRIES = 2
 #: Exponential backoff 0.5 s, 1 s, 2 s ... capped at 8 s, each delay shortened by up to 25 % jitter

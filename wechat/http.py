@@ -10,11 +10,18 @@ One :class:`HTTPCore` per client. :meth:`HTTPCore.call` is the only road to WeCh
    repeat. A write that may have reached WeChat is never resent: it raises AmbiguousWriteError.
    A connection that never opened sent nothing, so even a write is retried then;
 5. any other errcode: raise the class the errcode table names.
+
+A write answered without any ``errcode`` (say ``200 {"errmsg": "ok"}``) is not a success: WeChat
+documents ``errcode`` in every write's answer, so such a body is ambiguous (AmbiguousWriteError),
+to be settled by reading. The few writes documented without one (``media/upload``) opt out with
+``errcode_required=False``. Answers are read up to ``MAX_RESPONSE_BYTES``; a longer one is refused
+without being held in memory.
 """
 
 from __future__ import annotations
 
 import functools
+import json as json_module
 import logging
 import os
 import random
@@ -34,6 +41,7 @@ from ._constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     INITIAL_RETRY_DELAY,
+    MAX_RESPONSE_BYTES,
     MAX_RETRY_DELAY,
     RETRY_JITTER,
     RETRYABLE_ERRCODES,
@@ -138,8 +146,14 @@ class HTTPCore:
         params: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
         token_param: str | None = "access_token",
+        errcode_required: bool | None = None,
     ) -> dict[str, Any]:
-        """Send one API call and return the decoded body. ``idempotent`` = safe to send twice."""
+        """Send one API call and return the decoded body. ``idempotent`` = safe to send twice.
+
+        ``errcode_required`` (default: ``not idempotent``): an answer without ``errcode`` is ambiguous.
+        """
+        if errcode_required is None:
+            errcode_required = not idempotent
         refreshed, attempt = False, 0
         while True:
             token = None
@@ -160,6 +174,10 @@ class HTTPCore:
                     self._backoff(attempt, path, type(failure.error).__name__)
                     continue
                 raise failure.error
+            if errcode_required and "errcode" not in body:
+                raise AmbiguousWriteError(
+                    f"{path} answered without an errcode, so it is not known whether WeChat applied it; it "
+                    "was not sent again: re-read the live state before retrying", endpoint=path)
             errcode = body.get("errcode", 0)
             if errcode == 0:
                 return body
@@ -179,10 +197,13 @@ class HTTPCore:
             raise api_error(errcode, str(body.get("errmsg", "")), path)
 
     def token_request(
-        self, path: str, *, kind: str, json: dict[str, Any], params: dict[str, str] | None = None
+        self, path: str, *, kind: str, json: dict[str, Any], params: dict[str, str] | None = None,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
-        """POST to a token endpoint (no token injection, no refresh loop; safe to repeat)."""
-        body = self.call("POST", path, idempotent=True, json=json, params=params, token_param=None)
+        """POST to a token endpoint (no token injection, no refresh loop). ``idempotent=False``: a lost
+        answer raises AmbiguousWriteError instead of being retried (the caller decides)."""
+        body = self.call("POST", path, idempotent=idempotent, json=json, params=params, token_param=None,
+                         errcode_required=False)  # token answers are documented without errcode
         self.note_token_fetch(kind)
         return body
 
@@ -197,17 +218,20 @@ class HTTPCore:
         self.stats._bump("calls", path)
         started = time.perf_counter()
         try:
-            response = self._client.request(method, path, params=query, json=json, files=files)
+            status, content = self._exchange(method, path, query, json, files)
         except httpx.HTTPError as exc:
             log.debug("%s %s -> %s after %.1f ms", method, shown, type(exc).__name__,
                       (time.perf_counter() - started) * 1000)
             return {}, _classify(exc, method, path)
         ms = (time.perf_counter() - started) * 1000
+        if content is None:
+            error = TransportError(f"{method} {path} answered more than {MAX_RESPONSE_BYTES} bytes; the answer "
+                                   "was not read.", endpoint=path)
+            return {}, _Failure(error, maybe_sent=True, retryable=False)
         try:
-            body = response.json()
+            body = json_module.loads(content)
         except ValueError:
             body = None
-        status = response.status_code
         raw = body.get("errcode", 0) if isinstance(body, dict) else None
         log.debug("%s %s -> HTTP %s errcode %s in %.1f ms", method, shown, status, raw, ms)
         if not isinstance(body, dict) or (status >= 400 and "errcode" not in body):
@@ -220,6 +244,21 @@ class HTTPCore:
             error = TransportError(f"{method} {path} answered a non-numeric errcode.", endpoint=path)
             return {}, _Failure(error, maybe_sent=True, retryable=False)
         return body, None
+
+    def _exchange(self, method: str, path: str, query: dict[str, Any], json: Any,
+                  files: dict[str, Any] | None) -> tuple[int, bytes | None]:
+        """One request; the status and at most MAX_RESPONSE_BYTES of the answer (None: it was longer)."""
+        with self._client.stream(method, path, params=query, json=json, files=files) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                return response.status_code, None
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    return response.status_code, None
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)
 
     def _backoff(self, attempt: int, path: str, reason: str) -> None:
         delay = min(INITIAL_RETRY_DELAY * 2 ** (attempt - 1), MAX_RETRY_DELAY)

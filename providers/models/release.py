@@ -241,6 +241,9 @@ class ReleaseSpec(SpecModel):
     """How long `pulumi up` may wait for the audit; 0 = do not block (the next run resumes)."""
     allow_withdraw: Bool = False
     """May withdraw a DIFFERENT version that is under audit (withdrawals are limited per day)."""
+    accept_domain_loss: list[Text] | None = None
+    """Domains (URLs or host names) this spec declares that may be dropped by the release: after a release
+    through a third-party platform WeChat keeps only the platform's registered domains."""
 
     def commit_body(self) -> dict[str, Any]:
         """The body of wxa/commit (template sources only)."""

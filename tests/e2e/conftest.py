@@ -42,6 +42,7 @@ class StackHarness:
         self.stack_name = stack_name
         self.extra_env = extra_env
         self.output: list[str] = []
+        self.after_operation: Any = None  # called after each CLI operation (the fault suite's ledger)
         self.stack = engine.open_stack(stack_name, project_dir=project_dir, env=env, extra_env=extra_env)
 
     def set_config(self, key: str, value: str, secret: bool = False) -> None:
@@ -54,9 +55,13 @@ class StackHarness:
             "--project", str(self.project_dir), "--state", str(self.env.state_dir),
             "--cli", str(self.env.cli_dir), "--stack", self.stack_name, "--env", json.dumps(self.extra_env),
         ]
-        completed = subprocess.run(
-            command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=OPERATION_TIMEOUT, check=False
-        )
+        try:
+            completed = subprocess.run(
+                command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=OPERATION_TIMEOUT, check=False
+            )
+        finally:
+            if self.after_operation is not None:
+                self.after_operation()
         result: dict[str, Any] = {}
         for line in completed.stdout.splitlines():
             if line.startswith(RESULT_PREFIX):
@@ -122,3 +127,24 @@ def make_stack(tmp_path: Path, pulumi_cli_dir: Path) -> Iterator[Any]:
         return harness
 
     yield factory
+
+
+@pytest.fixture(autouse=True)
+def _fault_suite_invariant(request: pytest.FixtureRequest) -> Iterator[None]:
+    """tests/e2e/test_faults*: never a second commit or submission per app and version (see
+    tests/reliability/support.py); other e2e tests are not checked here."""
+    if not request.module.__name__.rsplit(".", 1)[-1].startswith("test_faults"):
+        yield
+        return
+    yield from _invariant(request)
+
+
+def _invariant(request: pytest.FixtureRequest) -> Iterator[None]:
+    from tests.reliability import support
+
+    support._watched.clear()
+    support._snapshots.clear()
+    yield
+    table = support.check_one_commit_one_submission(request.node.nodeid)
+    if table:
+        print(f"WRITES[{request.node.nodeid}] {table}")

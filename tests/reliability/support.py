@@ -171,7 +171,9 @@ def fault_stack(make_stack: Callable[..., Any], emu: EmulatorControl, loopback: 
     Plain (non-secret) config goes straight into the copy's Pulumi.dev.yaml, which the CLI reads
     on every operation: a `pulumi config set` per key costs a CLI start each."""
     assert_loopback_url(emu.base_url)
+    watch(emu)
     stack = make_stack(specs=specs, extra_env={**loopback.env, **(extra_env or {})})
+    stack.after_operation = lambda: snapshot_writes(emu.base_url)
     settings = Path(stack.project_dir) / "Pulumi.dev.yaml"
     document = yaml.safe_load(settings.read_text(encoding="utf-8"))
     values = {"baseUrl": emu.base_url, **(config or {})}
@@ -390,3 +392,92 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+# --- never a second commit or submission for one version: checked after every fault-suite test -----
+WRITES_COUNTED = ("/wxa/commit", "/wxa/submit_audit")
+TABLE_ENV = "WECHAT_IAC_FAULT_TABLE"  # where each test's row goes (JSON lines; scripts/fault_table.py)
+_watched: set[str] = set()  # base URLs of the emulators this test's stacks talk to
+_snapshots: dict[str, dict[str, Any]] = {}  # base URL -> the last call log and audits read from it
+
+
+def watch(emu: EmulatorControl) -> None:
+    """Count this emulator's commits and submissions when the test ends (fault_stack calls it)."""
+    _watched.add(emu.base_url)
+
+
+def snapshot_writes(base_url: str) -> None:
+    """Read the emulator's call log and audits now (after each CLI operation: an emulator may be gone
+    by the time the test ends)."""
+    if base_url not in _watched:
+        return
+    emu = EmulatorControl(base_url)  # a client of its own: the test's may be closed by now
+    try:
+        calls = emu.calls()
+        # a call a fault answered before it was handled may carry no appid
+        apps = sorted({str(call["appid"]) for call in calls
+                       if call.get("path") in WRITES_COUNTED and call.get("appid")})
+        audits = {appid: list(emu.state(appid)["app"].get("audits") or []) for appid in apps}
+    except Exception:  # an emulator crashed on purpose (or gone): the last snapshot stands
+        return
+    finally:
+        emu.close()
+    _snapshots[base_url] = {"calls": calls, "audits": audits}
+
+
+def writes_per_version(calls: list[dict[str, Any]],
+                       audits: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, int]]:
+    """{"appid version": {"commits", "commits_sent", "submissions"}}: commits that took effect (and
+    were sent) with their user_version, from the call log; submissions made through the platform's
+    API (not in the console by another party), from the audits WeChat keeps, with their version."""
+    table: dict[str, dict[str, int]] = {}
+
+    def row(appid: str, version: str) -> dict[str, int]:
+        return table.setdefault(f"{appid} {version}", {"commits": 0, "commits_sent": 0, "submissions": 0})
+
+    apps = {str(call["appid"]) for call in calls if call.get("path") in WRITES_COUNTED and call.get("appid")}
+    only = next(iter(apps)) if len(apps) == 1 else "unknown app"
+    for call in calls:
+        if call.get("path") == "/wxa/commit":
+            appid = str(call.get("appid") or only)  # a fault that answered first leaves the appid out
+            item = row(appid, str((call.get("body") or {}).get("user_version")))
+            item["commits_sent"] += 1
+            item["commits"] += int(took_effect(call))
+    for appid, items in audits.items():
+        for audit in items:
+            if audit.get("component_appid"):
+                row(appid, str(audit.get("user_version")))["submissions"] += 1
+    return table
+
+
+def check_one_commit_one_submission(test_id: str) -> dict[str, dict[str, int]]:
+    """After a fault-suite test: at most one commit and one submission per app and version (the
+    platform's audit quota is monthly and shared). Appends the test's row to $WECHAT_IAC_FAULT_TABLE."""
+    for base_url in list(_watched):
+        snapshot_writes(base_url)
+    table: dict[str, dict[str, int]] = {}
+    for snap in _snapshots.values():
+        for key, counts in writes_per_version(snap["calls"], snap["audits"]).items():
+            merged = table.setdefault(key, {"commits": 0, "commits_sent": 0, "submissions": 0})
+            for name, value in counts.items():
+                merged[name] += value
+    _watched.clear()
+    _snapshots.clear()
+    target = os.environ.get(TABLE_ENV) or str(PROJECT_DIR / ".state" / "fault-suite-table.jsonl")
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"test": test_id, "writes": table}, sort_keys=True) + "\n")
+    over = {key: counts for key, counts in table.items() if counts["commits"] > 1 or counts["submissions"] > 1}
+    assert not over, f"a second commit or audit submission for one version: {over}"
+    return table
+
+
+@pytest.fixture
+def one_commit_one_submission(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The fault suite's invariant, applied to every test of tests/reliability and tests/e2e/test_faults*."""
+    _watched.clear()
+    _snapshots.clear()
+    yield
+    table = check_one_commit_one_submission(request.node.nodeid)
+    if table:
+        print(f"WRITES[{request.node.nodeid}] {json.dumps(table, sort_keys=True)}")

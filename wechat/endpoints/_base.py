@@ -26,6 +26,7 @@ class Endpoints:
                                     token_param=self._token_param))
 
     def _post(self, path: str, body: Any, *, idempotent: bool, params: dict[str, Any] | None = None,
-              files: dict[str, Any] | None = None) -> dict[str, Any]:
+              files: dict[str, Any] | None = None, errcode_required: bool | None = None) -> dict[str, Any]:
         return data(self._http.call("POST", path, json=body, params=params, files=files,
-                                    idempotent=idempotent, token_param=self._token_param))
+                                    idempotent=idempotent, token_param=self._token_param,
+                                    errcode_required=errcode_required))

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import TransportError
 from ._base import Endpoints
 
 _MAGIC = ((b"\x89PNG", "png"), (b"\xff\xd8", "jpg"), (b"GIF8", "gif"), (b"BM", "bmp"))
@@ -64,9 +65,14 @@ class ProfileAPI(Endpoints):
             content = Path(image).read_bytes()
             filename = filename or Path(image).name
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        # documented answer: {type, media_id, created_at}, without errcode
         body = self._post("cgi-bin/media/upload", None, params={"type": "image"},
-                          files={"media": (filename, content, mime)}, idempotent=False)
-        return str(body.get("media_id", ""))
+                          files={"media": (filename, content, mime)}, idempotent=False, errcode_required=False)
+        media_id = body.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise TransportError("cgi-bin/media/upload answered without a media_id; upload the image again "
+                                 "(temporary media cost no quota)", endpoint="cgi-bin/media/upload")
+        return media_id
 
     def modify_head_image(self, media_id: str,
                           crop: tuple[float, float, float, float] = (0, 0, 1, 1)) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from providers._base import Context
 from providers._plan import Change
 from providers._settings import Settings
 from providers.categories import ADD, DELETE, CategoriesProvider
+from wechat import ConflictError
 
 APPID = "wx2222222222222222"
 NAMES = {(304, 305): "商家自营 > 服装/鞋/箱包", (304, 322): "商家自营 > 美妆/洗护", (287, 616): "工具 > 信息查询"}
@@ -250,3 +251,36 @@ def test_observe_reads_the_tree_only_when_something_is_added(pairs, reads, calls
     props = {"appid": APPID, "credentials": {"mode": "platform"}, "spec": spec(*pairs)}
     plan, _live = CategoriesProvider().observe(context, props, None)
     assert (client.reads, paths(plan), len(plan.manual)) == (reads, calls, manual)
+
+
+class DuplicateClient(FakeClient):
+    """addcategory answers 53304: the category is already there (added meanwhile, or a lost answer)."""
+
+    def add_category(self, first: int, second: int) -> dict[str, Any]:
+        self.calls.append((ADD, first, second))
+        raise ConflictError(53304, "duplicate category", "cgi-bin/wxopen/addcategory")
+
+
+def test_an_addition_answered_53304_is_done_not_a_failure() -> None:
+    context = Context(APPID, {"mode": "platform"}, Settings("http://127.0.0.1:1", {}))
+    client = DuplicateClient()
+    context.__dict__["client"] = client
+    desired = spec((304, 305), (304, 322))
+    observed = live(held(304, 305), tree={"304/322": node((304, 322))})
+    plan = CategoriesProvider().plan(context, desired, observed, None)
+    assert CategoriesProvider().apply(context, plan, desired, observed, None) == {}
+    assert client.calls == [(ADD, 304, 322)]  # once: never sent again
+
+
+def test_other_conflicts_on_an_addition_still_fail() -> None:
+    class Refusing(FakeClient):
+        def add_category(self, first: int, second: int) -> dict[str, Any]:
+            raise ConflictError(53308, "category under review", "cgi-bin/wxopen/addcategory")
+
+    context = Context(APPID, {"mode": "platform"}, Settings("http://127.0.0.1:1", {}))
+    context.__dict__["client"] = Refusing()
+    desired = spec((304, 305), (304, 322))
+    observed = live(held(304, 305), tree={"304/322": node((304, 322))})
+    plan = CategoriesProvider().plan(context, desired, observed, None)
+    with pytest.raises(ConflictError):
+        CategoriesProvider().apply(context, plan, desired, observed, None)

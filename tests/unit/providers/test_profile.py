@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from providers._base import Context
+from providers._errors import RefusedError
 from providers._plan import Change
 from providers._settings import Settings
 from providers.profile import SET_AVATAR, SET_NICKNAME, SET_SIGNATURE, UPLOAD, ProfileProvider
+from wechat import AmbiguousWriteError
 
 APPID = "wx2222222222222222"
 INTRO = "演示商城小程序，提供商品浏览与下单服务"
@@ -324,3 +326,75 @@ def test_a_rename_set_at_once_records_no_review() -> None:
     context = with_client(ctx(), client)
     plan = ProfileProvider().plan(context, desired, live(), None)
     assert ProfileProvider().apply(context, plan, desired, live(), None) == {"nickname_review": None}
+
+
+# --- a lost answer on modifyheadimage is settled by reading, never sent again --------------------
+
+
+class LosingClient(FakeClient):
+    """modifyheadimage whose answer is lost: after it took effect (`landed`) or before."""
+
+    def __init__(self, landed: bool, used: int = 0) -> None:
+        super().__init__()
+        self.landed, self.used = landed, used
+
+    def get_account_basic_info(self) -> dict[str, Any]:
+        info = super().get_account_basic_info()
+        info["head_image_info"]["modify_used_count"] = self.used
+        return info
+
+    def modify_head_image(self, media_id: str) -> dict[str, Any]:
+        self.calls.append((SET_AVATAR, media_id))
+        if self.landed:
+            self.url, self.used = "http://wx.qlogo.cn/mmhead/new/0", self.used + 1
+        raise AmbiguousWriteError("POST cgi-bin/account/modifyheadimage failed: ReadTimeout.", endpoint=SET_AVATAR)
+
+
+def test_a_lost_avatar_answer_that_took_effect_is_recorded_not_resent(avatar: str) -> None:
+    client = LosingClient(landed=True)
+    context = with_client(ctx(), client)
+    desired = {"avatar": avatar}
+    plan = ProfileProvider().plan(context, desired, live(), None)
+    extra = ProfileProvider().apply(context, plan, desired, live(), None)
+    assert [path for path, _ in client.calls].count(SET_AVATAR) == 1
+    assert extra["avatar"]["sha256"] == sha(avatar)  # recorded: the next up sets nothing
+    again = ProfileProvider().plan(context, desired, live(url=client.url), {"spec": desired, **extra})
+    assert paths(again) == []
+
+
+def test_a_lost_avatar_answer_with_the_same_url_is_settled_by_the_change_counter(avatar: str) -> None:
+    """Setting the image already live keeps its URL: the counter still tells."""
+    client = LosingClient(landed=True)
+    client.url = "http://wx.qlogo.cn/mmhead/new/0"
+    context = with_client(ctx(), client)
+    desired = {"avatar": avatar}
+    before = live(url=client.url)
+    plan = ProfileProvider().plan(context, desired, before, None)
+    extra = ProfileProvider().apply(context, plan, desired, before, None)
+    assert [path for path, _ in client.calls].count(SET_AVATAR) == 1 and extra["avatar"]["sha256"] == sha(avatar)
+
+
+def test_a_lost_avatar_answer_that_did_not_take_effect_stops_without_resending(avatar: str) -> None:
+    client = LosingClient(landed=False)
+    context = with_client(ctx(), client)
+    desired = {"avatar": avatar}
+    plan = ProfileProvider().plan(context, desired, live(), None)
+    with pytest.raises(RefusedError, match="did not change, and the call was not sent again"):
+        ProfileProvider().apply(context, plan, desired, live(), None)
+    assert [path for path, _ in client.calls].count(SET_AVATAR) == 1
+
+
+def test_fields_wechat_leaves_out_are_unknown_and_never_changed_on_a_guess(avatar: str) -> None:
+    """getaccountbasicinfo without nickname_info / signature_info / head_image_info: no rename, no intro,
+    no avatar is planned (each spends a small quota)."""
+
+    class Thin(FakeClient):
+        def get_account_basic_info(self) -> dict[str, Any]:
+            return {"appid": APPID}
+
+    context = with_client(ctx(), Thin())
+    spec = {"nickname": "新的商城名字", "license": avatar, "signature": NEW_INTRO, "avatar": avatar}
+    olds = {"spec": spec, "avatar": {"path": avatar, "sha256": sha(avatar), "head_image_url": URL}}
+    plan, observed = ProfileProvider().observe(context, props(spec), olds)
+    assert observed["nickname"] is None and plan.calls == [] and plan.blocked is None
+    assert any("did not include the nickname" in warning for warning in plan.warnings)

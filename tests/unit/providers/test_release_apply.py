@@ -35,6 +35,10 @@ class FakeWeChat:
         self.writes: list[str] = []  # every write that reached "WeChat", landed or not
         self.faults: dict[str, tuple[str, Exception]] = {}
         self.next_auditid = 100
+        self.omit: set[str] = set()  # fields get_latest_auditstatus leaves out (WeChat does not always send them)
+        self.after: dict[str, Any] = {}  # path -> what another party does right after that write lands
+        self.now, self.exp_time = 1000, 0
+        self.dropped: set[str] = set()  # server domains a platform release would drop
 
     # --- helpers ---
     def lose(self, path: str, when: str, error: Exception | None = None) -> None:
@@ -46,6 +50,8 @@ class FakeWeChat:
         if when == "before" and error:
             raise error
         result = effect()
+        if path in self.after:
+            self.after.pop(path)()
         if error:
             raise error
         return result
@@ -70,7 +76,7 @@ class FakeWeChat:
     def get_version_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {}
         if self.exp:
-            info["exp_info"] = {"exp_version": self.exp}
+            info["exp_info"] = {"exp_version": self.exp, "exp_time": self.exp_time}
         if self.live:
             info["release_info"] = {"release_version": self.live}
         return info
@@ -79,10 +85,25 @@ class FakeWeChat:
         audit = self.latest()
         if audit is None:
             raise NotFoundError(85058, "no valid audit_id exist", "wxa/get_latest_auditstatus")
-        return dict(audit)
+        return {key: value for key, value in audit.items() if key not in self.omit}
+
+    def get_audit_status(self, auditid: int) -> dict[str, Any]:
+        audit = next((a for a in self.audits if a["auditid"] == auditid), None)
+        if audit is None:
+            raise NotFoundError(85012, "invalid audit id", "wxa/get_auditstatus")
+        return {"status": audit["status"]}
 
     def get_gray_release_plan(self) -> dict[str, Any]:
         return dict(self.gray or {"status": 0, "gray_percentage": 0})
+
+    def get_effective_domain(self) -> dict[str, Any]:
+        lists = {"requestdomain": ["https://api.shop.example.com"]}
+        kept = {t: [u for u in v if u not in self.dropped] for t, v in lists.items()}
+        return {"mp_domain": {}, "third_domain": lists, "direct_domain": {}, "effective_domain": kept}
+
+    def get_effective_webview_domains(self) -> dict[str, Any]:
+        return {"third_webviewdomain": ["https://h5.shop.example.com"],
+                "effective_webviewdomain": ["h5.shop.example.com"]}
 
     def get_history_versions(self) -> list[dict[str, Any]]:
         return [dict(item) for item in self.history]
@@ -93,10 +114,14 @@ class FakeWeChat:
     # --- writes ---
     def commit(self, template_id: int, ext_json: Any, user_version: str, user_desc: str) -> dict[str, Any]:
         def effect() -> dict[str, Any]:
-            self.exp = user_version
+            self.commit_as(user_version)
             return {}
 
         return self._write(COMMIT, effect)
+
+    def commit_as(self, version: str) -> None:
+        self.now += 1
+        self.exp, self.exp_time = version, self.now
 
     def submit_audit(self, **fields: Any) -> int:
         def effect() -> int:
@@ -105,8 +130,9 @@ class FakeWeChat:
                 raise ConflictError(85009, "already submit a version under auditing", "wxa/submit_audit")
             self.rest -= 1
             self.next_auditid += 1
+            self.now += 1
             self.audits.append({"auditid": self.next_auditid, "status": 2, "user_version": self.exp,
-                                "reason": "", "ScreenShot": "", "fields": fields})
+                                "reason": "", "ScreenShot": "", "fields": fields, "submit_audit_time": self.now})
             return self.next_auditid
 
         return int(self._write(SUBMIT, effect))
@@ -419,3 +445,121 @@ def test_owner_mode_folder_upload_that_cannot_run_becomes_a_manual_step(
     assert fake.writes == []
     assert outs["manual_steps"][0].startswith(f"upload {tmp_path} as 1.1.0 with miniprogram-ci")
     assert "uploaded_version" not in outs
+
+
+# --- WeChat as it really answers: fields left out, another party acting between our calls -------------
+
+
+@pytest.mark.parametrize("omit", [{"user_version"}, {"user_version", "submit_audit_time"},
+                                  {"user_version", "reason", "ScreenShot"}])
+def test_audit_answers_without_user_version_never_lead_to_a_second_submission(
+    fake: FakeWeChat, provider: ReleaseProvider, omit: set[str]
+) -> None:
+    """WeChat does not always send user_version: the auditid submit_audit returned is kept, and the
+    clocks (submit_audit_time >= exp_time) tell the rest. Three ups, one audit, then the release."""
+    fake.omit = omit
+    outs = up(provider, release_spec(), None)
+    assert outs["auditid"] == 101 and outs["phase"] == "auditing"
+    outs = up(provider, release_spec(), outs)
+    outs = up(provider, release_spec(), outs)
+    assert fake.writes == [COMMIT, SUBMIT] and fake.rest == 19
+    fake.decide(0)
+    outs = up(provider, release_spec(), outs)
+    assert fake.writes == [COMMIT, SUBMIT, RELEASE] and fake.live == "1.1.0" and outs["phase"] == "released"
+
+
+def test_without_user_version_the_first_up_waits_and_releases_with_one_submission(
+    fake: FakeWeChat, provider: ReleaseProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.omit = {"user_version", "submit_audit_time", "reason", "ScreenShot"}
+    monkeypatch.setattr("providers.release.time.sleep", lambda _: fake.decide(0))
+    outs = up(provider, release_spec(wait=5), None)
+    assert fake.writes == [COMMIT, SUBMIT, RELEASE] and outs["phase"] == "released"
+
+
+def test_a_lost_submit_answer_without_user_version_is_settled_by_the_new_audit(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    fake.omit = {"user_version", "submit_audit_time"}
+    fake.lose(SUBMIT, "after")
+    outs = up(provider, release_spec(), None)
+    assert fake.writes == [COMMIT, SUBMIT] and outs["auditid"] == 101
+    up(provider, release_spec(), outs)
+    assert fake.writes == [COMMIT, SUBMIT]
+
+
+def test_another_party_committing_between_our_commit_and_submit_stops_the_submission(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    fake.after[COMMIT] = lambda: fake.commit_as("9.9.9")  # the console, right after our commit
+    with pytest.raises(RefusedError, match=r"experience version is now 9\.9\.9, not 1\.1\.0") as failure:
+        up(provider, release_spec(), None)
+    assert "nothing was submitted" in str(failure.value)
+    assert fake.writes == [COMMIT] and fake.audits == [] and fake.rest == 20
+
+
+def test_release_refused_when_the_latest_approved_audit_is_not_v(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    desired = provider.normalize(release_spec())
+    plan = decide(APPID, desired, snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None), None)
+    fake.audits.append({"auditid": 8, "status": 0, "user_version": "9.9.9", "reason": "", "ScreenShot": ""})
+    with pytest.raises(RefusedError, match="latest approved audit"):
+        Executor(provider.context(props(release_spec())), plan, desired).run()
+    assert fake.writes == [] and fake.live == "1.0.0"
+
+
+def test_v_approved_then_replaced_by_a_later_audit_is_not_submitted_again(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    outs = up(provider, release_spec(), None)
+    fake.decide(0)
+    fake.commit_as("9.9.9")  # someone else commits and submits 9.9.9, which passes
+    fake.now += 1
+    fake.audits.append({"auditid": 200, "status": 0, "user_version": "9.9.9", "reason": "", "ScreenShot": "",
+                        "submit_audit_time": fake.now})
+    with pytest.raises(RefusedError, match="was submitted already"):
+        up(provider, release_spec(), outs)
+    assert fake.writes == [COMMIT, SUBMIT]  # planned from the live state: neither committed nor submitted again
+
+
+# --- a platform release keeps only the platform's domains -----------------------------------------
+
+DECLARED = {"server": {"requestdomain": ["https://api.shop.example.com"]}, "webview": ["h5.shop.example.com"]}
+
+
+def test_a_release_that_would_drop_a_declared_domain_is_refused_before_any_write(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    fake.dropped = {"https://api.shop.example.com"}
+    spec = {**release_spec(), "declared_domains": DECLARED}
+    with pytest.raises(RefusedError, match=r"would drop domains the spec declares: request https://api\.shop") as info:
+        up(provider, spec, None)
+    assert "modify_wxa_server_domain" in str(info.value) and "accept_domain_loss" in str(info.value)
+    assert fake.writes == [] and fake.live == "1.0.0"
+    # acknowledged in the spec: released
+    outs = up(provider, {**spec, "accept_domain_loss": ["api.shop.example.com"]}, None)
+    assert fake.writes == [RELEASE] and outs["phase"] == "released"
+
+
+def test_a_submission_warns_that_the_release_after_it_would_drop_a_declared_domain(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    fake.dropped = {"https://api.shop.example.com"}
+    spec = {**release_spec(), "declared_domains": DECLARED}
+    plan, _ = provider.observe(provider.context(props(spec)), props(spec), None)
+    assert plan.blocked is None and [call.path for call in plan.calls] == [COMMIT, SUBMIT]
+    assert any("would be refused" in warning for warning in plan.warnings)
+
+
+def test_the_domain_guard_rereads_right_before_the_release(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    spec = provider.normalize({**release_spec(), "declared_domains": DECLARED})
+    plan = decide(APPID, spec, {**snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None)}, None)
+    fake.dropped = {"https://api.shop.example.com"}  # the platform's list changed after the plan was made
+    with pytest.raises(RefusedError, match="would drop"):
+        Executor(provider.context(props(release_spec())), plan, spec).run()
+    assert fake.writes == []

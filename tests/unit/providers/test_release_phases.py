@@ -8,6 +8,7 @@ import pytest
 
 from providers.release_phases import (
     COMMIT,
+    DOMAINS,
     GRAY,
     HISTORY,
     QUOTA,
@@ -140,7 +141,8 @@ def test_decision_table(desired, snap, olds, phase, calls, blocked) -> None:
 def test_nothing_to_do_is_no_change() -> None:
     plan = decide(APPID, spec(), live(rel="1.1.0", audit=(7, 0, "1.1.0")), None)
     assert not plan.has_changes and not plan.warnings and not plan.blocked
-    assert plan.record() == {"phase": "released", "version": "1.1.0", "auditid": None, "gray_percentage": 100}
+    assert plan.record() == {"phase": "released", "version": "1.1.0", "auditid": None, "gray_percentage": 100,
+                             "released_versions": ["1.1.0"]}
 
 
 def test_plan_shows_phase_and_quota_cost() -> None:
@@ -244,12 +246,12 @@ def test_owner_mode_recorded_release_is_quiet() -> None:
 @pytest.mark.parametrize(
     ("desired", "snap", "reads"),
     [
-        (spec(), live(), [HISTORY, QUOTA]),  # V not live: a rollback or a submission may follow
-        (spec(), live(rel=None), [QUOTA]),
+        (spec(), live(), [HISTORY, DOMAINS, QUOTA]),  # V not live: a rollback or a submission may follow
+        (spec(), live(rel=None), [DOMAINS, QUOTA]),
         (spec(), live(rel="1.1.0"), []),  # V is live: nothing to read
-        (spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), [HISTORY]),  # submitted: no quota needed
-        (spec(), live(exp="1.1.0", audit=(7, 3, "1.1.0")), [HISTORY, QUOTA]),  # withdrawn: may resubmit
-        (spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=10), [HISTORY]),
+        (spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), [HISTORY, DOMAINS]),  # submitted: no quota needed
+        (spec(), live(exp="1.1.0", audit=(7, 3, "1.1.0")), [HISTORY, DOMAINS, QUOTA]),  # withdrawn: may resubmit
+        (spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=10), [HISTORY, DOMAINS]),
     ],
 )
 def test_extra_reads(desired, snap, reads) -> None:
@@ -264,8 +266,10 @@ def test_snapshot_normalises_wechat_shapes() -> None:
     )
     assert snap == {
         "exp_version": "1.1.0",
+        "exp_time": None,
         "release_version": None,
-        "audit": {"auditid": 7, "status": 1, "version": "1.1.0", "reason": "r", "screenshots": ["a", "b"]},
+        "audit": {"auditid": 7, "status": 1, "version": "1.1.0", "reason": "r", "screenshots": ["a", "b"],
+                  "submitted_at": None},
         "gray": None,
     }
 
@@ -275,3 +279,102 @@ def test_phase_of_gray_version() -> None:
     # a newer submission hides the audit the gray plan belongs to: the recorded outputs tell
     olds = {"phase": "released", "version": "1.1.0", "gray_percentage": 10}
     assert phase_of("1.1.0", live(audit=(8, 2, "1.2.0"), gray=10), olds).percentage == 10
+
+
+# --- WeChat's answers carry only what the docs promise for that state --------------------------------
+
+
+def bare(exp: str | None = "1.1.0", exp_time: int | None = 100, rel: str | None = "1.0.0",
+         **audit: Any) -> dict[str, Any]:
+    """A snapshot from answers as captured on WeChat: the audit carries only the fields given."""
+    info: dict[str, Any] = {}
+    if exp:
+        info["exp_info"] = {"exp_version": exp, **({"exp_time": exp_time} if exp_time is not None else {})}
+    if rel:
+        info["release_info"] = {"release_version": rel}
+    return {**snapshot(info, audit or None, {}), "quota": {"rest": 20, "limit": 20}, "history": []}
+
+
+@pytest.mark.parametrize("status", [0, 2, 4])
+def test_an_audit_without_user_version_submitted_after_the_commit_is_of_the_experience_version(status: int) -> None:
+    """Captured answers in review or approved carry no reason, no ScreenShot; user_version may be missing too."""
+    snap = bare(auditid=7, status=status, submit_audit_time=100)
+    plan = decide(APPID, spec(), snap, None)
+    assert SUBMIT not in [call.path for call in plan.calls] and COMMIT not in [call.path for call in plan.calls]
+    assert plan.phase == {0: "approved", 2: "auditing", 4: "delayed"}[status] and plan.auditid == 7
+
+
+@pytest.mark.parametrize("status", [0, 1, 2, 4])
+def test_an_audit_whose_version_nothing_tells_is_never_submitted_over(status: int) -> None:
+    snap = bare(exp_time=None, auditid=7, status=status)  # no user_version, no clocks, nothing recorded
+    plan = decide(APPID, spec(), snap, None)
+    assert plan.calls == [] and plan.blocked is not None
+    assert "does not say which version" in plan.blocked and "not submitted again" in plan.blocked
+    # and never withdrawn, even when allowed: it may be V's own audit
+    assert decide(APPID, spec(allow_withdraw=True), snap, None).calls == []
+
+
+def test_an_audit_recorded_by_the_last_up_is_known_without_user_version() -> None:
+    snap = bare(exp_time=None, auditid=7, status=2)
+    plan = decide(APPID, spec(), snap, {"phase": "auditing", "version": "1.1.0", "auditid": 7.0})
+    assert plan.blocked is None and plan.calls == [] and plan.phase == "auditing"
+
+
+def test_an_audit_submitted_before_the_current_commit_is_not_of_it() -> None:
+    snap = bare(exp_time=200, auditid=7, status=0, submit_audit_time=100)  # audit of an older commit
+    assert [call.path for call in decide(APPID, spec(), snap, None).calls] == [SUBMIT]
+
+
+def test_a_withdrawn_audit_of_unknown_version_does_not_stop_a_submission() -> None:
+    snap = bare(exp_time=None, auditid=7, status=3)
+    assert [call.path for call in decide(APPID, spec(), snap, None).calls] == [SUBMIT]
+
+
+def test_an_audit_answer_without_status_is_never_read_as_approved() -> None:
+    snap = bare(auditid=7, user_version="1.1.0")
+    plan = decide(APPID, spec(), snap, None)
+    assert RELEASE not in [call.path for call in plan.calls] and SUBMIT not in [call.path for call in plan.calls]
+
+
+def test_a_quota_answer_without_rest_refuses_nothing_on_a_guess() -> None:
+    snap = {**live(), "quota": snapshot_quota({"limit": 20})}
+    plan = decide(APPID, spec(), snap, None)
+    assert plan.blocked is None and [call.path for call in plan.calls] == [COMMIT, SUBMIT]
+
+
+def snapshot_quota(body: dict[str, Any]) -> dict[str, Any]:
+    from providers.release_live import quota_of
+
+    return quota_of(body)
+
+
+def test_history_entries_without_app_version_are_no_rollback_target() -> None:
+    from providers.release_live import history_entries
+
+    assert history_entries([{"user_version": "0.9.0"}, {"app_version": 3.0, "user_version": "0.8.0"}]) == [
+        {"app_version": 3, "version": "0.8.0"}]
+
+
+# --- rollbacks only where WeChat allows them ---------------------------------------------------------
+
+
+def test_a_version_live_before_but_not_in_the_history_is_not_rolled_back_nor_resubmitted() -> None:
+    """After a rollback WeChat lists no further versions; pre-authorization releases are not listed."""
+    olds = {"phase": "released", "version": "0.9.0", "gray_percentage": 100, "released_versions": ["1.1.0"]}
+    snap = live(rel="0.9.0", history=[])  # 1.1.0 was rolled back from: WeChat now lists nothing
+    plan = decide(APPID, spec(version="1.1.0"), snap, olds)
+    assert plan.calls == [] and plan.blocked is not None
+    assert "declare one" in plan.blocked and "commit" in plan.blocked
+    assert ROLLBACK not in [call.path for call in plan.calls]
+
+
+def test_a_version_in_the_history_is_rolled_back_to() -> None:
+    olds = {"phase": "released", "version": "1.1.0", "gray_percentage": 100, "released_versions": ["1.0.0"]}
+    plan = decide(APPID, spec(version="1.0.0"), live(rel="1.1.0", history=[(2, "1.0.0")]), olds)
+    assert [call.path for call in plan.calls] == [ROLLBACK] and plan.rollback_to == 2
+
+
+def test_the_outputs_remember_which_versions_went_live() -> None:
+    olds = {"phase": "released", "version": "1.0.0", "gray_percentage": 100, "released_versions": ["0.9.0"]}
+    plan = decide(APPID, spec(), live(rel="1.0.0"), olds)
+    assert plan.record()["released_versions"] == ["0.9.0", "1.0.0"]

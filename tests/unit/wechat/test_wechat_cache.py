@@ -7,7 +7,9 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from wechat_fakes import (
     APPID,
@@ -20,7 +22,7 @@ from wechat_fakes import (
     platform_source,
 )
 
-from wechat import MiniProgramClient, OwnerTokenSource, TokenCache, default_cache_dir
+from wechat import MiniProgramClient, OwnerTokenSource, TokenCache, TokenSourceError, default_cache_dir
 
 MakeClient = Callable[..., MiniProgramClient]
 
@@ -164,3 +166,67 @@ def test_default_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_cache_dir() == tmp_path / "home" / ".cache" / "wechat-iac" / "tokens"
+
+
+# --- rotation: never retried blindly, and a token recorded elsewhere (the state) is used ------------
+
+
+def test_a_lost_answer_on_api_authorizer_token_is_asked_again_once_and_its_rotation_kept(
+        make_client: MakeClient, cache: TokenCache, clock: FakeClock, fake: FakeWeChat) -> None:
+    rotated = "refreshtoken@@@rotated-lost-answer"
+    fake.rotate_refresh_token = rotated
+    fake.script("cgi-bin/component/api_authorizer_token", httpx.ReadTimeout("lost"))
+    seen: list[Any] = []
+    source = platform_source(cache, clock)
+    source._on_rotate = lambda base, record: seen.append(record)
+    make_client(source).get_page()
+    sent = [b["authorizer_refresh_token"] for b in fake.bodies("cgi-bin/component/api_authorizer_token")]
+    assert sent == [REFRESH_TOKEN, REFRESH_TOKEN]  # asked again once, deliberately, with the same token
+    assert [record.token for record in seen] == [rotated]
+    assert source.rotated_refresh_token("http://127.0.0.1:9").token == rotated  # type: ignore[union-attr]
+
+
+def test_api_authorizer_token_lost_twice_stops_with_what_to_do(
+        make_client: MakeClient, cache: TokenCache, clock: FakeClock, fake: FakeWeChat) -> None:
+    fake.script("cgi-bin/component/api_authorizer_token", httpx.ReadTimeout("lost"), httpx.ReadTimeout("lost"),
+                httpx.ReadTimeout("lost"))
+    with pytest.raises(TokenSourceError, match="within 5 minutes") as info:
+        make_client(platform_source(cache, clock)).get_page()
+    assert fake.count("cgi-bin/component/api_authorizer_token") == 2  # never a third time
+    assert "61023" in str(info.value)
+
+
+def test_a_token_recorded_in_the_state_is_used_on_a_machine_with_no_cache(
+        make_client: MakeClient, tmp_path: Any, clock: FakeClock, fake: FakeWeChat) -> None:
+    from wechat import RotatedRefreshToken
+
+    recorded = "refreshtoken@@@recorded-in-state"
+    source = platform_source(TokenCache(tmp_path / "empty"), clock)
+    source._recorded = lambda base: RotatedRefreshToken(recorded, clock.now - 60, source.configured_id)
+    make_client(source).get_page()
+    sent = [b["authorizer_refresh_token"] for b in fake.bodies("cgi-bin/component/api_authorizer_token")]
+    assert sent == [recorded]
+
+
+def test_61023_on_a_recorded_token_falls_back_to_the_configured_one(
+        make_client: MakeClient, tmp_path: Any, clock: FakeClock, fake: FakeWeChat) -> None:
+    from wechat import RotatedRefreshToken
+
+    source = platform_source(TokenCache(tmp_path / "empty"), clock)
+    source._recorded = lambda base: RotatedRefreshToken("refreshtoken@@@stale", clock.now, source.configured_id)
+    fake.script("cgi-bin/component/api_authorizer_token",
+                {"errcode": 61023, "errmsg": "refresh_token is invalid rid: 1-1-1"})
+    make_client(source).get_page()
+    sent = [b["authorizer_refresh_token"] for b in fake.bodies("cgi-bin/component/api_authorizer_token")]
+    assert sent == ["refreshtoken@@@stale", REFRESH_TOKEN]
+
+
+def test_a_recorded_token_from_an_older_configuration_is_ignored(
+        make_client: MakeClient, tmp_path: Any, clock: FakeClock, fake: FakeWeChat) -> None:
+    from wechat import RotatedRefreshToken
+
+    source = platform_source(TokenCache(tmp_path / "empty"), clock)
+    source._recorded = lambda base: RotatedRefreshToken("refreshtoken@@@before-reauth", clock.now, "another-id")
+    make_client(source).get_page()
+    sent = [b["authorizer_refresh_token"] for b in fake.bodies("cgi-bin/component/api_authorizer_token")]
+    assert sent == [REFRESH_TOKEN]

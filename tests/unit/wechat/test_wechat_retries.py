@@ -167,3 +167,53 @@ def test_errcode_sent_as_a_string_is_understood(fake: FakeWeChat, make_client: M
     fake.always["wxa/release"] = {"errcode": "85019", "errmsg": "no version is under auditing"}
     with pytest.raises(Exception, match="errcode 85019"):
         make_client().release()
+
+
+# --- answers WeChat's docs do not promise -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: c.commit(2, {}, "1.0.0", "d"),
+    lambda c: c.release(),
+    lambda c: c.modify_head_image("media-1"),
+    lambda c: c.add_category(1, 2),
+])
+def test_write_answered_without_errcode_is_ambiguous_not_a_success(
+        fake: FakeWeChat, make_client: MakeClient, call: Callable[[MiniProgramClient], object]) -> None:
+    """`200 {"errmsg": "ok"}` on a write says nothing about whether it took effect: settle by reading."""
+    fake.always = {path: {"errmsg": "ok"} for path in (
+        "wxa/commit", "wxa/release", "cgi-bin/account/modifyheadimage", "cgi-bin/wxopen/addcategory")}
+    with pytest.raises(AmbiguousWriteError, match="answered without an errcode") as info:
+        call(make_client())
+    assert len([r for r in fake.requests if "token" not in r.url.path]) == 1  # never resent
+    assert "re-read the live state" in str(info.value)
+
+
+def test_read_answered_without_errcode_is_its_data(fake: FakeWeChat, make_client: MakeClient) -> None:
+    fake.always["wxa/get_page"] = {"page_list": ["pages/index/index"]}
+    assert make_client().get_page() == ["pages/index/index"]
+
+
+def test_media_upload_is_documented_without_errcode(fake: FakeWeChat, make_client: MakeClient) -> None:
+    fake.always["cgi-bin/media/upload"] = {"type": "image", "media_id": "MEDIA-1", "created_at": 1}
+    assert make_client().upload_image(b"\x89PNG....") == "MEDIA-1"
+    fake.always["cgi-bin/media/upload"] = {"type": "image", "created_at": 1}
+    with pytest.raises(TransportError, match="without a media_id"):
+        make_client().upload_image(b"\x89PNG....")
+
+
+def test_an_answer_longer_than_the_cap_is_refused_unread(fake: FakeWeChat, make_client: MakeClient) -> None:
+    from wechat._constants import MAX_RESPONSE_BYTES
+
+    huge = b'{"errcode": 0, "page_list": ["' + b"a" * (MAX_RESPONSE_BYTES + 10) + b'"]}'
+
+    def endless(request: httpx.Request) -> httpx.Response:  # no content-length: a streamed answer
+        return httpx.Response(200, content=iter([huge[i:i + 65536] for i in range(0, len(huge), 65536)]))
+
+    fake.always["wxa/get_page"] = endless
+    with pytest.raises(TransportError, match="more than"):
+        make_client().get_page()
+    assert fake.count("wxa/get_page") == 1  # refused, not retried
+    fake.always["wxa/get_page"] = httpx.Response(200, content=huge)  # with a content-length
+    with pytest.raises(TransportError, match="more than"):
+        make_client().get_page()

@@ -10,8 +10,10 @@ import pytest
 from wechat_fakes import (
     APPID,
     COMPONENT_APPID,
+    COMPONENT_SECRET,
     OWNER_SECRET,
     REFRESH_TOKEN,
+    TICKET,
     FakeClock,
     FakeWeChat,
     platform_source,
@@ -176,3 +178,30 @@ def test_repr_never_shows_secrets(clock: FakeClock) -> None:
 def test_client_refuses_a_token_source_for_another_appid(clock: FakeClock) -> None:
     with pytest.raises(ValueError, match="not 'wx_other'"):
         MiniProgramClient("wx_other", OwnerTokenSource(APPID, OWNER_SECRET, clock=clock))
+
+
+# --- an expired verify ticket says where it came from and how to feed a fresh one in ----------------
+
+
+@pytest.mark.parametrize(("credentials", "where", "how"), [
+    ({"verify_ticket_config": "componentVerifyTicket"}, "stack config key wechat-iac:componentVerifyTicket",
+     "pulumi config set --secret componentVerifyTicket"),
+    ({"verify_ticket_env": "WX_TICKET"}, "environment variable WX_TICKET", "export WX_TICKET="),
+    ({"verify_ticket_file": "/run/ticket"}, "file /run/ticket", "write each new ticket to /run/ticket"),
+])
+def test_an_expired_ticket_names_its_source_and_the_10_minute_push(
+        fake: FakeWeChat, make_client: Any, clock: FakeClock, credentials: dict[str, str], where: str,
+        how: str) -> None:
+    from providers._settings import ticket_origin
+    from wechat import AuthError, ComponentCredentials, PlatformTokenSource
+
+    fake.script("cgi-bin/component/api_component_token",
+                {"errcode": 61005, "errmsg": "component ticket is expired rid: 1-2-3"})
+    creds = ComponentCredentials(COMPONENT_APPID, COMPONENT_SECRET, TICKET, ticket_origin(credentials))
+    source = PlatformTokenSource(creds, APPID, REFRESH_TOKEN, None, clock=clock)
+    with pytest.raises(AuthError) as info:
+        make_client(source=source).get_page()
+    message = str(info.value)
+    assert "errcode 61005" in message and where in message and how in message
+    assert "every 10 minutes" in message and "12 hours" in message
+    assert TICKET not in message  # the ticket itself never shows

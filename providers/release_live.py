@@ -1,0 +1,136 @@
+"""The Release's live state, read from WeChat's answers as the docs promise them, and nothing more.
+
+Pure: the provider hands over the decoded answers; nothing in here talks to WeChat.
+
+Every field is optional unless the docs promise it in that state (captured answers in review or
+approved carry no `reason` and no `ScreenShot`, and `user_version` is not always there):
+
+- `getversioninfo`: `exp_info` / `release_info` are absent while there is none; each of
+  `exp_version`, `exp_time`, `release_version` may be missing;
+- `get_latest_auditstatus`: `auditid` and `status` are the answer; `user_version`,
+  `submit_audit_time`, `reason`, `ScreenShot` may be missing. A missing `status` is unknown, never
+  "approved" (0);
+- `get_auditstatus`: often `{"status": 0}` alone;
+- `getgrayreleaseplan`: a missing `status` is "no plan running";
+- `get_history_version`: an entry without `app_version` cannot be rolled back to (it is skipped);
+- `queryquota`: a missing `rest` is unknown, not "spent" (nothing is refused on a guess).
+
+Which version an audit is of (`audit_version`), in the order of the evidence:
+
+1. the answer's own `user_version`;
+2. an `auditid` WeChat handed back to this very run's `submit_audit` (`known`);
+3. the clocks: `submit_audit` audits the experience version, so an audit submitted at or after
+   the current experience version's `exp_time` is an audit of that version;
+4. the auditid the last `up` recorded in its outputs (a hint: used, but live evidence comes first).
+
+Otherwise it is unknown, and the state machine then never submits (it could be V's own audit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Props = dict[str, Any]
+
+# getgrayreleaseplan `status`: 0 initial, 1 running, 2 paused, 3 finished, 4 deleted
+GRAY_ACTIVE = (1, 2)
+
+
+def snapshot(version_info: Props, latest_audit: Props | None, gray_plan: Props | None) -> Props:
+    """The live state in one JSON-able shape, from getversioninfo, get_latest_auditstatus (None:
+    no audit yet, errcode 85058) and getgrayreleaseplan."""
+    exp = version_info.get("exp_info") or {}
+    rel = version_info.get("release_info") or {}
+    return {
+        "exp_version": _text(exp.get("exp_version")),
+        "exp_time": _number(exp.get("exp_time")),
+        "release_version": _text(rel.get("release_version")),
+        "audit": audit_of(latest_audit) if latest_audit is not None else None,
+        "gray": _gray(gray_plan or {}),
+    }
+
+
+def audit_of(answer: Props) -> Props:
+    """One audit (get_latest_auditstatus or get_auditstatus) with every optional field as None/empty."""
+    shots = str(answer.get("screenshot") or answer.get("ScreenShot") or "")
+    return {
+        "auditid": _number(answer.get("auditid")),
+        "status": _number(answer.get("status")),
+        "version": _text(answer.get("user_version")),
+        "reason": str(answer.get("reason") or ""),
+        "screenshots": [shot for shot in shots.split("|") if shot],
+        "submitted_at": _number(answer.get("submit_audit_time")),
+    }
+
+
+def _gray(plan: Props) -> Props | None:
+    if _number(plan.get("status")) not in GRAY_ACTIVE:
+        return None
+    return {
+        "status": _number(plan.get("status")),
+        "percentage": _number(plan.get("gray_percentage")) or 0,
+        "support_debuger_first": bool(plan.get("support_debuger_first")),
+        "support_experiencer_first": bool(plan.get("support_experiencer_first")),
+    }
+
+
+def history_entries(version_list: list[Props]) -> list[Props]:
+    """revertcoderelease?action=get_history_version, newest first, as {app_version, version}."""
+    entries = []
+    for item in version_list:
+        app_version, version = _number(item.get("app_version")), _text(item.get("user_version"))
+        if app_version is not None and version is not None:
+            entries.append({"app_version": app_version, "version": version})
+    return entries
+
+
+def quota_of(body: Props) -> Props:
+    """queryquota: the platform's monthly audit quota; None where WeChat left a number out."""
+    return {"rest": _number(body.get("rest")), "limit": _number(body.get("limit"))}
+
+
+# --- which version an audit is of ----------------------------------------------------------------
+def audit_version(live: Props, olds: Props | None = None, known: Mapping[int, str] | None = None) -> str | None:
+    """The version the latest audit is of, from the evidence listed in the module docstring; None: unknown."""
+    audit = live.get("audit")
+    if not audit:
+        return None
+    if audit.get("version"):
+        return str(audit["version"])
+    auditid = audit.get("auditid")
+    if auditid is not None and known and auditid in known:
+        return known[auditid]
+    if audits_the_experience_version(live):
+        return str(live["exp_version"])
+    if olds and auditid is not None and _number(olds.get("auditid")) == auditid:
+        return _text(olds.get("version"))
+    return None
+
+
+def audits_the_experience_version(live: Props) -> bool:
+    """The latest audit was submitted at or after the current experience version was committed."""
+    audit = live.get("audit") or {}
+    submitted, committed = audit.get("submitted_at"), live.get("exp_time")
+    return bool(live.get("exp_version")) and submitted is not None and committed is not None and submitted >= committed
+
+
+def predates_the_experience_version(live: Props) -> bool:
+    """The latest audit was submitted before the current experience version was committed: it is
+    not an audit of the code that is the experience version now."""
+    audit = live.get("audit") or {}
+    submitted, committed = audit.get("submitted_at"), live.get("exp_time")
+    return submitted is not None and committed is not None and submitted < committed
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    try:
+        return int(value)  # protobuf hands numbers over as floats
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
