@@ -19,17 +19,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import (
-    HOOKS_DIR,
-    ROOT,
-    changed,
-    converge,
-    make_stack,
-    scratch_dir,
-    stack_config,
-    write_specs,
-)
-from bench._harness import bench_seed as make_seed
+from bench._harness import HOOKS_DIR, ROOT, changed, converge, make_stack, scratch_dir
+from bench._world import bench_seed as make_seed
+from bench._world import stack_config, write_specs
 from emulator.testing import start_emulator
 
 
