@@ -29,9 +29,7 @@ from tests.e2e.test_faults_kill import (  # noqa: F401  (runs: fixture)
 from tests.reliability.support import (
     APP,
     Loopback,
-    assert_converged,
     deployment,
-    duplicate_writes,
     fault_stack,
     loopback_only,  # noqa: F401  (fixture)
     workspace_env,
@@ -41,6 +39,7 @@ from tests.reliability.support import (
 pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.usefixtures("loopback_only")]
 
 HOLD_SECONDS = 6.0
+UPLOAD, AVATAR = "/cgi-bin/media/upload", "/cgi-bin/account/modifyheadimage"
 
 
 def recorded(stack: Any) -> list[str]:
@@ -63,24 +62,28 @@ def test_first_up_killed_at_the_release_records_nothing_and_the_rerun_adopts(
 ) -> None:
     """The demo spec's first `up` (every block, the release last), killed once its commit landed.
     Expected: the state records none of the resources that run created (checkpoints skipped); the
-    rerun creates them again by adopting what is live: no write repeated, one commit, one submission,
-    one release; then nothing left to do."""
+    rerun creates them again by adopting what is live: one commit, one submission, one release, and
+    no other write repeated except the avatar's. The avatar is the one thing the live state cannot
+    tell (WeChat reports only its URL; providers/profile.py keeps the file's hash in the outputs),
+    so a kill that loses the record costs one more of the month's avatar changes; with checkpoints
+    the same happens when the kill falls between the avatar's write and its step's checkpoint."""
     stack = fault_stack(make_stack, emu, loopback_only, None, config={"auditPollSeconds": "0.2"})
     emu.inject_fault(COMMIT, when="after", delay_seconds=HOLD_SECONDS)
     run = runs(stack)
     held = kill_while_held(emu, run, COMMIT, lambda: (emu.state(APP)["app"].get("exp") or {}).get("user_version"))
     assert_the_killed_run_stopped(emu, run, held)
     first = emu.calls()
-    assert COMMIT in write_paths(first) and len(write_paths(first)) > 1, first  # other blocks wrote too
+    assert COMMIT in write_paths(first) and AVATAR in write_paths(first), write_paths(first)
     assert recorded(stack) == [], "a checkpoint was written mid-run: the setting is not in effect"
 
     result = stack.up()
     assert result.summary.result == "succeeded", stack.text()
     calls = emu.calls()
-    assert duplicate_writes(calls) == {}, stack.text()
-    assert [p for p in write_paths(calls) if p in (COMMIT, SUBMIT, RELEASE)] == [COMMIT, SUBMIT, RELEASE]
     rerun = calls[len(first):]
-    assert [p for p in write_paths(rerun) if p != SUBMIT and p != RELEASE] == [], stack.text()
+    assert write_paths(rerun) == [UPLOAD, AVATAR, SUBMIT, RELEASE], stack.text()
+    assert [p for p in write_paths(calls) if p in (COMMIT, SUBMIT, RELEASE)] == [COMMIT, SUBMIT, RELEASE]
     assert emu.state(APP)["app"]["live"]["user_version"] == "1.1.0"
     assert len(recorded(stack)) >= 8
-    assert_converged(stack)
+    # converged: a preview plans nothing (support.assert_converged cannot load the demo's asset files)
+    after = stack.preview().change_summary
+    assert set(after) == {"same"}, stack.text()
