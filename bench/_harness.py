@@ -9,6 +9,7 @@ here is timed by itself; the scripts next to it are the benchmarks.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sys
 import tempfile
@@ -101,6 +102,12 @@ class BenchStack:
         return Run(operation, seconds, {str(k): int(v) for k, v in changes.items()},
                    sampler.usage if sampler else None)
 
+    def effective_parallel(self) -> int:
+        """The CLI's --parallel: ours, else PULUMI_PARALLEL (runner/env.py sets it), else Pulumi's 4 x cores."""
+        value = self.parallel or self.stack.workspace.env_vars.get("PULUMI_PARALLEL") or os.environ.get(
+            "PULUMI_PARALLEL")
+        return int(value) if value else 4 * (os.cpu_count() or 1)
+
     def resource_types(self) -> Counter[str]:
         deployment = self.stack.export_stack().deployment or {}
         return Counter(str(r["type"]) for r in deployment.get("resources", []))
@@ -110,6 +117,28 @@ class BenchStack:
 
     def tail(self, lines: int = 60) -> str:
         return "\n".join(self.output[-lines:])
+
+
+class EventClock:
+    """Arrival time of the CLI's engine events (the Automation API tails the event log)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.marks: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, event: Any) -> None:
+        now = time.perf_counter() - self.started
+        for kind in ("prelude_event", "resource_pre_event", "res_outputs_event", "diagnostic_event",
+                     "summary_event", "cancel_event", "policy_event"):
+            if getattr(event, kind, None) is not None:
+                self.counts[kind] = self.counts.get(kind, 0) + 1
+                self.marks.setdefault(f"first {kind}", now)
+                self.marks[f"last {kind}"] = now
+
+    def timeline(self) -> str:
+        """The marks in order: 'first resource_pre_event +1.23 s, ...'."""
+        return ", ".join(f"{key} +{value:.1f} s" for key, value in sorted(self.marks.items(), key=lambda kv: kv[1]))
 
 
 def make_stack(root: Path, *, program: str | None = None, config: dict[str, auto.ConfigValue] | None = None,

@@ -20,7 +20,6 @@ that many connections.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
@@ -41,7 +40,6 @@ from emulator.testing import EmulatorControl, start_emulator
 
 DYNAMIC = "pulumi-python:dynamic/"
 OPERATIONS = ("preview", "up")
-DEFAULT_PARALLEL = 4 * (os.cpu_count() or 1)  # Pulumi's default --parallel (GOMAXPROCS x 4)
 
 
 def no_op(bench: BenchStack, operation: str, measure: bool = False) -> Run:
@@ -108,7 +106,7 @@ def measure_size(apps: int, runs: int, extra_env: dict[str, str] | None = None,
         "floor_dynamic": sum(n for t, n in floor_types.items() if t.startswith(DYNAMIC)),
         "times": {f"{s}/{op}": values for (s, op), values in times.items()},
         "usage": usage, "calls": counts, "cold_calls": cold, "latency": latency,
-        "parallel": parallel or DEFAULT_PARALLEL, "load_after": load_average(),
+        "parallel": real.effective_parallel(), "load_after": load_average(),
         "emulator_cpu": {op: median(values) for op, values in emulator_cpu.items()},
     }
 
@@ -198,7 +196,7 @@ def main() -> int:
                              "try an engine setting")
     parser.add_argument("--no-save", action="store_true", help="print only; do not append to bench/RESULTS.md")
     parser.add_argument("--parallel", type=int, default=None,
-                        help=f"the engine's --parallel (default: Pulumi's, {DEFAULT_PARALLEL} here)")
+                        help="the engine's --parallel (default: PULUMI_PARALLEL as runner/env.py sets it)")
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="delay every WeChat call by this much in the emulator (a WAN round trip; default 0)")
     args = parser.parse_args()

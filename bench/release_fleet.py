@@ -3,7 +3,7 @@ the same release, side by side in one run, in wall time and API calls, with a We
 emulated on every call.
 
     .venv/bin/python bench/release_fleet.py [--apps 100] [--latency-ms 50] [--threads 8]
-        [--parallel P] [--env KEY=VALUE] [--no-profile] [--no-save]
+        [--parallel P] [--target GLOB] [--env KEY=VALUE] [--no-profile] [--no-save]
 
 The world: N mini-programs live at 1.0.0 (template 1), the platform auto-approving audits. The
 release: 1.1.0 (template 2) to every app, in two passes, because WeChat's audit comes between:
@@ -17,6 +17,9 @@ release: 1.1.0 (template 2) to every app, in two passes, because WeChat's audit 
   submitting twice), commit, submit_audit; pass 2: get_latest_auditstatus, release. Each pass is a
   new process's worth of wechatpy clients (tokens in memory), so each fetches tokens again.
 
+`--target '**wechat:Release::**'` makes each `up` a targeted one (Pulumi's URN globs): the engine
+then neither checks nor diffs the other resources, so they read nothing.
+
 Where pulumi's time and calls go (the next phase's input): calls per endpoint per `up`; the provider
 host's gRPC calls (Check/Diff/Update: count, total and mean time, most at once; the profiling hook
 in bench/hooks, on unless --no-profile); CPU of the CLI, the host and the program; peak memory.
@@ -25,6 +28,7 @@ in bench/hooks, on unless --no-profile); CPU of the CLI, the host and the progra
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import sys
@@ -40,7 +44,8 @@ from wechatpy.client.api.wxa import WeChatWxa
 from wechatpy.component import WeChatComponent
 
 from bench._calls import CallCount, count_calls
-from bench._harness import HOOKS_DIR, ROOT, Run, changed, converge, make_stack, scratch_dir
+from bench._harness import HOOKS_DIR, ROOT, EventClock, Run, changed, converge, make_stack, scratch_dir
+from bench._procs import cpu_seconds
 from bench._report import command_line, load_average, machine, report, table
 from bench._world import (
     PLATFORM,
@@ -128,7 +133,7 @@ def host_lines(profile_dir: Path, *starts: str) -> list[str]:
 
 
 def measure(apps: int, latency: float, threads: int, parallel: int | None, extra_env: dict[str, str],
-            profile: bool) -> dict[str, Any]:
+            profile: bool, target: str | None = None) -> dict[str, Any]:
     root = scratch_dir(f"release{apps}")
     profile_dir = root / "profile"
     profile_dir.mkdir()
@@ -137,7 +142,9 @@ def measure(apps: int, latency: float, threads: int, parallel: int | None, extra
         env.update(PYTHONPATH=os.pathsep.join([str(HOOKS_DIR), str(ROOT)]), WECHAT_IAC_BENCH_PROFILE=str(profile_dir),
                    WECHAT_IAC_BENCH_PROFILE_INTERVAL="0.05")
     seed = bench_seed(apps, live_version=FROM)
-    out: dict[str, Any] = {"apps": apps, "latency": latency, "threads": threads, "ups": [], "parallel": parallel}
+    out: dict[str, Any] = {"apps": apps, "latency": latency, "threads": threads, "ups": [], "parallel": parallel,
+                           "target": target}
+    targeted = {"target": [target]} if target else {}
     try:
         with start_emulator(seed, timeout=180) as emu:
             control = EmulatorControl(emu.base_url, timeout=120)
@@ -146,14 +153,19 @@ def measure(apps: int, latency: float, threads: int, parallel: int | None, extra
             write_specs(bench.project_dir, apps, version=FROM)
             converge(bench)
             out["setup_seconds"] = time.perf_counter() - started
+            out["parallel"] = bench.effective_parallel()
             write_specs(bench.project_dir, apps, version=TO)
             add_latency(control, latency)
             for _ in range(MAX_UPS):
                 for old in profile_dir.iterdir():  # each `up` starts a host of its own: one file each
                     old.unlink()
-                seconds, calls, run = timed(control, lambda: bench.run("up", measure=True))
+                clock, emulator_cpu = EventClock(), cpu_seconds(emu.pid)
+                up = functools.partial(bench.run, "up", measure=True, on_event=clock, **targeted)
+                seconds, calls, run = timed(control, up)
+                emulator_cpu = cpu_seconds(emu.pid) - emulator_cpu
                 time.sleep(1.5 if profile else 0)  # the host writes its profile every second and at exit
-                out["ups"].append({"seconds": seconds, "calls": calls, "run": run,
+                out["ups"].append({"seconds": seconds, "calls": calls, "run": run, "events": clock.timeline(),
+                                   "emulator_cpu": emulator_cpu,
                                    "grpc": grpc_table(profile_dir) if profile else {},
                                    "profile": host_lines(profile_dir, "TCP connections", "first call")})
                 if live_versions(control, apps) == {TO: apps}:
@@ -208,10 +220,11 @@ def render(r: dict[str, Any]) -> str:
         u = run.usage
         if u is not None:
             cpu_rows.append([f"up #{i}", u.seconds("cli"), u.seconds("host"), u.seconds("program"),
-                             f"{u.mb('cli'):.0f}", f"{u.mb('host'):.0f}"])
+                             up["emulator_cpu"], f"{u.mb('cli'):.0f}", f"{u.mb('host'):.0f}"])
     text = (
         f"N = {r['apps']} mini-programs, {r['latency'] * 1000:g} ms per WeChat call, script on {r['threads']} "
-        f"threads, engine --parallel {r['parallel'] or 'default'}. Converged: pulumi "
+        f"threads, engine --parallel {r['parallel']}"
+        + (f", ups targeted at `{r['target']}`" if r["target"] else "") + ". Converged: pulumi "
         f"{'yes' if r['converged'] else 'NO'}; script live versions {r['script_live']}.\n\n"
         f"**Ratios: wall {p_seconds / s_seconds:.1f}x ({p_seconds:.1f} s vs {s_seconds:.1f} s), calls "
         f"{p_calls / s_calls:.1f}x ({p_calls} vs {s_calls}).** Targets: 2x and 2x.\n\n"
@@ -226,8 +239,11 @@ def render(r: dict[str, Any]) -> str:
                  + "\n\n" + "\n".join(f"- {line}" for line in notes))
     if cpu_rows:
         text += ("\n\nCPU seconds and peak memory per `up` (program = the inline Pulumi program in the bench "
-                 "process):\n\n" + table(["up", "CLI CPU s", "host CPU s", "program CPU s", "CLI MB", "host MB"],
-                                         cpu_rows))
+                 "process; the emulator stands in for WeChat's servers but shares these cores):\n\n"
+                 + table(["up", "CLI CPU s", "host CPU s", "program CPU s", "emulator CPU s", "CLI MB", "host MB"],
+                         cpu_rows))
+    text += "\n\nEngine events (arrival after the `up` started):\n\n" + "\n".join(
+        f"- up #{i}: {up['events']}" for i, up in enumerate(ups, 1))
     text += f"\n\nSet-up (not timed): {r['setup_seconds']:.0f} s. Load average at the end: {r['load_after']}.\n"
     if not r["converged"]:
         text += f"\nThe stack did not converge; the CLI's last lines:\n\n```\n{r['pulumi_tail']}\n```\n"
@@ -240,6 +256,8 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--threads", type=int, default=8, help="the script's threads (default 8)")
     parser.add_argument("--parallel", type=int, default=None, help="the engine's --parallel (default: Pulumi's)")
+    parser.add_argument("--target", default=None, metavar="GLOB",
+                        help="target each `up` at these URNs, e.g. '**wechat:Release::**' (default: all)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the CLI and provider host (repeatable)")
     parser.add_argument("--no-profile", action="store_true", help="leave the provider host unprofiled")
@@ -249,10 +267,15 @@ def main() -> int:
         parser.error("--apps must be 1..1000")
     info = machine()
     extra_env = dict(item.split("=", 1) for item in args.env)
-    result = measure(args.apps, args.latency_ms / 1000, args.threads, args.parallel, extra_env, not args.no_profile)
+    result = measure(args.apps, args.latency_ms / 1000, args.threads, args.parallel, extra_env, not args.no_profile,
+                     args.target)
     title = f"Template release to {args.apps} mini-programs vs a threaded wechatpy script, {args.latency_ms:g} ms"
     if extra_env:
         title += f" with {', '.join(f'{k}={v}' for k, v in extra_env.items())}"
+    if args.parallel:
+        title += f", --parallel {args.parallel}"
+    if args.target:
+        title += ", targeted ups"
     report(title, render(result), info, command_line(), save=not args.no_save)
     return 0 if result["converged"] else 1
 
