@@ -22,6 +22,7 @@ import httpx
 
 from providers._settings import Settings, token_source_for
 from wechat import MiniProgramClient
+from wechat.http import _ssl_context as client_tls  # the TLS settings every client uses
 
 # Enough for every host thread and prefetch worker to hold a connection, all kept alive between calls.
 POOL_CONNECTIONS = 64
@@ -45,7 +46,7 @@ def client_for(appid: str, credentials: Mapping[str, Any], settings: Settings) -
 def shared_transport() -> httpx.HTTPTransport | None:
     """The process's one connection pool (None with WECHAT_IAC_SHARED_POOL=0: a pool per client).
 
-    Same TLS settings as httpx's default client (certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR);
+    The clients' own TLS context (wechat/http.py: httpx's defaults, the process's one context);
     never closed: it lives as long as the host. Call with `_lock` held.
     """
     global _transport
@@ -53,5 +54,5 @@ def shared_transport() -> httpx.HTTPTransport | None:
         return None
     if _transport is None:
         limits = httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
-        _transport = httpx.HTTPTransport(verify=httpx.create_ssl_context(), limits=limits)
+        _transport = httpx.HTTPTransport(verify=client_tls(), limits=limits)
     return _transport
