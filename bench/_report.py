@@ -98,5 +98,17 @@ def report(title: str, body: str, info: dict[str, str], command: str, save: bool
             fh.write(header + text + "\n")
 
 
+def titled(title: str, env: dict[str, str] | None = None, parallel: int | None = None, latency_ms: float = 0.0,
+           *notes: str) -> str:
+    """A section title with the settings it was measured under (the command line has them too)."""
+    if env:
+        title += f" with {', '.join(f'{k}={v}' for k, v in env.items())}"
+    if latency_ms:
+        title += f", {latency_ms:g} ms per WeChat call"
+    if parallel:
+        title += f", --parallel {parallel}"
+    return ", ".join([title, *notes])
+
+
 def command_line() -> str:
     return " ".join([".venv/bin/python", os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])

@@ -33,7 +33,7 @@ from pulumi import automation as auto
 from bench._calls import count_calls
 from bench._harness import FLOOR_PROGRAM, BenchStack, Run, changed, converge, make_stack, scratch_dir
 from bench._procs import Usage, cpu_seconds
-from bench._report import command_line, load_average, machine, median, report, table
+from bench._report import command_line, load_average, machine, median, report, table, titled
 from bench._world import add_latency, registered_blocks, stack_config, write_specs
 from bench._world import bench_seed as make_seed
 from emulator.testing import EmulatorControl, start_emulator
@@ -212,13 +212,8 @@ def main() -> int:
         results.append(measure_size(apps, args.runs, extra_env or None, args.latency_ms / 1000, args.parallel))
         t = {key: median(values) for key, values in results[-1]["times"].items()}
         print(f"N={apps}: " + ", ".join(f"{key} {value:.2f} s" for key, value in t.items()), flush=True)
-    title = f"Overhead over the Noop floor and scale (N = {', '.join(map(str, sizes))})"
-    if extra_env:
-        title += f" with {', '.join(f'{k}={v}' for k, v in extra_env.items())}"
-    if args.latency_ms:
-        title += f", {args.latency_ms:g} ms per WeChat call"
-    if args.parallel:
-        title += f", --parallel {args.parallel}"
+    title = titled(f"Overhead over the Noop floor and scale (N = {', '.join(map(str, sizes))})", extra_env,
+                   args.parallel, args.latency_ms)
     report(title,
            render(results, registered), info, command_line(), save=not args.no_save)
     return 0

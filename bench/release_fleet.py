@@ -46,7 +46,7 @@ from wechatpy.component import WeChatComponent
 from bench._calls import CallCount, count_calls
 from bench._harness import HOOKS_DIR, ROOT, EventClock, Run, changed, converge, make_stack, scratch_dir
 from bench._procs import cpu_seconds
-from bench._report import command_line, load_average, machine, report, table
+from bench._report import command_line, load_average, machine, report, table, titled
 from bench._world import (
     PLATFORM,
     PLATFORM_SECRET,
@@ -269,13 +269,8 @@ def main() -> int:
     extra_env = dict(item.split("=", 1) for item in args.env)
     result = measure(args.apps, args.latency_ms / 1000, args.threads, args.parallel, extra_env, not args.no_profile,
                      args.target)
-    title = f"Template release to {args.apps} mini-programs vs a threaded wechatpy script, {args.latency_ms:g} ms"
-    if extra_env:
-        title += f" with {', '.join(f'{k}={v}' for k, v in extra_env.items())}"
-    if args.parallel:
-        title += f", --parallel {args.parallel}"
-    if args.target:
-        title += ", targeted ups"
+    title = titled(f"Template release to {args.apps} mini-programs vs a threaded wechatpy script", extra_env,
+                   args.parallel, args.latency_ms, *(["targeted ups"] if args.target else []))
     report(title, render(result), info, command_line(), save=not args.no_save)
     return 0 if result["converged"] else 1
 

@@ -96,26 +96,29 @@ def test_the_plugin_runs_our_host_with_the_python_pulumi_would_pick(tmp_path: Pa
     assert "is not a virtual environment" in missing and "make setup" in missing
 
 
-def test_clients_share_one_connection_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("WECHAT_IAC_SHARED_POOL", raising=False)
+def two_clients(monkeypatch: pytest.MonkeyPatch, shared: bool) -> tuple[Any, Any]:
+    """Clients for two mini-programs from a fresh _clients module state (owner credentials)."""
+    if shared:
+        monkeypatch.delenv("WECHAT_IAC_SHARED_POOL", raising=False)
+    else:
+        monkeypatch.setenv("WECHAT_IAC_SHARED_POOL", "0")
     monkeypatch.setattr(_clients, "_clients", {})
     monkeypatch.setattr(_clients, "_transport", None)
     settings = Settings.from_config({"wechat-iac:baseUrl": "http://127.0.0.1:9", "wechat-iac:appSecret": "s"})
     owner = {"mode": "owner", "app_secret_config": "appSecret"}
     first = _clients.client_for("wx0000000000000001", owner, settings)
-    second = _clients.client_for("wx0000000000000002", owner, settings)
+    assert _clients.client_for("wx0000000000000001", owner, settings) is first  # one per mini-program
+    return first, _clients.client_for("wx0000000000000002", owner, settings)
+
+
+def test_clients_share_one_connection_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = two_clients(monkeypatch, shared=True)
     assert first is not second
     assert first._http._client._transport is second._http._client._transport is _clients._transport
     assert isinstance(_clients._transport, httpx.HTTPTransport)
-    assert _clients.client_for("wx0000000000000001", owner, settings) is first
 
 
 def test_a_pool_per_client_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WECHAT_IAC_SHARED_POOL", "0")
-    monkeypatch.setattr(_clients, "_clients", {})
-    monkeypatch.setattr(_clients, "_transport", None)
-    settings = Settings.from_config({"wechat-iac:baseUrl": "http://127.0.0.1:9", "wechat-iac:appSecret": "s"})
-    owner = {"mode": "owner", "app_secret_config": "appSecret"}
-    first = _clients.client_for("wx0000000000000001", owner, settings)
-    second = _clients.client_for("wx0000000000000002", owner, settings)
+    first, second = two_clients(monkeypatch, shared=False)
     assert first._http._client._transport is not second._http._client._transport
+    assert _clients._transport is None
