@@ -3,7 +3,7 @@ the same release, side by side in one run, in wall time and API calls, with a We
 emulated on every call.
 
     .venv/bin/python bench/release_fleet.py [--apps 100] [--latency-ms 50] [--threads 8]
-        [--parallel P] [--target GLOB] [--env KEY=VALUE] [--no-profile] [--no-save]
+        [--parallel P] [--target GLOB] [--tls] [--env KEY=VALUE] [--no-profile] [--no-save]
 
 The world: N mini-programs live at 1.0.0 (template 1), the platform auto-approving audits. The
 release: 1.1.0 (template 2) to every app, in two passes, because WeChat's audit comes between:
@@ -16,6 +16,9 @@ release: 1.1.0 (template 2) to every app, in two passes, because WeChat's audit 
   on `--threads` threads: getversioninfo (the guard that keeps a re-run from committing or
   submitting twice), commit, submit_audit; pass 2: get_latest_auditstatus, release. Each pass is a
   new process's worth of wechatpy clients (tokens in memory), so each fetches tokens again.
+
+`--tls` serves the emulator over HTTPS with its test CA (trusted by both contenders), so every new
+connection costs a TLS handshake, as against api.weixin.qq.com.
 
 `--target '**wechat:Release::**'` makes each `up` a targeted one (Pulumi's URN globs): the engine
 then neither checks nor diffs the other resources, so they read nothing.
@@ -133,7 +136,7 @@ def host_lines(profile_dir: Path, *starts: str) -> list[str]:
 
 
 def measure(apps: int, latency: float, threads: int, parallel: int | None, extra_env: dict[str, str],
-            profile: bool, target: str | None = None) -> dict[str, Any]:
+            profile: bool, target: str | None = None, tls: bool = False) -> dict[str, Any]:
     root = scratch_dir(f"release{apps}")
     profile_dir = root / "profile"
     profile_dir.mkdir()
@@ -143,11 +146,14 @@ def measure(apps: int, latency: float, threads: int, parallel: int | None, extra
                    WECHAT_IAC_BENCH_PROFILE_INTERVAL="0.05")
     seed = bench_seed(apps, live_version=FROM)
     out: dict[str, Any] = {"apps": apps, "latency": latency, "threads": threads, "ups": [], "parallel": parallel,
-                           "target": target}
+                           "target": target, "tls": tls}
     targeted = {"target": [target]} if target else {}
     try:
-        with start_emulator(seed, timeout=180) as emu:
-            control = EmulatorControl(emu.base_url, timeout=120)
+        with start_emulator(seed, timeout=180, tls=tls) as emu:
+            trust = str(emu.ca_path) if emu.ca_path else None
+            if trust:  # the client (wechat/http.py) and the script's requests trust the test CA
+                env["WECHAT_IAC_CA_BUNDLE"] = os.environ["REQUESTS_CA_BUNDLE"] = trust
+            control = EmulatorControl(emu.base_url, timeout=120, verify=trust or True)
             started = time.perf_counter()
             bench = make_stack(root, config=stack_config(emu.base_url), extra_env=env, parallel=parallel)
             write_specs(bench.project_dir, apps, version=FROM)
@@ -224,7 +230,8 @@ def render(r: dict[str, Any]) -> str:
     text = (
         f"N = {r['apps']} mini-programs, {r['latency'] * 1000:g} ms per WeChat call, script on {r['threads']} "
         f"threads, engine --parallel {r['parallel']}"
-        + (f", ups targeted at `{r['target']}`" if r["target"] else "") + ". Converged: pulumi "
+        + (f", ups targeted at `{r['target']}`" if r["target"] else "")
+        + (", HTTPS (the emulator's test CA)" if r["tls"] else "") + ". Converged: pulumi "
         f"{'yes' if r['converged'] else 'NO'}; script live versions {r['script_live']}.\n\n"
         f"**Ratios: wall {p_seconds / s_seconds:.1f}x ({p_seconds:.1f} s vs {s_seconds:.1f} s), calls "
         f"{p_calls / s_calls:.1f}x ({p_calls} vs {s_calls}).** Targets: 2x and 2x.\n\n"
@@ -258,6 +265,7 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=None, help="the engine's --parallel (default: Pulumi's)")
     parser.add_argument("--target", default=None, metavar="GLOB",
                         help="target each `up` at these URNs, e.g. '**wechat:Release::**' (default: all)")
+    parser.add_argument("--tls", action="store_true", help="the emulator over HTTPS (a handshake per connection)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the CLI and provider host (repeatable)")
     parser.add_argument("--no-profile", action="store_true", help="leave the provider host unprofiled")
@@ -268,9 +276,10 @@ def main() -> int:
     info = machine()
     extra_env = dict(item.split("=", 1) for item in args.env)
     result = measure(args.apps, args.latency_ms / 1000, args.threads, args.parallel, extra_env, not args.no_profile,
-                     args.target)
+                     args.target, args.tls)
     title = titled(f"Template release to {args.apps} mini-programs vs a threaded wechatpy script", extra_env,
-                   args.parallel, args.latency_ms, *(["targeted ups"] if args.target else []))
+                   args.parallel, args.latency_ms, *(["targeted ups"] if args.target else []),
+                   *(["HTTPS"] if args.tls else []))
     report(title, render(result), info, command_line(), save=not args.no_save)
     return 0 if result["converged"] else 1
 
