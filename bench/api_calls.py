@@ -20,24 +20,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import (
-    TESTER,
-    BenchStack,
-    CallCount,
-    calls_during,
-    changed,
-    command_line,
-    count_calls,
-    machine,
-    make_stack,
-    registered_blocks,
-    report,
-    scratch_dir,
-    stack_config,
-    table,
-    write_specs,
-)
-from bench._harness import bench_seed as make_seed
+from bench._calls import CallCount, calls_during, count_calls
+from bench._harness import BenchStack, changed, make_stack, scratch_dir
+from bench._report import command_line, machine, report, table
+from bench._world import TESTER, registered_blocks, stack_config, write_specs
+from bench._world import bench_seed as make_seed
 from emulator.testing import EmulatorControl, start_emulator
 
 DYNAMIC = "pulumi-python:dynamic/"

@@ -36,28 +36,22 @@ from wechatpy.client.api.wxa import WeChatWxa
 from wechatpy.component import WeChatComponent
 from wechatpy.exceptions import WeChatClientException
 
-from bench._harness import (
+from bench._calls import CallCount, count_calls
+from bench._harness import changed, make_stack, scratch_dir
+from bench._report import command_line, machine, report, table
+from bench._world import (
     CATEGORY,
     PLATFORM,
     PLATFORM_SECRET,
     REFRESH_TOKEN,
     VERIFY_TICKET,
-    CallCount,
     appid_of,
     bench_spec,
-    changed,
-    command_line,
-    count_calls,
-    machine,
-    make_stack,
     registered_blocks,
-    report,
-    scratch_dir,
     stack_config,
-    table,
     write_specs,
 )
-from bench._harness import bench_seed as make_seed
+from bench._world import bench_seed as make_seed
 from emulator.testing import EmulatorControl, start_emulator
 
 AES_KEY = "a" * 43  # wechatpy's crypto needs a well-formed EncodingAESKey even if nothing is decrypted

@@ -15,40 +15,13 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import (
-    HOOKS_DIR,
-    ROOT,
-    changed,
-    converge,
-    make_stack,
-    scratch_dir,
-    stack_config,
-    write_specs,
-)
-from bench._harness import bench_seed as make_seed
+from bench._harness import HOOKS_DIR, ROOT, EventClock, changed, converge, make_stack, scratch_dir
+from bench._world import bench_seed as make_seed
+from bench._world import stack_config, write_specs
 from emulator.testing import start_emulator
-
-
-class EventClock:
-    """Arrival time of the CLI's engine events (the Automation API tails the event log)."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.marks: dict[str, float] = {}
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, event: Any) -> None:
-        now = time.perf_counter() - self.started
-        for kind in ("prelude_event", "resource_pre_event", "res_outputs_event", "diagnostic_event",
-                     "summary_event", "cancel_event", "policy_event"):
-            if getattr(event, kind, None) is not None:
-                self.counts[kind] = self.counts.get(kind, 0) + 1
-                self.marks.setdefault(f"first {kind}", now)
-                self.marks[f"last {kind}"] = now
 
 
 def timed_program() -> dict[str, float]:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import BENCH_DIR, ROOT, command_line, machine, report
+from bench._harness import BENCH_DIR, ROOT
+from bench._report import command_line, machine, report
 
 TIMEOUT = 4 * 3600  # a bound for the longest script
 

@@ -134,9 +134,9 @@ class WeChatResourceProvider(ResourceProvider):
         """Start reading the live state in the background for the diff() that follows this check().
 
         The engine calls check() one resource at a time and, with PULUMI_PARALLEL_DIFF (set by
-        runner/env.py), diff() on four threads of this host at most; starting the read here lets
-        the reads of many resources overlap. diff() takes the result (the same one read it would
-        make, a moment earlier); create() and update() never do: they always read afresh.
+        runner/env.py), diff() on up to --parallel threads; starting the read here overlaps it with
+        the checks still to come. diff() takes the result (the same one read it would make, a moment
+        earlier), or makes the read itself if it is still queued; create() and update() always read afresh.
         WECHAT_IAC_PREFETCH=0 in the environment turns it off.
         """
         if os.environ.get("WECHAT_IAC_PREFETCH") == "0":
@@ -241,7 +241,7 @@ class WeChatResourceProvider(ResourceProvider):
         prefetched, ctx.prefetched = ctx.prefetched, None
         if not self.readable(ctx):
             live = None
-        elif prefetched is not None:
+        elif prefetched is not None and not prefetched.cancel():  # a read still queued is made here instead
             live = prefetched.result()  # what read_live returned, or the error it raised
         else:
             live = self.read_live(ctx)

@@ -1,9 +1,21 @@
-"""Make the provider host exit with its engine.
+"""The dynamic-provider host: Pulumi's own, served with more threads, and exiting with its engine.
 
-Unlike Go providers, Pulumi's Python dynamic-provider host never checks that the `pulumi` process
-that started it is alive, so a `pulumi up` killed with SIGKILL left it running forever, its
-current call still going. `watch_engine()` (called from configure(), never at import) asks the
-engine's gRPC health service as Go providers do (rpcutil.Healthcheck) and exits when it is gone.
+Pulumi runs every Python dynamic resource in one `python -m pulumi.dynamic` process (the plugin
+`pulumi-resource-pulumi-python`), a gRPC server on a hard-coded pool of 4 threads
+(`futures.ThreadPoolExecutor(max_workers=4)` in the SDK's `pulumi/dynamic/__main__.py`, v3.260.0).
+Each of our Diffs reads WeChat, so however high `--parallel` is, at most 4 reads are ever in
+flight: a no-op preview of 100 mini-programs at 150 ms per call took 900 x 0.15 / 4 s.
+
+`serve()` (`python -m providers._host <engine address>`, run by this project's
+`bin/pulumi-resource-pulumi-python`) runs that same SDK module, servicer and all, unchanged; the
+only difference is the size of the pool handed to `grpc.server` (WECHAT_IAC_HOST_THREADS, default
+`DEFAULT_THREADS`). Our providers are thread-safe (one client per mini-program behind a lock,
+single-flight tokens), which Pulumi asks of dynamic providers anyway.
+
+`watch_engine()` (called from configure(), never at import): unlike Go providers, the host never
+checks that the `pulumi` process that started it is alive, so a `pulumi up` killed with SIGKILL
+left it running forever, its current call still going. The watchdog asks the engine's gRPC health
+service as Go providers do (rpcutil.Healthcheck) and exits when it is gone.
 """
 
 from __future__ import annotations
@@ -12,6 +24,42 @@ import os
 import sys
 import threading
 import time
+from typing import Any
+
+THREADS_VARIABLE = "WECHAT_IAC_HOST_THREADS"
+DEFAULT_THREADS = 32  # = the --parallel the runner passes; more only queue in the engine
+
+
+def host_threads(environ: dict[str, str] | os._Environ[str] = os.environ) -> int:
+    """The gRPC pool size: WECHAT_IAC_HOST_THREADS if it is a whole number from 1 to 256."""
+    raw = environ.get(THREADS_VARIABLE, "").strip()
+    if raw.isdigit() and 1 <= int(raw) <= 256:
+        return int(raw)
+    if raw:
+        print(f"{THREADS_VARIABLE}={raw!r} is not a whole number from 1 to 256; using {DEFAULT_THREADS}",
+              file=sys.stderr, flush=True)
+    return DEFAULT_THREADS
+
+
+def serve(threads: int | None = None) -> None:
+    """Run the SDK's dynamic-provider host (`python -m pulumi.dynamic`) with a pool of `threads`."""
+    import runpy
+    from concurrent import futures
+
+    import grpc
+
+    size = threads or host_threads()
+    sdk_server = grpc.server
+
+    def server(thread_pool: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(thread_pool, futures.ThreadPoolExecutor):
+            thread_pool.shutdown(wait=False)  # the SDK's 4-thread pool, never used
+        pool = futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="pulumi-dynamic")
+        return sdk_server(pool, *args, **kwargs)
+
+    grpc.server = server
+    # as `python -m pulumi.dynamic` would: sys.argv[1:] (the engine's address) is left as it is
+    runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
 
 def watch_engine() -> None:
@@ -53,3 +101,7 @@ def _exit_with_the_engine(address: str, interval: float = 1.0, misses: int = 2) 
                 os._exit(1)  # nobody to tell: the engine that read our output is gone
 
     threading.Thread(target=watch, name="engine-watchdog", daemon=True).start()
+
+
+if __name__ == "__main__":
+    serve()

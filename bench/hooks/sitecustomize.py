@@ -6,6 +6,7 @@ and the process is the provider host. Then it:
 
 - times every gRPC call the engine makes (Check, Diff, Create, Update, Read, ...): count, total
   and mean wall time, and how many ran at once;
+- counts the TCP connections the host opens (httpcore's connect_tcp);
 - samples every thread's stack every few milliseconds (a small py-spy: no dependency) while a
   call is in progress, so the report shows where the host's time goes, by function;
 - writes `host-<pid>.txt` in that directory every second and at exit (the engine may kill the
@@ -43,6 +44,7 @@ class _Profile:
         self.self_counts: Counter[str] = Counter()
         self.cumulative: Counter[str] = Counter()
         self.handler_threads: set[int] = set()
+        self.connections = 0  # TCP connections opened (httpcore), TLS or not
 
     # --- gRPC call timing ---------------------------------------------------------------------
     def wrap(self, name: str, method: Any) -> Any:
@@ -110,6 +112,7 @@ class _Profile:
                 lines.append(f"first call at +{self.first_call - self.started:.2f} s (start-up before it), "
                              f"last call ended at +{self.last_call - self.started:.2f} s; "
                              f"busy (>= 1 call running) {self.busy:.2f} s; at most {self.max_active} at once")
+            lines.append(f"TCP connections opened by the host (httpcore): {self.connections}")
             lines.append("")
             lines.append(f"{'gRPC method':<12} {'calls':>6} {'total s':>9} {'mean ms':>9}")
             for name, count in self.calls.most_common():
@@ -141,6 +144,19 @@ def _short(filename: str) -> str:
     return os.path.basename(filename)
 
 
+def _count_connections(profile: _Profile) -> None:
+    from httpcore._backends.sync import SyncBackend
+
+    connect = SyncBackend.connect_tcp
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with profile.lock:
+            profile.connections += 1
+        return connect(self, *args, **kwargs)
+
+    SyncBackend.connect_tcp = counted  # type: ignore[method-assign]
+
+
 def _install(directory: str) -> None:
     from pulumi.runtime.proto import provider_pb2_grpc
 
@@ -155,9 +171,11 @@ def _install(directory: str) -> None:
         return original(servicer, server)
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add
+    _count_connections(profile)
     threading.Thread(target=profile.sample_forever, daemon=True, name="bench-sampler").start()
     atexit.register(profile.write)
 
 
-if _DIR and "pulumi.dynamic" in getattr(sys, "orig_argv", sys.argv):
+_HOSTS = ("pulumi.dynamic", "providers._host")  # Pulumi's host module, and ours that runs it
+if _DIR and any(host in getattr(sys, "orig_argv", sys.argv) for host in _HOSTS):
     _install(_DIR)

@@ -113,6 +113,8 @@ def make_stack(tmp_path: Path, pulumi_cli_dir: Path) -> Iterator[Any]:
         project.mkdir(exist_ok=True)
         for name in PROJECT_FILES:
             shutil.copy(PROJECT_DIR / name, project / name)
+        if not (project / "bin").exists():  # Pulumi.yaml's `plugins` names bin/ (the provider host)
+            (project / "bin").symlink_to(PROJECT_DIR / "bin")
         if specs is None:
             shutil.copytree(PROJECT_DIR / "specs", project / "specs", dirs_exist_ok=True)
         else:
