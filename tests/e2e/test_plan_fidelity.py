@@ -33,20 +33,6 @@ DOMAINS = {"request": ["https://api.shop.example.com", "https://api2.shop.exampl
 WEBVIEW = {"domains": ["https://h5.shop.example.com"]}
 
 
-@pytest.fixture(autouse=True)
-def token_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-process plan gets tokens as the provider host does, from a cache of its own."""
-    monkeypatch.setenv("WECHAT_IAC_TOKEN_CACHE", str(tmp_path / "plan-tokens"))
-
-
-@pytest.fixture
-def shop(make_stack: Any, emu: EmulatorControl) -> Any:
-    def factory(text: str) -> Any:
-        return make_stack(specs={"shop.yaml": text}, config={"baseUrl": emu.base_url})
-
-    return factory
-
-
 def items(report: Any, block: str) -> list[tuple[str, str, Any, bool]]:
     found = [resource for _app, resource in report.resources() if resource.block == block]
     assert len(found) == 1, [resource.name for _app, resource in report.resources()]
@@ -154,14 +140,14 @@ def test_removing_a_block_leaves_wechat_as_it_is(shop: Any, emu: EmulatorControl
     assert report.counts().remove == 1
 
 
-@pytest.mark.xfail(strict=True, reason="providers have no plan for deletion: on_delete: clear writes are not "
-                                       "itemised (the plan only warns); see runner.plan.removal")
 def test_removing_a_block_with_on_delete_clear_is_itemised(shop: Any, emu: EmulatorControl) -> None:
     stack = shop(spec_text(server_domains=DOMAINS, webview_domains={**WEBVIEW, "on_delete": "clear"}))
     up_matches_plan(stack, emu)
     write_spec(stack, spec_text(server_domains=DOMAINS))
-    assert "also empties it in WeChat" in render(plan(stack))
-    up_matches_plan(stack, emu)
+    report = up_matches_plan(stack, emu)  # the delete's write, arguments included, is in the plan
+    assert [call.args for _app, resource in report.resources() for call in resource.plan.calls] == [
+        {"action": "set", "webviewdomain": []}]
+    assert "emptied in WeChat" in render(report)
 
 
 def test_owner_mode_plans_manual_steps_and_up_writes_nothing(make_stack: Any, emu: EmulatorControl) -> None:
