@@ -70,6 +70,7 @@ def _gray(plan: Props) -> Props | None:
     return {
         "status": _number(plan.get("status")),
         "percentage": _number(plan.get("gray_percentage")) or 0,
+        "created_at": _number(plan.get("create_timestamp")),
         "support_debuger_first": bool(plan.get("support_debuger_first")),
         "support_experiencer_first": bool(plan.get("support_experiencer_first")),
     }

@@ -4,12 +4,14 @@ same number of each). Reads are told apart by what they are (see `test_plan_supp
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import pytest
 
 from emulator.testing import EmulatorControl
 from providers.registry import RESOURCES
+from runner.env import PROJECT_DIR
 from runner.render import render
 
 from .test_plan_support import (
@@ -17,6 +19,7 @@ from .test_plan_support import (
     OWNER,
     OWNER_APP,
     OWNER_SECRET,
+    PLATFORM,
     is_read,
     made_writes,
     plan,
@@ -200,3 +203,45 @@ def test_gray_steps_do_what_each_plan_says(shop: Any, emu: EmulatorControl) -> N
         write_spec(stack, spec_text(release=release(percentage=percentage, wait=1)))
         step = up_matches_plan(stack, emu)
         assert [c.path for _a, r in step.resources() for c in r.plan.calls] == paths
+
+
+FOLDER = PROJECT_DIR / "tests" / "fixtures" / "miniprogram" / "valid"
+
+
+@pytest.mark.skipif("release" not in RESOURCES, reason="no Release provider is registered yet")
+def test_a_release_from_a_source_folder_does_what_its_plan_says(shop: Any, emu: EmulatorControl) -> None:
+    """The upload (miniprogram-ci; the emulator lands the draft) and addtotemplate are planned steps,
+    before the commit of the template they make: every write is in the plan."""
+    spec = {**release(version="3.0.0"), "source": {"path": "../miniprogram"}}
+    stack = shop(spec_text(credentials={**PLATFORM, "upload_key_config": "uploadPrivateKey"}, release=spec))
+    shutil.copytree(FOLDER, stack.project_dir / "miniprogram")
+    first = up_matches_plan(stack, emu)
+    calls = [call for _a, r in first.resources() for call in r.plan.calls]
+    assert [call.path for call in calls] == ["miniprogram-ci:upload", "/wxa/addtotemplate", "/wxa/commit",
+                                             "/wxa/submit_audit"]
+    assert calls[0].args["version"] == "3.0.0" and len(calls[0].args["sha256"]) == 64
+    platform = next(p for p in emu.state()["platforms"] if p["component_appid"] == PLATFORM["component_appid"])
+    template = next(t for t in platform["templates"] if t["user_version"] == "3.0.0")
+    committed = next(c for c in emu.calls() if c["path"] == "/wxa/commit")
+    assert committed["body"]["template_id"] == template["template_id"], "the template the plan's steps made"
+    second = up_matches_plan(stack, emu)  # approved at once by the demo platform: released, nothing uploaded
+    assert [call.path for _a, r in second.resources() for call in r.plan.calls] == ["/wxa/release"]
+
+
+@pytest.mark.skipif("release" not in RESOURCES, reason="no Release provider is registered yet")
+def test_another_versions_audit_and_gray_rollout_are_shown_and_never_released_as_v(
+    shop: Any, emu: EmulatorControl
+) -> None:
+    stack = shop(spec_text(release=release(percentage=20, wait=1)))
+    stack.set_config("auditPollSeconds", "1")
+    up_matches_plan(stack, emu)  # 1.1.0 rolls out to 20%
+    emu.console(APP, "commit", user_version="1.2.0", template_id=2)  # someone else commits and submits 1.2.0,
+    emu.console(APP, "submit_audit")  # which the demo platform approves at once
+    quiet = up_matches_plan(stack, emu)
+    assert quiet.counts().writes == 0, "1.1.0's rollout is still 20%: nothing to do"
+    write_spec(stack, spec_text(release=release(percentage=50, wait=1)))
+    blocked = up_matches_plan(stack, emu, succeeds=False)
+    (phase,) = [change for _a, r in blocked.resources() for change in r.plan.changes]
+    assert "1.1.0 for 20% of users" not in phase.old or "released(1.1.0, 20%)" in phase.old
+    assert blocked.counts().blocked == 1 and blocked.counts().writes == 0
+    assert "WeChat releases the latest approved audit, and that is now 1.2.0's" in render(blocked)

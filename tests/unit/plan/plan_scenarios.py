@@ -33,6 +33,7 @@ SHOP_DOMAINS = {**EMPTY, "request": ["https://api.shop.example.com"], "socket": 
 INTRO = "演示商城小程序，提供商品浏览与下单服务"
 NEW_INTRO = "一个演示用的小商城，售卖示例商品"
 URL = "http://wx.qlogo.cn/mmhead/demo-shop/0"
+TEMPLATE_2 = {"user_version": "1.1.0", "user_desc": "cart and coupons", "create_time": 1764547200}
 
 
 def planned(provider_class: type[WeChatResourceProvider], desired: Any, live: Any, olds: Any = None,
@@ -51,7 +52,7 @@ def planned(provider_class: type[WeChatResourceProvider], desired: Any, live: An
     return plan
 
 
-def release_plan(desired: dict[str, Any], live: dict[str, Any], olds: Any = None, appid: str = SHOP) -> Plan:
+def release_plan(desired: dict[str, Any], live: dict[str, Any] | None, olds: Any = None, appid: str = SHOP) -> Plan:
     spec = {"version": "1.1.0", "source": {"template_id": 2}, "audit": {}, "allow_withdraw": False,
             "wait_for_audit_minutes": 0,
             "rollout": {"gray_percentage": 100, "support_debuger_first": False, "support_experiencer_first": False},
@@ -115,7 +116,7 @@ def first_release() -> PlanReport:
     webview = planned(WebviewDomainsProvider, {"domains": ["https://h5.shop.example.com"], "on_delete": "forget"},
                       {"domains": ["https://h5.shop.example.com"]})
     live = {**snapshot({"release_info": {"release_version": "0.9.0"}}, None, None), "quota": {"rest": 20, "limit": 20},
-            "history": []}
+            "history": [], "source": {"template_id": 2, "template": TEMPLATE_2}}
     release = release_plan({"description": "Cart and coupons"}, live)
     return report(shop(
         resource("server_domains", "create", servers), resource("webview_domains", "create", webview),
@@ -144,6 +145,30 @@ def rejection_pending() -> PlanReport:
                   engine={"delete": 1, "same": 3, "update": 1})
 
 
+def source_folder_release() -> PlanReport:
+    """A release from a project folder: the upload and addtotemplate are planned calls before the commit."""
+    upload = {"appid": "wx4444444444444444", "version": "2.0.0", "desc": "new checkout", "robot": 1,
+              "project": "miniprogram", "sha256": "9f2c" * 16, "bytes": 48_213}
+    source = {"template_id": None, "draft_id": None, "upload": upload, "uploader": "miniprogram-ci",
+              "ci_version": "2.1.14"}
+    live = {**snapshot({"release_info": {"release_version": "1.1.0"}}, None, None), "quota": {"rest": 19, "limit": 20},
+            "history": [], "source": source}
+    spec = {"version": "2.0.0", "description": "new checkout", "source": {"path": "miniprogram"}}
+    release = release_plan(spec, live)
+    return report(shop(same("server_domains"), resource("release", "update", release)), engine={"same": 3, "update": 1})
+
+
+def foreign_gray() -> PlanReport:
+    """2.1.0 rolls out to 20% (started before 2.2.0 was submitted); 2.2.0 is approved: the live column says so."""
+    versions = {"release_info": {"release_version": "2.0.0"}, "exp_info": {"exp_version": "2.2.0", "exp_time": 150}}
+    live = {**snapshot(versions, {"auditid": 9, "status": 0, "user_version": "2.2.0", "submit_audit_time": 200},
+                       {"status": 1, "gray_percentage": 20, "create_timestamp": 100}),
+            "quota": {"rest": 20, "limit": 20}, "history": []}
+    olds = {"phase": "released", "version": "2.1.0", "gray_percentage": 20}
+    release = release_plan({"version": "2.2.0"}, live, olds)
+    return report(shop(resource("release", "update", release)), engine={"same": 2, "update": 1})
+
+
 def owner_mode() -> PlanReport:
     def owned(provider_class: type[WeChatResourceProvider], desired: Any, live: Any = None,
               olds: Any = None) -> Plan:
@@ -156,12 +181,14 @@ def owner_mode() -> PlanReport:
     profile = owned(ProfileProvider, {"signature": NEW_INTRO}, None, {"spec": {"signature": NEW_INTRO}})
     categories = owned(CategoriesProvider, [{"first": 287, "second": 616}])
     developers = owned(DevelopersProvider, [{"wechat_id": "carol_wx", "roles": ["developer"]}])
+    release = release_plan({"version": "1.0.0", "source": {"path": "../miniprogram"}}, None, appid=OWNER)
     owner = AppReport("demo-owner", OWNER, "owner", [
         resource("server_domains", "same", servers, "demo-owner"),
         resource("testers", "same", testers, "demo-owner"),
         resource("profile", "same", profile, "demo-owner"),
         resource("categories", "create", categories, "demo-owner"),
         resource("developers", "create", developers, "demo-owner"),
+        resource("release", "create", release, "demo-owner"),
     ])
     return report(shop(same("server_domains")), owner, engine={"create": 2, "same": 4})
 
@@ -173,4 +200,6 @@ SCENARIOS = {
     "gray_step": gray_step,
     "rejection_pending": rejection_pending,
     "owner_mode": owner_mode,
+    "source_folder_release": source_folder_release,
+    "foreign_gray": foreign_gray,
 }
