@@ -108,7 +108,6 @@ class WeChatResourceProvider(ResourceProvider):
     platform_only: ClassVar[bool] = True  # writes need an authorizer_access_token
     owner_can_read: ClassVar[bool] = False  # reads work with the mini-program's own token
     has_api: ClassVar[bool] = True  # False: WeChat has no API for it at all (no read, no write, no token)
-    apply_without_calls: ClassVar[bool] = False  # Release (until it runs on execute()): apply() records state
 
     _settings: Settings | None = None
 
@@ -134,8 +133,6 @@ class WeChatResourceProvider(ResourceProvider):
         """What deleting the resource writes, from its last outputs alone (pure). Default: nothing,
         the resource is forgotten and WeChat keeps what it has."""
         return Plan(self.kind, str(outs.get("appid")))
-
-    apply: Any = None  # Release only, until it runs on execute(): apply(ctx, plan, desired, live, olds)
 
     # --- rhythm ------------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
@@ -323,13 +320,9 @@ class WeChatResourceProvider(ResourceProvider):
         if plan.blocked:
             raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
         check_reviewed(plan)
-        if self.apply is not None:
-            legacy = plan.calls or self.apply_without_calls
-            extra = self.apply(ctx, plan, desired, live, olds) if legacy else {}
-        else:
-            run = Run(ctx, plan, live, lambda: self.replan(ctx, desired, olds), olds=olds, desired=desired)
-            self.execute(run)
-            extra = self.record(run, desired, olds)
+        run = Run(ctx, plan, live, lambda: self.replan(ctx, desired, olds), olds=olds, desired=desired)
+        self.execute(run)
+        extra = self.record(run, desired, olds)
         outs = {key: value for key, value in (olds or {}).items() if key != "__provider"}
         outs.update({key: value for key, value in props.items() if key != "__provider"})
         outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
