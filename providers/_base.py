@@ -377,8 +377,8 @@ class WeChatResourceProvider(ResourceProvider):
         else:  # in effect when a plan made from a fresh read no longer needs it
             answer = None if call.wire() in [fresh.wire() for fresh in run.replan()] else {}
         if answer is not None:
-            _events.say(run.ctx.appid, self.kind, f"{call.path}: {type(error).__name__}, but a fresh read shows "
-                                                  "it took effect")
+            how = "already done" if isinstance(error, ConflictError) else "the answer was lost, but"
+            _events.say(run.ctx.appid, self.kind, f"{call.path}: {how} the live state shows the call took effect")
             return answer
         if isinstance(error, APIError) and not isinstance(error, ServerBusyError):
             raise self.explain(run, error) from None

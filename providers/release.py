@@ -286,7 +286,9 @@ class ReleaseProvider(WeChatResourceProvider):
             hint = {**(olds or {}), "version": self.version(run), "auditid": next(iter(known), record.get("auditid"))}
             live = {**(self.read_live(run.ctx) or {}), "history": []}
             phase = phase_of(self.version(run), live, hint)
-            record.update(phase=phase.name, auditid=phase.auditid, gray_percentage=phase.percentage)
+            # a released phase names no audit: keep the one this run submitted or the plan knew
+            auditid = phase.auditid if phase.auditid is not None else hint["auditid"]
+            record.update(phase=phase.name, auditid=auditid, gray_percentage=phase.percentage)
         return record
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show the engine's own output too")
     args = parser.parse_args(argv)
     env = pulumi_env(args.stack, state_dir=Path(args.state), cli_dir=Path(args.cli))
+    os.environ.update(json.loads(args.env))  # the inline program (preflight) sees what the CLI and providers see
 
     def say(text: str) -> None:
         print(text, flush=True)
