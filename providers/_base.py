@@ -29,16 +29,13 @@ diff/update) plus `live` (last observed live state) and `manual_steps`.
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
 import pickle
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pulumi
@@ -56,14 +53,14 @@ from pydantic import BaseModel, ValidationError
 
 from providers import _events, _rotation
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
+from providers._executor import Answers, Run, check_reviewed, execute
 from providers._host import watch_engine
-from providers._plan import UNKNOWN, ApiCall, Change, File, ManualStep, Plan, Ref
+from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan
 from providers._settings import Settings
 from providers.models import problems_from_validation_error
-from wechat import AmbiguousWriteError, APIError, ConflictError, MiniProgramClient, ServerBusyError
+from wechat import APIError, MiniProgramClient
 
 Props = dict[str, Any]
-Answers = list[Props]  # what each call of a plan answered, by step
 
 # Reads started by check() for the diff() that follows it (see WeChatResourceProvider.prefetch).
 PREFETCH_WORKERS = 8  # reads in flight at once, per provider host
@@ -71,8 +68,6 @@ PREFETCH_TTL = 30.0  # seconds: an older prefetched read is dropped and diff() r
 _prefetch_pool: ThreadPoolExecutor | None = None
 _prefetch_lock = threading.Lock()
 
-REVIEWED_PLAN_ENV = "WECHAT_IAC_REVIEWED_PLAN"  # `up --plan FILE`: refuse writes the review did not see
-UNSETTLED = (AmbiguousWriteError, ServerBusyError, ConflictError)  # settled by reading
 
 NEEDS_PLATFORM = (
     "owner credentials cannot do this: WeChat allows it only to an authorized third-party platform "
@@ -329,101 +324,26 @@ class WeChatResourceProvider(ResourceProvider):
         outs.update(_rotation.outputs(ctx))
         return outs
 
-    # --- the executor --------------------------------------------------------------------------
+    # --- the executor (providers._executor) ----------------------------------------------------
     def replan(self, ctx: Context, desired: Props, olds: Props | None) -> list[ApiCall]:
         """The calls a plan made from a fresh read would make (to settle a lost answer)."""
         live = self.read_live(ctx) or {}
         return self.plan(ctx, desired, {**live, **self.read_more(ctx, desired, live, olds)}, olds).calls
 
     def execute(self, run: Run) -> Answers:
-        """Send the plan's calls in order, exactly as planned; what each answered, by step.
-
-        A guard that finds the call already in effect skips it. A write whose answer is lost (or
-        that WeChat refuses as a conflict) is settled by reading: if it took effect, the run goes
-        on; otherwise it stops, without sending it again.
-        """
-        ctx = run.ctx
-        while run.step < len(run.plan.calls):
-            call = run.call
-            try:
-                go = not call.guard or getattr(self, f"guard_{call.guard}")(run)
-            except Stop as stop:
-                _events.emit("unfinished", ctx.appid, self.kind, [f"{ctx.appid} {self.kind}: {stop}"], reason=str(stop))
-                break
-            if not go:
-                _events.say(ctx.appid, self.kind, f"{call.path}: already in effect (read just now): not sent")
-                run.answers.append({})
-                continue
-            try:
-                answer = self.send(run, call, resolve(call.args, run.answers))
-            except UNSETTLED as error:
-                answer = self.settle(run, error)
-            except APIError as error:
-                raise self.explain(run, error) from None
-            run.answers.append(answer)
-            _events.say(ctx.appid, self.kind, f"✓ {call.path}: {call.summary}", event="write")
-        return run.answers
+        """Send the plan's calls in order, exactly as planned (see `providers._executor.execute`)."""
+        return execute(self, run)
 
     def send(self, run: Run, call: ApiCall, args: Props) -> Props:
         """The one road to WeChat for a planned call: the client's `send` (a provider whose plan has
         steps that are not WeChat API calls, such as a miniprogram-ci upload, routes them here)."""
         return run.ctx.client.send(call.method, call.path, args)
 
-    def settle(self, run: Run, error: Exception) -> Props:
-        """After a lost answer or a conflict: what the call answered, if a fresh read shows it in effect."""
-        call = run.call
-        if call.landed:
-            answer = getattr(self, f"landed_{call.landed}")(run, error)
-        else:  # in effect when a plan made from a fresh read no longer needs it
-            answer = None if call.wire() in [fresh.wire() for fresh in run.replan()] else {}
-        if answer is not None:
-            how = "already done" if isinstance(error, ConflictError) else "the answer was lost, but"
-            _events.say(run.ctx.appid, self.kind, f"{call.path}: {how} the live state shows the call took effect")
-            return answer
-        if isinstance(error, APIError) and not isinstance(error, ServerBusyError):
-            raise self.explain(run, error) from None
-        raise RefusedError(
-            f"{run.ctx.appid} {self.kind}: {call.path} ({call.summary}): {error} A fresh read shows it did not "
-            f"take effect, and it was not sent again.{run.done_text()} Run `pulumi up` again: it re-reads the "
-            "live state and does only what is missing."
-        ) from None
-
     def explain(self, run: Run, error: APIError) -> APIError:
         """The same error, saying which planned call failed and what this run already did."""
         return type(error)(error.errcode, error.errmsg, error.endpoint, error.rid,
                            meaning=f"{run.call.summary}: {error.meaning or error.errmsg}",
                            advice=(error.advice or "") + run.done_text())
-
-
-class Stop(Exception):
-    """A guard ends this run's writes short of the target without failing the resource (an audit
-    still under review when the wait is over): the outputs are recorded, the rest waits for the next
-    `up`, and the runner exits non-zero with this as the reason."""
-
-
-@dataclass
-class Run:
-    """One execution of a plan: what the executor's hooks (guard_*, landed_*, explain, record) see."""
-
-    ctx: Context
-    plan: Plan
-    live: Props | None  # the live state the plan was made from
-    replan: Callable[[], list[ApiCall]] = field(repr=False)  # the calls a plan from a fresh read makes
-    answers: Answers = field(default_factory=list)  # what each call answered so far, by step
-    olds: Props | None = None  # the last outputs (hints: they may only make a guard refuse or skip)
-    desired: Props = field(default_factory=dict)  # the normalized spec the plan was made for
-
-    @property
-    def step(self) -> int:
-        return len(self.answers)
-
-    @property
-    def call(self) -> ApiCall:
-        return self.plan.calls[self.step]
-
-    def done_text(self) -> str:
-        done = self.plan.calls[: self.step]
-        return f" Already done in this run: {'; '.join(call.summary for call in done)}." if done else ""
 
 
 def steps_for(plan: Plan) -> list[str]:
@@ -441,63 +361,6 @@ def clears_on_delete(outs: Props) -> bool:
 def unknown(field_: str, value: Any, op: str = "update") -> Change:
     """An item these credentials cannot read: the plan shows the target against "unknown", for a person."""
     return Change(field_, op, old=UNKNOWN, new=value, after=MANUAL)
-
-
-def resolve(value: Any, answers: Answers) -> Any:
-    """Args as the client sends them: each Ref by the answer it names, each File by its bytes."""
-    if isinstance(value, Ref):
-        found = answers[value.step].get(value.field) if value.step < len(answers) else None
-        if found in (None, ""):
-            raise RefusedError(f"call {value.step + 1} of the plan answered no {value.field!r}; nothing after it "
-                               "was sent")
-        return found
-    if isinstance(value, File):
-        content = Path(value.path).read_bytes()
-        if File.of(value.path) != value:
-            raise RefusedError(f"{value.path} changed since the plan was made (sha256 {value.sha256[:12]}); "
-                               "make the plan again")
-        mime = mimetypes.guess_type(value.path)[0] or "application/octet-stream"
-        return (Path(value.path).name, content, mime)
-    if isinstance(value, dict):
-        return {key: resolve(item, answers) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [resolve(item, answers) for item in value]
-    return value
-
-
-_reviewed: dict[str, dict[tuple[str, str], list[Any]]] = {}
-
-
-def check_reviewed(plan: Plan) -> None:
-    """With `up --plan FILE`: refuse unless this resource's writes are the ones that file lists."""
-    path = os.environ.get(REVIEWED_PLAN_ENV)
-    if not path:
-        return
-    if path not in _reviewed:
-        _reviewed[path] = reviewed_writes(json.loads(Path(path).read_text(encoding="utf-8")))
-    reviewed = _reviewed[path].get((plan.appid, plan.resource), [])
-    now = [list(call.wire()) for call in plan.calls]
-    if now != reviewed:
-        raise RefusedError(
-            f"{plan.appid} {plan.resource}: the writes `up` would make differ from the reviewed plan ({path}): "
-            f"reviewed {_paths(reviewed)}, now {_paths(now)}. The live state or the spec changed since the "
-            "review: make the plan again and have it reviewed"
-        )
-
-
-def reviewed_writes(data: dict[str, Any]) -> dict[tuple[str, str], list[Any]]:
-    """(appid, resource) -> its calls as [method, path, args], from a plan file (`runner plan --json`)."""
-    found: dict[tuple[str, str], list[Any]] = {}
-    for app in data.get("apps") or []:
-        for resource in app.get("resources") or []:
-            plan = resource.get("plan") or {}
-            calls = [[call["method"], call["path"], call.get("args") or {}] for call in plan.get("calls") or []]
-            found[(str(plan.get("appid")), str(plan.get("resource")))] = calls
-    return found
-
-
-def _paths(calls: list[Any]) -> str:
-    return "[" + ", ".join(str(call[1]) for call in calls) + "]" if calls else "no write"
 
 
 def _prefetch_key(props: Props) -> str:

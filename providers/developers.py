@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers._base import MANUAL, Context, Props, Run, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import set_changes
+from providers._executor import Run
 from providers._plan import Change, ManualStep, Plan
 from providers.models import DevelopersSpec
 

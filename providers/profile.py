@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from providers import _events
-from providers._base import MANUAL, Context, Props, Run, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes
+from providers._executor import Run
 from providers._plan import ApiCall, Change, File, ManualStep, Plan, Ref
 from providers.models import ProfileSpec
 from wechat import ConflictError, NotFoundError

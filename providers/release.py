@@ -28,8 +28,9 @@ from typing import Any
 
 from providers import _events, release_domains
 from providers import release_guards as guard
-from providers._base import Context, Props, Run, Stop, WeChatResource, WeChatResourceProvider, resolve
+from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
+from providers._executor import Run, Stop, resolve
 from providers._plan import ApiCall, Plan
 from providers._source import upload_owner
 from providers.models import ReleaseSpec

@@ -3,7 +3,7 @@
 Nothing in here talks to WeChat. `providers/release.py` reads the live state, asks `decide()` what
 to do, and executes the plan's calls in order.
 
-Where a desired version V stands (`phase_of`), in the order the checks are made:
+Where a desired version V stands (`release_live.phase_of`), in the order the checks are made:
 
     released(V, P)   V is live: fully (release_info), or for P% through a running gray plan
     superseded(V)    V is not live but in the rollback history (revertcoderelease can bring it back)
@@ -32,25 +32,39 @@ from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan, Ref
 from providers._source import ext_json_string
 from providers.models import AuditSpec
 from providers.release_live import (
+    APPROVED,
+    AUDITING,
+    DELAYED,
     GRAY_ACTIVE,
+    IN_FLIGHT,
+    NOT_RESUBMITTED,
+    PHASE_OF_STATUS,
+    REJECTED,
+    WITHDRAWN,
+    Phase,
     audit_version,
+    gray_owner,
+    gray_predates_the_audit,
+    gray_version,
     history_entries,
+    live_text,
+    phase_of,
     predates_the_experience_version,
     quota_of,
+    recorded_gray_version,
+    rollback_target,
     snapshot,
 )
 from providers.release_source import source_steps
 
-__all__ = ["GRAY_ACTIVE", "audit_version", "decide", "history_entries", "phase_of", "quota_of", "snapshot"]
+__all__ = [  # where V stands is read in release_live; these names stay importable from here
+    "APPROVED", "AUDITING", "DELAYED", "GRAY_ACTIVE", "IN_FLIGHT", "NOT_RESUBMITTED", "PHASE_OF_STATUS",
+    "REJECTED", "WITHDRAWN", "Phase", "audit_version", "decide", "gray_owner", "gray_predates_the_audit",
+    "gray_version", "history_entries", "live_text", "phase_of", "quota_of", "recorded_gray_version",
+    "rollback_target", "snapshot",
+]
 
 KIND = "release"
-
-# get_latest_auditstatus `status`
-APPROVED, REJECTED, AUDITING, WITHDRAWN, DELAYED = 0, 1, 2, 3, 4
-IN_FLIGHT = (AUDITING, DELAYED)
-NOT_RESUBMITTED = (APPROVED, AUDITING, DELAYED)  # a submission of V in these states is never repeated
-PHASE_OF_STATUS = {APPROVED: "approved", REJECTED: "rejected", AUDITING: "auditing", WITHDRAWN: "withdrawn",
-                   DELAYED: "delayed"}
 
 COMMIT = "/wxa/commit"
 SUBMIT = "/wxa/submit_audit"
@@ -79,103 +93,6 @@ def _int(value: Any) -> int:
         return int(value)  # protobuf hands numbers over as floats
     except (TypeError, ValueError):
         return 0
-
-
-# --- where V stands ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Phase:
-    name: str
-    version: str
-    auditid: int | None = None
-    percentage: int | None = None  # released: how many users have V
-    reason: str = ""
-    screenshots: tuple[str, ...] = ()
-    app_version: int | None = None  # superseded: the rollback target
-
-    def describe(self) -> str:
-        v = self.version
-        if self.name == "released":
-            return f"released({v}, {self.percentage}%)"
-        if self.name == "superseded":
-            return f"superseded({v}, in the rollback history as app_version {self.app_version})"
-        if self.name in ("absent", "committed"):
-            return "absent" if self.name == "absent" else f"committed({v})"
-        detail = f"audit {self.auditid}"
-        if self.reason and self.name in ("rejected", "delayed"):
-            detail += f": {self.reason}"
-        return f"{self.name}({v}, {detail})"
-
-
-def gray_version(live: Props, olds: Props | None) -> str | None:
-    """The version a running gray plan rolls out, or None when nothing live tells.
-
-    WeChat gray-releases the latest approved audit, so the plan is that audit's version only if the
-    plan started after the audit was submitted (getgrayreleaseplan `create_timestamp`, the audit's
-    `submit_audit_time`): a plan started earlier rolls out an earlier version, which a newer
-    submission (approved or not) now hides. Then only the last `up`'s record names it: a hint,
-    shown as such; the release guards re-read before any write it could lead to."""
-    return gray_owner(live, olds)[0]
-
-
-def gray_owner(live: Props, olds: Props | None) -> tuple[str | None, bool]:
-    """(the version the running gray plan rolls out, whether WeChat's answers tell it); see gray_version."""
-    if not live.get("gray"):
-        return None, False
-    audit = live.get("audit")
-    version = audit_version(live, olds)
-    if audit and audit["status"] == APPROVED and version and not gray_predates_the_audit(live):
-        return version, True
-    return recorded_gray_version(olds), False
-
-
-def gray_predates_the_audit(live: Props) -> bool:
-    """The running gray plan started before the latest audit was submitted: it is an earlier version's."""
-    started, submitted = (live.get("gray") or {}).get("created_at"), (live.get("audit") or {}).get("submitted_at")
-    return started is not None and submitted is not None and started < submitted
-
-
-def recorded_gray_version(olds: Props | None) -> str | None:
-    """The version the last `up` recorded rolling out gradually (a hint, for display only)."""
-    if olds and olds.get("phase") == "released" and _int(olds.get("gray_percentage")) < 100:
-        return str(olds.get("version") or "") or None
-    return None
-
-
-def live_text(live: Props, olds: Props | None, version: str) -> str:
-    """What is live now: the full release, and a gray rollout of any version but V."""
-    text = f"live: {live.get('release_version') or 'none'}"
-    gray = live.get("gray")
-    other, told = gray_owner(live, olds)
-    if gray and other != version:
-        who = other if told else f"{other} (as the last up recorded)" if other else "an earlier version"
-        text += f", and {who} for {gray['percentage']}% of users (a gray rollout)"
-    return text
-
-
-def rollback_target(live: Props, version: str) -> int | None:
-    for entry in live.get("history") or []:
-        if entry["version"] == version:
-            return int(entry["app_version"])
-    return None
-
-
-def phase_of(version: str, live: Props, olds: Props | None = None) -> Phase:
-    audit = live.get("audit")
-    if gray_version(live, olds) == version:
-        gray = live["gray"]
-        return Phase("released", version, audit["auditid"] if audit else None, gray["percentage"])
-    if live.get("release_version") == version:
-        return Phase("released", version, percentage=100)
-    app_version = rollback_target(live, version)
-    if app_version is not None:
-        return Phase("superseded", version, app_version=app_version)
-    if audit and audit_version(live, olds) == version:
-        name = PHASE_OF_STATUS.get(audit["status"], "auditing")
-        return Phase(name, version, audit["auditid"], reason=audit["reason"],
-                     screenshots=tuple(audit["screenshots"]))
-    if live.get("exp_version") == version:
-        return Phase("committed", version)
-    return Phase("absent", version)
 
 
 def extra_reads(desired: Props, live: Props, olds: Props | None = None) -> list[str]:

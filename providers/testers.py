@@ -23,7 +23,8 @@ against "unknown", as manual steps, in every plan. Delete: forgets; the testers 
 from __future__ import annotations
 
 from providers import _events
-from providers._base import Context, Props, Run, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._executor import Run
 from providers._plan import ApiCall, Change, Plan
 from providers.models import TestersSpec
 from providers.models.account import EXPERIENCE_MEMBER_LIMITS

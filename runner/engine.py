@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 from pulumi import automation as auto
 from pulumi.automation._cmd import CommandResult
 
-from providers._base import REVIEWED_PLAN_ENV
 from providers._events import EVENTS_ENV
+from providers._executor import REVIEWED_PLAN_ENV
 from runner.display import VERBS, Display, EventsFile, Outcome
 from runner.env import DEV_STACK, PROJECT_DIR, PulumiEnv, pulumi_env
 from runner.stacks import check_secrets_provider, unknown_stack

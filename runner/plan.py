@@ -28,7 +28,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from providers._base import reviewed_writes as writes_of
+from providers._executor import reviewed_writes as writes_of
 from providers._plan import Plan
 from providers.models import MiniProgramSpec, load_specs
 from providers.program import DEFAULT_SPECS

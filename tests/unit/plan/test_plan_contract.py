@@ -13,7 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 from plan_scenarios import SHOP, report, shop
 
-from providers import _base
+from providers import _base, _executor
 from providers._errors import RefusedError
 from providers._plan import ApiCall, Change, File, ManualStep, Plan, Ref
 from providers._settings import Settings
@@ -48,14 +48,14 @@ def test_up_refuses_writes_the_reviewed_plan_does_not_list(tmp_path: Path, monke
                                           Plan("server_domains", SHOP, calls=[call]))))
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(report_to_dict(reviewed)), encoding="utf-8")
-    monkeypatch.setenv(_base.REVIEWED_PLAN_ENV, str(path))
-    _base.check_reviewed(Plan("server_domains", SHOP, calls=[call]))  # the same writes: goes ahead
-    _base.check_reviewed(Plan("webview_domains", SHOP))  # no write, and none reviewed
+    monkeypatch.setenv(_executor.REVIEWED_PLAN_ENV, str(path))
+    _executor.check_reviewed(Plan("server_domains", SHOP, calls=[call]))  # the same writes: goes ahead
+    _executor.check_reviewed(Plan("webview_domains", SHOP))  # no write, and none reviewed
     drifted = ApiCall("/wxa/modify_domain", "set", args={"action": "set", "requestdomain": ["https://b.example.com"]})
     with pytest.raises(RefusedError, match="differ from the reviewed plan"):
-        _base.check_reviewed(Plan("server_domains", SHOP, calls=[drifted]))
+        _executor.check_reviewed(Plan("server_domains", SHOP, calls=[drifted]))
     with pytest.raises(RefusedError, match="reviewed no write, now \\[/wxa/setwebviewdomain\\]"):
-        _base.check_reviewed(Plan("webview_domains", SHOP, calls=[ApiCall("/wxa/setwebviewdomain", "set")]))
+        _executor.check_reviewed(Plan("webview_domains", SHOP, calls=[ApiCall("/wxa/setwebviewdomain", "set")]))
     now = report(shop(ResourceReport("demo-shop-server-domains", "server_domains", "update",
                                      Plan("server_domains", SHOP, calls=[drifted]))))
     assert differences(now, report_to_dict(reviewed)) == [
@@ -150,14 +150,14 @@ def test_a_guard_can_stop_the_run_short_without_failing_it(capsys: pytest.Captur
     class Waiting(_base.WeChatResourceProvider):
         kind = "waiting"
 
-        def guard_approved(self, run: _base.Run) -> bool:
-            raise _base.Stop("audit 7 of 1.1.0 is still under review after 1 min")
+        def guard_approved(self, run: _executor.Run) -> bool:
+            raise _executor.Stop("audit 7 of 1.1.0 is still under review after 1 min")
 
     ctx = _base.Context(SHOP, {"mode": "platform"}, Settings("http://127.0.0.1:1", {}))
     ctx.__dict__["client"] = Client()
     plan = Plan("waiting", SHOP, calls=[ApiCall("/wxa/commit", "commit"),
                                         ApiCall("/wxa/release", "release", guard="approved")])
-    answers = Waiting().execute(_base.Run(ctx, plan, None, lambda: plan.calls))
+    answers = Waiting().execute(_executor.Run(ctx, plan, None, lambda: plan.calls))
     assert sent == ["/wxa/commit"] and answers == [{}]
     assert "still under review after 1 min" in capsys.readouterr().out
     why = "audit 7 of 1.1.0 is still under review after 1 min"

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from providers._base import Context, Run
+from providers._base import Context
+from providers._executor import Run
 from providers._plan import UNKNOWN, Change
 from providers._settings import Settings
 from providers.categories import ADD, DELETE, CategoriesProvider

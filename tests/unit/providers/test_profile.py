@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 import providers._clients
-from providers._base import Context, resolve
+from providers._base import Context
 from providers._errors import RefusedError
+from providers._executor import resolve
 from providers._plan import UNKNOWN, Change, File
 from providers._settings import Settings
 from providers.profile import SET_AVATAR, SET_NICKNAME, SET_SIGNATURE, UPLOAD, ProfileProvider

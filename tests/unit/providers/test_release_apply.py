@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 import providers._clients
-from providers._base import Run
 from providers._errors import RefusedError
+from providers._executor import Run
 from providers._settings import Settings
 from providers.release import ReleaseProvider
 from providers.release_phases import COMMIT, GRAY, RELEASE, REVERT_GRAY, ROLLBACK, SUBMIT, UNDO, decide, snapshot

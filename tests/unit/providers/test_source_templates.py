@@ -19,8 +19,9 @@ import pytest
 
 from emulator.testing import COMPONENT_APPID, COMPONENT_SECRET, DEV_APPID, VERIFY_TICKET, EmulatorControl
 from providers import _source, release_source
-from providers._base import Context, resolve
+from providers._base import Context
 from providers._errors import RefusedError
+from providers._executor import resolve
 from providers._settings import Settings
 from providers.release_source import ADD_TO_TEMPLATE, UPLOAD, send_step, source_state, source_steps
 
