@@ -54,7 +54,7 @@ from typing import Any
 import httpx
 
 from providers._errors import RefusedError
-from providers._settings import REAL_WECHAT, Settings, _verify_ticket, ticket_origin, token_cache
+from providers._settings import REAL_WECHAT, Settings, component_credentials, token_cache
 from providers._source_folder import (
     MAIN_PACKAGE,
     MB,
@@ -65,7 +65,7 @@ from providers._source_folder import (
     check_source_folder,
 )
 from providers.models.release import ReleaseSourceSpec
-from wechat import ComponentClient, ComponentCredentials
+from wechat import ComponentClient
 from wechat.redact import register_secret, scrub
 
 __all__ = [
@@ -276,11 +276,8 @@ def _component_client(credentials: Mapping[str, Any], settings: Settings) -> Com
     with _component_lock:
         client = _components.get((settings.base_url, component_appid))
         if client is None:
-            secret = settings.require_secret(str(credentials["component_secret_config"]),
-                                             "third-party platform AppSecret")
-            creds = ComponentCredentials(component_appid, secret, _verify_ticket(credentials, settings),
-                                         ticket_origin(credentials))
-            client = ComponentClient(creds, base_url=settings.base_url, cache=token_cache())
+            client = ComponentClient(component_credentials(credentials, settings), base_url=settings.base_url,
+                                     cache=token_cache())
             _components[(settings.base_url, component_appid)] = client
         return client
 

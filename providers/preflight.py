@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from providers._errors import USER_FACING, RefusedError
-from providers._settings import Settings, _verify_ticket, token_cache
+from providers._settings import Settings, component_credentials, token_cache
 from providers.models import MiniProgramSpec, Problem
-from wechat import ComponentClient, ComponentCredentials
+from wechat import ComponentClient
 
 Check = Callable[[MiniProgramSpec, Settings, list[Problem]], Iterable[Problem]]
 
@@ -97,9 +97,7 @@ def credentials_reachable(spec: MiniProgramSpec, settings: Settings, done: list[
     credentials = spec.credentials.model_dump(mode="json", exclude_none=True)
     try:
         if mode == "platform":
-            component = ComponentCredentials(str(credentials["component_appid"]), settings.require_secret(
-                str(credentials["component_secret_config"]), "third-party platform AppSecret"),
-                _verify_ticket(credentials, settings))
+            component = component_credentials(credentials, settings)
             with ComponentClient(component, base_url=settings.base_url, cache=token_cache()) as platform:
                 platform.check_token()
         else:

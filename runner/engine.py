@@ -187,6 +187,8 @@ def _run_once(operation: str, stack: auto.Stack, on_output: Printer, held: list[
                                "on_event": engine_event, "color": "never", **kwargs}
     if operation in ("preview", "up"):
         options.setdefault("diff", verbose)
+    if operation == "up":  # a failed resource stops only what depends on it: the others make their planned writes
+        options.setdefault("continue_on_error", True)
     methods: dict[str, Callable[..., Any]] = {
         "preview": stack.preview, "up": stack.up, "refresh": stack.refresh, "destroy": stack.destroy}
     if operation not in methods:
