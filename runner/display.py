@@ -28,6 +28,9 @@ Printer = Callable[[str], None]
 MARKUP = re.compile(r"<\{%[^%]*%\}>")  # the engine's colour markup, e.g. <{%fg 1%}>
 UNHANDLED = "an unhandled error occurred: "
 GENERIC_ERRORS = ("update failed", "preview failed", "refresh failed", "destroy failed")
+# With continue_on_error the program still awaits a failed resource's outputs (the stack outputs) and
+# the SDK reports that as a runtime error with a traceback: a consequence of the resource's own error.
+FAILED_TO_REGISTER = re.compile(r"^python inline source runtime error: resource \S+ \[[^\]]+\] failed to register")
 VERBS = {"preview": "Previewing", "up": "Updating", "refresh": "Refreshing", "destroy": "Destroying"}
 PAST = {"create": "created", "update": "updated", "delete": "deleted", "same": "unchanged",
         "replace": "replaced", "read": "read", "refresh": "refreshed"}
@@ -123,6 +126,10 @@ class Display:
             message = message.removeprefix(UNHANDLED)
             if not message or message in GENERIC_ERRORS:
                 return
+            if FAILED_TO_REGISTER.match(message):
+                if self.outcome.errors:
+                    return  # the resource's own error is already shown
+                message = message.splitlines()[0]
             if message not in self.outcome.errors:
                 self.outcome.errors.append(message)
             self.once(f"error: {message}")

@@ -102,6 +102,23 @@ def test_the_display_shows_each_line_once_without_markup_and_ends_with_the_reaso
     assert display.outcome.reason() == "up failed: invalid spec (1 problem(s) above)"
 
 
+def test_a_failed_resources_stack_output_traceback_is_not_shown_again() -> None:
+    shown: list[str] = []
+    display = Display("up", shown.append)
+
+    def diagnostic(message: str) -> Any:
+        return SimpleNamespace(diagnostic_event=SimpleNamespace(message=message, severity="error"))
+
+    consequence = ("python inline source runtime error: resource shop-release [pulumi-python:dynamic/wechat:Release]"
+                   " failed to register\nTraceback (most recent call last):\n  File \"x.py\", line 1")
+    display.engine_event(diagnostic(consequence))
+    assert shown == ["error: python inline source runtime error: resource shop-release "
+                     "[pulumi-python:dynamic/wechat:Release] failed to register"], "alone: one line, no traceback"
+    display.engine_event(diagnostic(f"{SHOP} release: the experience version is now 9.9.9"))
+    display.engine_event(diagnostic(consequence.replace("shop-release", "other-release")))
+    assert len(shown) == 2 and "Traceback" not in "".join(shown)
+
+
 def test_a_preview_that_plans_a_blocked_change_has_a_reason() -> None:
     outcome = Outcome("preview", events=[{"event": "plan", "appid": SHOP, "resource": "categories",
                                           "plan": Plan("categories", SHOP, blocked="quota spent").to_json()}])
