@@ -1,16 +1,29 @@
 """The rhythm every resource follows: configure, check, diff, create, read, update, delete.
 
-A resource module supplies four hooks and the base does the rest:
-- `read_live(ctx)`: the live state, by read-only calls (None when these credentials cannot read it);
-- `plan(ctx, desired, live, olds)`: a pure `Plan` from the desired spec, the live state and the
-  old outputs (None on create; `olds["spec"]` is what the last `up` applied, which tells drift);
-- `apply(ctx, plan, desired, live, olds)`: the writes the plan lists and nothing else; it may
-  return extra outputs to record (they carry over to later runs);
-- `forget_or_clear(ctx, outs)`: what deleting the resource means (default: forget).
+A resource module supplies a few hooks and the base does the rest:
+- `read_live(ctx)`: the live state, by read-only calls (not called when these credentials cannot
+  read it: then live is None, and every plan says "unknown" rather than guess);
+- `plan(ctx, desired, live, olds)`: a pure `Plan` from the desired spec, the live state and the old
+  outputs (None on create; `olds["spec"]` is what the last `up` applied, which tells drift). Its
+  `ApiCall`s carry their endpoint and arguments: they are exactly what `up` sends;
+- `record(run, desired, olds)`: what to keep in the outputs from WeChat's answers (optional);
+- `plan_delete(outs)`: what deleting the resource writes (default: nothing; it is forgotten).
+A call may name a `landed_<name>` read (settles a lost answer) or a `guard_<name>` read (right
+before sending); see `providers._plan.ApiCall`.
+
+`up` = `converge()`: read the live state, plan, refuse if the plan is blocked (or differs from a
+reviewed plan file), then `execute()` the plan's calls in order through one client entry point,
+settling a lost answer by reading (never by sending again). diff() computes the same plan, so drift
+made in the console shows in `pulumi preview` without a refresh; manual steps alone never make
+`up` "update" anything.
+
+Owner credentials (`mode: owner`) write nothing for `platform_only` resources: each planned call
+becomes a manual step, the changes say this `up` does not reach them, and nothing is called drift
+(Pulumi never wrote it). What they cannot read is planned against "unknown", never against the
+last spec, so the steps stay in every plan until WeChat shows them done.
 
 Inputs are `{appid, credentials, spec}`. Outputs echo them (the engine hands old *outputs* to
-diff/update) plus `live` (last observed live state) and `manual_steps`. diff() reads the live
-state, so drift made in the console shows in `pulumi preview` without a refresh.
+diff/update) plus `live` (last observed live state) and `manual_steps`.
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ import pickle
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -38,13 +51,14 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
-from providers import _rotation
+from providers import _events, _rotation
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
+from providers._executor import Answers, Run, check_reviewed, execute
 from providers._host import watch_engine
-from providers._plan import ApiCall, ManualStep, Plan
+from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan
 from providers._settings import Settings
 from providers.models import problems_from_validation_error
-from wechat import MiniProgramClient
+from wechat import APIError, MiniProgramClient
 
 Props = dict[str, Any]
 
@@ -54,10 +68,12 @@ PREFETCH_TTL = 30.0  # seconds: an older prefetched read is dropped and diff() r
 _prefetch_pool: ThreadPoolExecutor | None = None
 _prefetch_lock = threading.Lock()
 
+
 NEEDS_PLATFORM = (
     "owner credentials cannot do this: WeChat allows it only to an authorized third-party platform "
     "(errcode 48001 otherwise)"
 )
+MANUAL = "unchanged (a manual step)"
 
 
 @dataclass
@@ -86,7 +102,7 @@ class WeChatResourceProvider(ResourceProvider):
     console_path: ClassVar[str] = "mp.weixin.qq.com"  # where a person does it by hand
     platform_only: ClassVar[bool] = True  # writes need an authorizer_access_token
     owner_can_read: ClassVar[bool] = False  # reads work with the mini-program's own token
-    apply_without_calls: ClassVar[bool] = False  # apply() also records state when the plan calls nothing
+    has_api: ClassVar[bool] = True  # False: WeChat has no API for it at all (no read, no write, no token)
 
     _settings: Settings | None = None
 
@@ -100,15 +116,18 @@ class WeChatResourceProvider(ResourceProvider):
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         raise NotImplementedError
 
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        raise NotImplementedError
+    def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
+        """Outputs to keep from what `up` did (`run.answers`); they carry over to later runs. None by default."""
+        return {}
 
     def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
         """Live fields only some plans need (e.g. the category tree before adding one); none by default."""
         return {}
 
-    def forget_or_clear(self, ctx: Context, outs: dict[str, Any]) -> None:
-        """Default: deleting the resource forgets it; WeChat keeps what it has."""
+    def plan_delete(self, outs: Props) -> Plan:
+        """What deleting the resource writes, from its last outputs alone (pure). Default: nothing,
+        the resource is forgotten and WeChat keeps what it has."""
+        return Plan(self.kind, str(outs.get("appid")))
 
     # --- rhythm ------------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
@@ -163,7 +182,7 @@ class WeChatResourceProvider(ResourceProvider):
         return future
 
     def show_creation_plan(self, props: Props) -> None:
-        """Print what creating this resource will do against the live state.
+        """Report what creating this resource will do against the live state.
 
         The engine never calls diff() for a resource it is about to create, so without this a
         first preview (say, adopting a mini-program already set up in the console) would show
@@ -172,25 +191,32 @@ class WeChatResourceProvider(ResourceProvider):
         try:
             plan, _live = self.observe(self.context(props), props, None)
         except USER_FACING as error:
-            print(f"{props.get('appid')} {self.kind}: cannot read the live state yet: {error}", flush=True)
+            self.cannot_read(props, error)
             return
-        for line in plan.lines():
-            print(line, flush=True)
+        _events.planned(plan, "create")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = ["appid"] if olds.get("appid") != news.get("appid") else []
         ctx = self.context(news)
         _rotation.offer_recorded(ctx, olds)
         ctx.prefetched = self.take_prefetched(news)
-        plan, _live = self.observe(ctx, news, olds)
-        for line in plan.lines():
-            print(line, flush=True)
-        replaces = ["appid"] if olds.get("appid") != news.get("appid") else []
+        try:
+            plan, _live = self.observe(ctx, news, olds)
+        except USER_FACING as error:
+            # reported, not raised: a preview goes on to show every other resource, and `up` runs
+            # update(), which reads again and fails this resource alone if it still cannot
+            self.cannot_read(news, error)
+            return DiffResult(changes=True, replaces=replaces)
+        _events.planned(plan, "update")
         # a spec edit that live state already matches still updates what state records
         recorded_changed = (olds.get("spec"), olds.get("credentials")) != (
             self.normalize(news["spec"]),
             news["credentials"],
         )
-        changed = plan.has_changes or recorded_changed or bool(replaces) or _rotation.needs_recording(ctx, olds)
+        # manual steps alone change nothing `up` can do: no update (a blocked plan updates, to refuse);
+        # a rotated refresh token the state does not hold yet is recorded by an update
+        changed = bool(plan.calls or plan.blocked) or recorded_changed or bool(replaces) \
+            or _rotation.needs_recording(ctx, olds)
         return DiffResult(changes=changed, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -203,8 +229,8 @@ class WeChatResourceProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ctx = self.context(props)
         _rotation.offer_recorded(ctx, props)
-        live = self.read_live(ctx)
         outs = {key: value for key, value in props.items() if key != "__provider"}
+        live = self.read_live(ctx) if self.readable(ctx) else None
         if live is not None:
             outs["live"] = live
         return ReadResult(id_, {**outs, **_rotation.outputs(ctx)})
@@ -212,7 +238,10 @@ class WeChatResourceProvider(ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         ctx = self.context(props)
         _rotation.offer_recorded(ctx, props)
-        self.forget_or_clear(ctx, props)
+        plan = self.plan_delete(props)
+        if plan.calls:
+            check_reviewed(plan)
+            self.execute(Run(ctx, plan, None, lambda: plan.calls))
 
     def remember_refresh_token(self, props: dict[str, Any], olds: dict[str, Any]) -> None:
         """A rotated refresh token the old outputs recorded goes to the token source first (_rotation)."""
@@ -235,6 +264,22 @@ class WeChatResourceProvider(ResourceProvider):
             raise RefusedError("the provider was not configured (no stack config reached it)")
         return Context(str(props["appid"]), dict(props["credentials"]), self._settings)
 
+    def cannot_read(self, props: Props, error: BaseException) -> None:
+        appid = str(props.get("appid"))
+        text = f"cannot read the live state: {error}"
+        _events.emit("error", appid, self.kind, [f"{appid} {self.kind}: {text}"], error=text)
+
+    def writable(self, ctx: Context) -> bool:
+        return ctx.mode != "owner" or not self.platform_only
+
+    def readable(self, ctx: Context) -> bool:
+        return self.reads_with(ctx.mode)
+
+    @classmethod
+    def reads_with(cls, mode: str) -> bool:
+        """Whether these credentials can read the live state (and so need a token at all)."""
+        return cls.has_api and (mode != "owner" or not cls.platform_only or cls.owner_can_read)
+
     def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
         """Read the live state and plan against it: the same path for diff() and update()."""
         desired = self.normalize(props["spec"])
@@ -247,16 +292,21 @@ class WeChatResourceProvider(ResourceProvider):
             live = self.read_live(ctx)
         if live is not None:
             live = {**live, **self.read_more(ctx, desired, live, olds)}
-        plan = self.plan(ctx, desired, live, olds)
-        if ctx.mode == "owner" and self.platform_only and plan.calls:
-            # a checklist item per change reads better than "set all lists" for a person
-            items = [change.describe() for change in plan.changes] or [call.summary for call in plan.calls]
-            plan.manual += [ManualStep(f"in {self.console_path}: {item}", NEEDS_PLATFORM) for item in items]
-            plan.calls = []
+        if self.writable(ctx):
+            plan = self.plan(ctx, desired, live, olds)
+            if plan.blocked:
+                plan.calls = []  # `up` refuses this resource before any call: its plan makes none
+            return plan, live
+        # Pulumi never writes here, so nothing is drift: plan as if no `up` had ever applied
+        plan = self.plan(ctx, desired, live, None)
+        platform = [call for call in plan.calls if call.path.startswith("/")]  # WeChat API calls (48001)
+        if platform or (plan.changes and not plan.manual):  # (a provider may list its own steps)
+            plan.manual += [ManualStep(f"in {self.console_path}: {step}", NEEDS_PLATFORM)
+                            for step in steps_for(plan)]
+            plan.changes = [replace(change, after=change.after or MANUAL) for change in plan.changes]
+        # what owner credentials can do stays (a miniprogram-ci upload with the code-upload key)
+        plan.calls = [call for call in plan.calls if not call.path.startswith("/")]
         return plan, live
-
-    def readable(self, ctx: Context) -> bool:
-        return ctx.mode != "owner" or not self.platform_only or self.owner_can_read
 
     def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         ctx = self.context(props)
@@ -264,22 +314,57 @@ class WeChatResourceProvider(ResourceProvider):
         plan, live = self.observe(ctx, props, olds)
         if plan.blocked:
             raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
-        extra = self.apply(ctx, plan, desired, live, olds) if plan.calls or self.apply_without_calls else {}
-        for line in plan.lines():
-            print(line, flush=True)
+        check_reviewed(plan)
+        run = Run(ctx, plan, live, lambda: self.replan(ctx, desired, olds), olds=olds, desired=desired)
+        self.execute(run)
+        extra = self.record(run, desired, olds)
         outs = {key: value for key, value in (olds or {}).items() if key != "__provider"}
         outs.update({key: value for key, value in props.items() if key != "__provider"})
         outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
         outs.update(_rotation.outputs(ctx))
         return outs
 
+    # --- the executor (providers._executor) ----------------------------------------------------
+    def replan(self, ctx: Context, desired: Props, olds: Props | None) -> list[ApiCall]:
+        """The calls a plan made from a fresh read would make (to settle a lost answer)."""
+        live = self.read_live(ctx) or {}
+        return self.plan(ctx, desired, {**live, **self.read_more(ctx, desired, live, olds)}, olds).calls
+
+    def execute(self, run: Run) -> Answers:
+        """Send the plan's calls in order, exactly as planned (see `providers._executor.execute`)."""
+        return execute(self, run)
+
+    def send(self, run: Run, call: ApiCall, args: Props) -> Props:
+        """The one road to WeChat for a planned call: the client's `send` (a provider whose plan has
+        steps that are not WeChat API calls, such as a miniprogram-ci upload, routes them here)."""
+        return run.ctx.client.send(call.method, call.path, args)
+
+    def explain(self, run: Run, error: APIError) -> APIError:
+        """The same error, saying which planned call failed and what this run already did."""
+        return type(error)(error.errcode, error.errmsg, error.endpoint, error.rid,
+                           meaning=f"{run.call.summary}: {error.meaning or error.errmsg}",
+                           advice=(error.advice or "") + run.done_text())
+
+
+def steps_for(plan: Plan) -> list[str]:
+    """What a person does instead of the plan's calls: one checklist item per change reads best."""
+    return [change.as_step() for change in plan.changes] or [call.summary for call in plan.calls]
+
+
+def clears_on_delete(outs: Props) -> bool:
+    """The spec said `on_delete: clear`, and the credentials can write (owner credentials cannot)."""
+    owner = (outs.get("credentials") or {}).get("mode") == "owner"
+    spec = outs.get("spec")
+    return isinstance(spec, dict) and spec.get("on_delete") == "clear" and not owner
+
+
+def unknown(field_: str, value: Any, op: str = "update") -> Change:
+    """An item these credentials cannot read: the plan shows the target against "unknown", for a person."""
+    return Change(field_, op, old=UNKNOWN, new=value, after=MANUAL)
+
 
 def _prefetch_key(props: Props) -> str:
     return json.dumps([props.get("appid"), props.get("credentials")], sort_keys=True, default=str)
-
-
-def single_call(path: str, summary: str, quota: str | None = None) -> list[ApiCall]:
-    return [ApiCall(path, summary, quota)]
 
 
 class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResource"):

@@ -27,6 +27,7 @@ import hashlib
 import threading
 from typing import Any
 
+from providers import _events
 from wechat import RotatedRefreshToken
 
 OUTPUT = "authorizer_refresh"
@@ -100,11 +101,9 @@ def needs_recording(ctx: Any, outputs_: Props | None) -> bool:
 
 
 def announce(appid: str) -> None:
-    print(
+    _events.emit("note", appid, "credentials", [
         f"{appid}: WARNING: WeChat ROTATED the authorizer refresh token; the superseded one stops working in 5 "
         "minutes. The new one is in this machine's token cache, and an `up` (or `refresh`) records it, "
         "encrypted, in the stack's state (output authorizer_refresh), where the next run on any machine finds "
         "it. A preview cannot record it: if this was one, run `pulumi up` from this machine, or other machines "
-        "will get 61023.",
-        flush=True,
-    )
+        "will get 61023."])

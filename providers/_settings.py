@@ -73,14 +73,7 @@ def token_source_for(appid: str, credentials: Mapping[str, Any], settings: Setti
     mode = credentials.get("mode")
     cache = token_cache()
     if mode == "platform":
-        component = ComponentCredentials(
-            component_appid=str(credentials["component_appid"]),
-            component_appsecret=settings.require_secret(
-                str(credentials["component_secret_config"]), "third-party platform AppSecret"
-            ),
-            verify_ticket=_verify_ticket(credentials, settings),
-            ticket_origin=ticket_origin(credentials),
-        )
+        component = component_credentials(credentials, settings)
         refresh = settings.require_secret(
             str(credentials["refresh_token_config"]), f"authorizer refresh token of {appid}"
         )
@@ -93,6 +86,18 @@ def token_source_for(appid: str, credentials: Mapping[str, Any], settings: Setti
     if mode == "command":
         return CommandTokenSource([str(part) for part in credentials["command"]], appid)
     raise ConfigurationError(f"unknown credentials mode {mode!r} for {appid}")
+
+
+def component_credentials(credentials: Mapping[str, Any], settings: Settings) -> ComponentCredentials:
+    """The third-party platform's own credentials a platform-mode `credentials` block names."""
+    return ComponentCredentials(
+        component_appid=str(credentials["component_appid"]),
+        component_appsecret=settings.require_secret(
+            str(credentials["component_secret_config"]), "third-party platform AppSecret"
+        ),
+        verify_ticket=_verify_ticket(credentials, settings),
+        ticket_origin=ticket_origin(credentials),
+    )
 
 
 def ticket_origin(credentials: Mapping[str, Any]) -> TicketOrigin:

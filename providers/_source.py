@@ -2,32 +2,25 @@
 
 A release spec names its code in one of two ways (reference §5.1, §5.6, §6):
 
-- `source.template_id` (+ `ext_json`): a template already in the third-party platform's library.
-  `template_for_source` returns it as is; `wxa/commit` later sends `ext_json_string(spec)`.
+- `source.template_id` (+ `ext_json`): a template already in the third-party platform's library;
+  `wxa/commit` sends `ext_json_string(spec)` with it.
 - `source.path`: a mini-program project folder. On a third-party platform, code reaches the
   template library only one way: the platform's *development mini-program* uploads it with the
   official `miniprogram-ci` (its code-upload key, its IP allow-list, its appid, an `ext.json` in the
   folder), which creates a **draft**; `wxa/addtotemplate` turns the draft into a **template**.
-  `template_for_source` does that, at most once per version:
-
-      1. local checks, before anything is uploaded (`check_source_folder`): the folder, its
-         project.config.json appid == the development mini-program's, app.json and its pages,
-         ext.json, package sizes;
-      2. a template whose user_version == version exists (gettemplatelist)?  reuse it;
-      3. else a draft with that user_version exists (gettemplatedraftlist)?  addtotemplate it;
-      4. else upload (miniprogram-ci via `scripts/mp-upload.mjs`), find the new draft by
-         user_version, addtotemplate it, find the template id.
+  Those are planned steps of the release (`providers/release_source.py`): the local checks here
+  (`check_source_folder`) run at preflight and at plan time; an existing template or draft of the
+  version is reused; the upload and addtotemplate are calls of the plan, made by `up` in order.
 
   The version is the identity: a code change needs a new version (WeChat keeps no content hash
-  we could compare). `plan_source` is the read-only twin for the release plan: the same checks
-  and lookups, and the writes `up` will make (`/wxa/addtotemplate`, plus the upload itself).
+  we could compare).
 
 **The emulator cannot receive a miniprogram-ci upload.** miniprogram-ci talks a private, signed
 protocol to servicewechat.com (not api.weixin.qq.com) that is not documented, so it cannot be
 emulated faithfully. With stack config `wechat-iac:uploader: emulator`, step 4 instead lands the
-draft through the emulator's control API (`POST /_emulator/drafts`), which is exactly the state an
-upload would leave behind; everything before and after (the local checks, the template and draft
-lookups, addtotemplate) runs unchanged. The real miniprogram-ci is still exercised by the contract
+draft through the emulator's control API (`POST /_emulator/drafts`, `_land_in_emulator`), which is
+exactly the state an upload would leave behind; everything before and after (the local checks, the
+template and draft lookups, addtotemplate) runs unchanged. The real miniprogram-ci is still exercised by the contract
 tests, offline (`--dry-run`, `compile`, `pack-npm`).
 
 Owner mode (`credentials.mode == owner`): an owner cannot make templates; what an owner can do is
@@ -54,16 +47,14 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from providers._errors import RefusedError
-from providers._settings import REAL_WECHAT, Settings, _verify_ticket, ticket_origin, token_cache
+from providers._settings import REAL_WECHAT, Settings, component_credentials, token_cache
 from providers._source_folder import (
     MAIN_PACKAGE,
     MB,
@@ -72,10 +63,9 @@ from providers._source_folder import (
     TOTAL_LIMIT_THIRD_PARTY,
     SourceReport,
     check_source_folder,
-    human_size,
 )
 from providers.models.release import ReleaseSourceSpec
-from wechat import ComponentClient, ComponentCredentials
+from wechat import ComponentClient
 from wechat.redact import register_secret, scrub
 
 __all__ = [
@@ -89,14 +79,11 @@ __all__ = [
     "UPLOADER_KEY",
     "UPLOAD_KEY_DEFAULT",
     "MiniProgramCIError",
-    "SourcePlan",
     "SourceReport",
     "check_source_folder",
     "ext_json_string",
     "miniprogram_ci_installed",
-    "plan_source",
     "run_mp_upload",
-    "template_for_source",
     "upload_owner",
 ]
 
@@ -289,11 +276,8 @@ def _component_client(credentials: Mapping[str, Any], settings: Settings) -> Com
     with _component_lock:
         client = _components.get((settings.base_url, component_appid))
         if client is None:
-            secret = settings.require_secret(str(credentials["component_secret_config"]),
-                                             "third-party platform AppSecret")
-            creds = ComponentCredentials(component_appid, secret, _verify_ticket(credentials, settings),
-                                         ticket_origin(credentials))
-            client = ComponentClient(creds, base_url=settings.base_url, cache=token_cache())
+            client = ComponentClient(component_credentials(credentials, settings), base_url=settings.base_url,
+                                     cache=token_cache())
             _components[(settings.base_url, component_appid)] = client
         return client
 
@@ -347,129 +331,6 @@ def _land_in_emulator(settings: Settings, component_appid: str, dev_appid: str, 
     if response.status_code >= 400:
         raise RefusedError(f"the emulator refused the draft: HTTP {response.status_code} "
                            f"{scrub(response.text[:300])}")
-
-
-def template_for_source(ctx: Any, release_spec: Mapping[str, Any], *,
-                        sleep: Callable[[float], None] = time.sleep) -> int:
-    """The template id a release commits: `source.template_id`, or the template made from `source.path`.
-
-    `ctx` is a provider `Context` (`.credentials`, `.settings`, `.mode`); `release_spec` the
-    normalized ReleaseSpec dict. Uploads at most once per (platform, version): an existing template or
-    draft of that version is reused. See the module docstring for the steps and the emulator.
-    """
-    source = _source_block(release_spec)
-    if source.get("template_id") is not None:
-        _ext_json(source)  # validated here so a bad ext_json fails before commit is planned
-        template_id = source["template_id"]
-        if isinstance(template_id, bool) or not isinstance(template_id, int) or template_id < 0:
-            raise RefusedError(f"release.source.template_id must be a whole number, got {template_id!r}")
-        return template_id
-    path = source.get("path")
-    if not path:
-        raise RefusedError("release.source needs template_id (a platform template) or path (a project folder)")
-    if ctx.mode == "owner":
-        raise RefusedError("owner credentials cannot make templates (a third-party platform feature); "
-                           "with mode owner the folder is uploaded by upload_owner and released by hand")
-    settings: Settings = ctx.settings
-    version = str(release_spec.get("version") or "")
-    if not version:
-        raise RefusedError("release.version is required to upload a source folder")
-    desc = str(release_spec.get("description") or "")
-    dev_appid = _dev_appid(settings)
-    uploader = _uploader(settings)
-    report = check_source_folder(path, expected_appid=dev_appid, third_party=True)
-    component = _component_client(ctx.credentials, settings)
-    component_appid = component.appid
-
-    with _version_lock((settings.base_url, component_appid, version)):
-        template = _find_template(component.get_templates(), version)
-        if template is not None:
-            return int(template["template_id"])
-        draft = _find_draft(component.get_template_drafts(), version, dev_appid)
-        if draft is None:
-            robot = _robot(settings)
-            if uploader == "emulator":
-                _land_in_emulator(settings, component_appid, dev_appid, version, desc, robot, report)
-            else:
-                key = _upload_key(ctx.credentials, settings, f"development mini-program {dev_appid}")
-                run_mp_upload("upload", {
-                    "appid": dev_appid, "projectPath": str(report.path.resolve()), "version": version,
-                    "desc": desc, "robot": robot, "setting": {"useProjectConfig": True},
-                }, private_key=key, timeout=_timeout(settings))
-            for delay in DRAFT_POLL_DELAYS:
-                sleep(delay)
-                draft = _find_draft(component.get_template_drafts(), version, dev_appid)
-                if draft is not None:
-                    break
-            if draft is None:
-                raise RefusedError(
-                    f"uploaded version {version} from {dev_appid}, but no draft with that user_version "
-                    f"appeared in the template draft box (gettemplatedraftlist); check the draft box at "
-                    f"open.weixin.qq.com and run `pulumi up` again (the upload is not repeated once the "
-                    f"draft shows up)"
-                )
-        draft_id = int(draft["draft_id"])
-        component.add_to_template(draft_id, 0)
-        template = _find_template(component.get_templates(), version, draft_id)
-        if template is None:
-            raise RefusedError(f"addtotemplate accepted draft {draft_id} (version {version}) but no "
-                               f"template for it is listed by gettemplatelist; run `pulumi up` again")
-        return int(template["template_id"])
-
-
-@dataclass(frozen=True)
-class SourcePlan:
-    """What `template_for_source` would do, found with reads only (for the release plan).
-
-    `calls` are the writes as the emulator's call log shows them; an upload is not among them
-    (miniprogram-ci talks to servicewechat.com), it is `upload` ("miniprogram-ci" or "emulator").
-    """
-
-    template_id: int | None  # known now: given in the spec, or an existing template of the version
-    draft_id: int | None = None  # an existing draft of the version, to be added to the library
-    upload: str | None = None
-    calls: tuple[str, ...] = ()
-    summary: str = ""
-    report: SourceReport | None = None
-
-
-ADD_TO_TEMPLATE = "/wxa/addtotemplate"
-
-
-def plan_source(ctx: Any, release_spec: Mapping[str, Any]) -> SourcePlan:
-    """Read-only twin of `template_for_source`: local checks, gettemplatelist, gettemplatedraftlist.
-
-    Raises what `template_for_source` would raise before its first write, so `pulumi preview`
-    already shows a bad source folder.
-    """
-    source = _source_block(release_spec)
-    if source.get("template_id") is not None:
-        template_id = template_for_source(ctx, release_spec)  # validation only: no call for a given id
-        return SourcePlan(template_id, summary=f"template {template_id} (given)")
-    path = source.get("path")
-    if not path:
-        raise RefusedError("release.source needs template_id (a platform template) or path (a project folder)")
-    if ctx.mode == "owner":
-        raise RefusedError("owner credentials cannot make templates; see upload_owner")
-    settings: Settings = ctx.settings
-    version = str(release_spec.get("version") or "")
-    dev_appid = _dev_appid(settings)
-    uploader = _uploader(settings)
-    report = check_source_folder(path, expected_appid=dev_appid, third_party=True)
-    component = _component_client(ctx.credentials, settings)
-    template = _find_template(component.get_templates(), version)
-    if template is not None:
-        return SourcePlan(int(template["template_id"]), summary=f"template {template['template_id']} "
-                          f"(already made from version {version}: not uploaded again)", report=report)
-    draft = _find_draft(component.get_template_drafts(), version, dev_appid)
-    if draft is not None:
-        return SourcePlan(None, draft_id=int(draft["draft_id"]), calls=(ADD_TO_TEMPLATE,), report=report,
-                          summary=f"add draft {draft['draft_id']} (version {version}) to the template library")
-    how = ("land a draft through the emulator's control API (miniprogram-ci cannot be emulated)"
-           if uploader == "emulator" else f"upload {path} from {dev_appid} with miniprogram-ci")
-    return SourcePlan(None, upload=uploader, calls=(ADD_TO_TEMPLATE,), report=report,
-                      summary=f"{how}, then add the draft of version {version} to the template library "
-                              f"({human_size(report.total_bytes)} of source)")
 
 
 # --- owner mode --------------------------------------------------------------------------------------

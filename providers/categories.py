@@ -10,7 +10,8 @@ any call when the additions exceed what is left this cycle (53300), when the tot
 `category_limit` (53301), or when a category to remove is under review (53308). A category that
 needs qualification documents is a manual step (the spec cannot carry certificates). An
 addition WeChat answers with 53304 (the category is already there, e.g. added meanwhile in the
-console or by a run whose answer was lost) is done, not a failure.
+console or by a run whose answer was lost) is done, not a failure: like a lost answer, it is
+settled by reading (the base's executor), and a fresh plan no longer adds it.
 Delete: forget. The account keeps its categories.
 """
 
@@ -20,16 +21,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
+from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import set_changes
 from providers._plan import ApiCall, ManualStep, Plan
 from providers.models import CategoriesSpec
-from wechat import ConflictError
 
 ADD = "/cgi-bin/wxopen/addcategory"
 DELETE = "/cgi-bin/wxopen/deletecategory"
 REVIEWING, REJECTED = 1, 2  # getcategory audit_status (3 = approved)
-ALREADY_THERE = 53304  # addcategory: "duplicate category"
 
 Pair = tuple[int, int]
 
@@ -49,7 +48,7 @@ def parse(text: str) -> Pair:
 
 
 def steps(desired: Any, live: Props) -> tuple[list[Pair], list[Pair]]:
-    """(to add by API, to delete): what `plan` lists and `apply` does, from the same numbers."""
+    """(to add by API, to delete)."""
     wanted, held = set(pairs(desired)), set(pairs(live["categories"]))
     tree = live.get("tree") or {}
     adds = [pair for pair in sorted(wanted - held) if not (tree.get(key(pair)) or {}).get("sensitive")]
@@ -105,17 +104,19 @@ class CategoriesProvider(WeChatResourceProvider):
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
+        if live is None:  # owner mode: nothing readable, so nothing is known either way
+            plan.changes = [unknown("categories", key(pair), "add") for pair in pairs(desired)]
+            return plan
         last = pairs(olds["spec"]) if olds else None
-        held = {(item["first"], item["second"]): item for item in (live or {}).get("categories", [])}
-        baseline = list(held) if live is not None else (last or [])  # owner mode: what the last up asked for
-        tree = (live or {}).get("tree") or {}
+        held = {(item["first"], item["second"]): item for item in live.get("categories", [])}
+        tree = live.get("tree") or {}
 
         def label(text: str) -> str:
             item = held.get(parse(text)) or tree.get(text) or {}
             return f"{text} ({item['name']})" if item.get("name") else text
 
         changes = set_changes(
-            "categories", map(key, baseline), map(key, pairs(desired)), None if last is None else map(key, last)
+            "categories", map(key, held), map(key, pairs(desired)), None if last is None else map(key, last)
         )
         plan.changes = [replace(c, old=c.old and label(c.old), new=c.new and label(c.new)) for c in changes]
         for pair in pairs(desired):
@@ -127,17 +128,10 @@ class CategoriesProvider(WeChatResourceProvider):
                     f"drift: WeChat rejected category {label(key(pair))}: {item['audit_reason'] or 'no reason given'}; "
                     "it stays on the account but audits cannot use it: fix its qualification in the console"
                 )
-        if live is None:
-            plan.calls = [
-                ApiCall(ADD if c.op == "add" else DELETE, f"{c.op} category {c.new or c.old}") for c in changes
-            ]
-            return plan
-        self._plan_calls(plan, desired, live, last, label)
+        self._plan_calls(plan, desired, live, label)
         return plan
 
-    def _plan_calls(
-        self, plan: Plan, desired: Props, live: Props, last: list[Pair] | None, label: Callable[[str], str]
-    ) -> None:
+    def _plan_calls(self, plan: Plan, desired: Props, live: Props, label: Callable[[str], str]) -> None:
         adds, deletes = steps(desired, live)
         tree = live.get("tree") or {}
         refusals = [
@@ -146,10 +140,8 @@ class CategoriesProvider(WeChatResourceProvider):
         for text, node in tree.items():
             if not (node and node["sensitive"]):
                 continue
-            if last is not None and parse(text) in last:  # listed by the up that introduced it
-                plan.changes = [change for change in plan.changes if change.new != label(text)]
-                plan.warnings.append(f"category {label(text)} is still missing: add it in the console (manual step)")
-                continue
+            # a manual step in every plan until WeChat lists the category (the spec has no certificates)
+            plan.changes = [replace(c, after=MANUAL, drift=False) if c.new == label(text) else c for c in plan.changes]
             plan.manual.append(
                 ManualStep(
                     f"in {self.console_path}: add category {label(text)} with its qualification documents",
@@ -175,12 +167,15 @@ class CategoriesProvider(WeChatResourceProvider):
             refusals.append(f"{final} categories, but the account may hold at most {live['category_limit']} (53301)")
         if refusals:
             plan.blocked = "; ".join(refusals) + ". Nothing was changed"
-        removing = [ApiCall(DELETE, f"delete category {label(key(pair))}") for pair in deletes]
+        removing = [ApiCall(DELETE, f"delete category {label(key(pair))}", args={"first": pair[0], "second": pair[1]})
+                    for pair in deletes]
         cost = (
             f"1 of the {live['quota']} category additions left this cycle ({live['limit']} a cycle); "
             f"{final} of at most {live['category_limit']} categories after this up"
         )
-        adding = [ApiCall(ADD, f"add category {label(key(pair))}", cost) for pair in adds]
+        adding = [ApiCall(ADD, f"add category {label(key(pair))}", cost,
+                          args={"categories": [{"first": pair[0], "second": pair[1], "certicates": []}]})
+                  for pair in adds]
         deletes_first = count + len(adds) > live["category_limit"]  # make room first; else add first
         plan.calls = removing + adding if deletes_first else adding + removing
         if deletes:
@@ -189,28 +184,6 @@ class CategoriesProvider(WeChatResourceProvider):
                 "addition (and may need a new review)"
             )
 
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        """One addcategory / deletecategory per planned call, in the plan's order."""
-        assert live is not None  # only platform credentials make calls
-        adds, deletes = steps(desired, live)
-        queue = {ADD: iter(adds), DELETE: iter(deletes)}
-        for call in plan.calls:
-            first, second = next(queue[call.path])
-            if call.path == ADD:
-                add_once(ctx, first, second)
-            else:
-                ctx.client.delete_category(first, second)
-        return {}
-
-
-def add_once(ctx: Context, first: int, second: int) -> None:
-    """addcategory; 53304 means the category is already on the account: the goal is reached."""
-    try:
-        ctx.client.add_category(first, second)
-    except ConflictError as error:
-        if error.errcode != ALREADY_THERE:
-            raise
-        print(f"{ctx.appid} categories: {key((first, second))} is already on the account (53304): done", flush=True)
 
 
 class Categories(WeChatResource, module="wechat", name="Categories"):

@@ -3,19 +3,21 @@
 Live read: none exists. Write: none exists. WeChat has no HTTP API that lists or changes project
 members (reference §3.3); `miniprogram-mp-ci` can only request a change, which the admin must still
 confirm in WeChat, and nothing can list them. So this resource never calls WeChat, with any
-credentials: it records the declared roster (outputs `spec` and `roster`, WeChat id -> roles) and
-turns every difference from the roster declared last time into manual steps: who to add or remove,
-with which roles, where in the console. On create every declared member is a checklist item.
-`up` does none of it and never says it did: outputs keep the `manual_steps`, and the printed
-summary calls them a checklist. Delete: forgets the roster; nobody loses a role.
+credentials: it records the declared roster (outputs `spec` and `roster`, WeChat id -> roles). Since
+nothing can show the live roster, every plan lists each declared member against "unknown" as a
+manual step ("make sure carol_wx is a project member with developer"), and a member dropped from
+the spec since the last `up` as a step to remove them. `up` does none of it and never says it did:
+outputs keep the `manual_steps`, and the printed summary calls them a checklist. Manual steps alone
+never make `up` update the resource. Delete: forgets the roster; nobody loses a role.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
+from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import set_changes
+from providers._executor import Run
 from providers._plan import Change, ManualStep, Plan
 from providers.models import DevelopersSpec
 
@@ -41,14 +43,12 @@ class DevelopersProvider(WeChatResourceProvider):
     spec_model = DevelopersSpec
     console_path = "mp.weixin.qq.com → 管理 → 成员管理 → 项目成员"
     platform_only = False  # nothing is written with any credentials: the checklist is the same
+    has_api = False  # nothing can read or write project members: no token is ever needed
 
     def normalize(self, spec: Any) -> dict[str, Any]:
         """The spec block is a list; state keeps it as `{"members": [...]}` like every other block."""
         members = spec["members"] if isinstance(spec, dict) and "members" in spec else spec
         return {"members": DevelopersSpec.model_validate(members).normalised()}
-
-    def read_live(self, ctx: Context) -> Props | None:
-        return None  # nothing can read project members; never touches ctx.client
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
@@ -57,40 +57,25 @@ class DevelopersProvider(WeChatResourceProvider):
         before = {spelled.get(w.casefold(), w): roles for w, roles in roster(olds["spec"]).items()} if olds else {}
         where = f"in {self.console_path}"
         for change in set_changes("members", list(before), list(now)):
-            if change.op == "add":
-                roles = now[change.new]
-                plan.changes.append(Change("members", "add", new=f"{change.new} ({', '.join(roles)})"))
-                text = "make sure {} is" if olds is None else "add {} as"
-                text = f"{text.format(change.new)} a project member with {roles_text(roles)}"
-                plan.manual.append(ManualStep(f"{where}: {text}", WHY))
-            else:
-                plan.changes.append(Change("members", "remove", old=f"{change.old} ({', '.join(before[change.old])})"))
+            if change.op == "remove":
+                plan.changes.append(Change("members", "remove", old=f"{change.old} ({', '.join(before[change.old])})",
+                                           after=MANUAL))
                 plan.manual.append(ManualStep(f"{where}: remove {change.old} from the project members", WHY))
-        for wechat_id in sorted(set(before) & set(now)):
-            role_changes = set_changes("roles", before[wechat_id], now[wechat_id])
-            if not role_changes:
-                continue
-            given = [change.new for change in role_changes if change.op == "add"]
-            taken = [change.old for change in role_changes if change.op == "remove"]
-            plan.changes.append(Change(f"members.{wechat_id}.roles", "update", before[wechat_id], now[wechat_id]))
-            steps = ([f"give {wechat_id} {roles_text(given)}"] if given else []) + (
-                [f"take {roles_text(taken)} away from {wechat_id}"] if taken else [])
-            plan.manual.append(ManualStep(f"{where}: {'; '.join(steps)}", WHY))
+        for wechat_id, roles in now.items():
+            plan.changes.append(unknown("members", f"{wechat_id} ({', '.join(roles)})", "add"))
+            plan.manual.append(
+                ManualStep(f"{where}: make sure {wechat_id} is a project member with {roles_text(roles)}", WHY)
+            )
         if plan.manual:
             plan.warnings.append(
-                f"a checklist of {len(plan.manual)} manual step(s) for the admin, not done by `pulumi up`: "
-                "it records the roster declared here and cannot check or change WeChat's"
+                f"a checklist of {len(plan.manual)} manual step(s) for the admin, not done by `pulumi up`: it "
+                "records the roster declared here and cannot check or change WeChat's"
             )
         return plan
 
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        return {}  # never called: the plan has no API calls
-
-    def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
-        """As the base does, plus output `roster` (WeChat id -> roles), the roster declared now."""
-        outs = super().converge(props, olds)
-        outs["roster"] = roster(outs["spec"])
-        return outs
+    def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
+        """Output `roster` (WeChat id -> roles): the roster declared now."""
+        return {"roster": roster(desired)}
 
 
 class Developers(WeChatResource, module="wechat", name="Developers"):

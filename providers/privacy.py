@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, single_call
+from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes, set_changes
-from providers._plan import Change, Plan
+from providers._plan import ApiCall, Change, Plan
 from providers.models import PrivacySpec
 
 SET = "/cgi-bin/component/setprivacysetting"
@@ -69,15 +69,18 @@ class PrivacySettingsProvider(WeChatResourceProvider):
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
+        if live is None:  # owner mode: nothing readable, so nothing is known either way
+            plan.changes = [unknown(f"owner_setting.{name}", value) for name, value in desired["owner_setting"].items()]
+            plan.changes += [unknown(f"settings.{name}", text) for name, text in texts(desired["settings"]).items()]
+            return plan
         last = olds.get("spec") if olds else None
-        baseline = live if live is not None else (last or {})  # owner mode: what the last up asked for
         plan.changes = owner_changes(
-            baseline.get("owner_setting") or {}, desired["owner_setting"], last["owner_setting"] if last else None
+            live.get("owner_setting") or {}, desired["owner_setting"], last["owner_setting"] if last else None
         )
         plan.changes += settings_changes(
-            texts(baseline.get("settings")), texts(desired["settings"]), texts(last["settings"]) if last else None
+            texts(live.get("settings")), texts(desired["settings"]), texts(last["settings"]) if last else None
         )
-        undeclared = sorted(set((live or {}).get("privacy_list") or []) - set(texts(desired["settings"])))
+        undeclared = sorted(set(live.get("privacy_list") or []) - set(texts(desired["settings"])))
         if undeclared:
             plan.warnings.append(
                 f"the committed code uses {', '.join(undeclared)}, which privacy.settings does not declare: "
@@ -88,16 +91,12 @@ class PrivacySettingsProvider(WeChatResourceProvider):
         if not desired["settings"]:
             plan.blocked = "privacy.settings is empty, and WeChat wants at least one privacy key in a ver=2 guide"
         keys = ", ".join(sorted(texts(desired["settings"]))) or "no privacy keys"
-        plan.calls = single_call(SET, f"set the development (ver=2) privacy guide ({keys})")
+        args = {"privacy_ver": DEV, **PrivacySpec.model_validate(desired).to_wire()}
+        plan.calls = [ApiCall(SET, f"set the development (ver=2) privacy guide ({keys})", args=args)]
         plan.warnings.append(
             "a ver=2 privacy guide takes effect only after the next audit is approved and that version is released"
         )
         return plan
-
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        wire = PrivacySpec.model_validate(desired).to_wire()
-        ctx.client.set_privacy_setting(DEV, wire["owner_setting"], wire["setting_list"])
-        return {}
 
 
 class PrivacySettings(WeChatResource, module="wechat", name="PrivacySettings"):

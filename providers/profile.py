@@ -9,29 +9,31 @@ call. Writes, in this order:
   WeChat's own review: its `audit_id` is kept in the outputs (`nickname_review`), and while the
   review runs (`wxa/api_wxa_querynickname`) the same name is not submitted again. WeChat wants a
   material image with every rename: the spec's `license` (organisations) or `id_card` (personal
-  accounts), uploaded just before. Without one a rename is a manual step, listed by the run that
-  introduces it (later previews remind with a warning);
+  accounts), uploaded just before. Without one a rename is a manual step, in every plan until
+  WeChat shows the new name;
 - avatar: `cgi-bin/media/upload` (with this mini-program's own authorizer token: WeChat refuses
   media from any other token, 40007) + `cgi-bin/account/modifyheadimage`. WeChat reports only the
   image's URL, so the outputs keep the file's sha256 and the URL seen after the upload (`avatar`):
   the avatar is set again when the file's content changes or the live URL is no longer that one.
   A `modifyheadimage` whose answer is lost is settled by reading, never sent again: it took effect
-  when the avatar's change counter rose or its URL changed (`avatar_landed`).
+  when the avatar's change counter rose or its URL changed (`landed_avatar`).
 Delete: forget. WeChat has no "unset" for any of these; they keep their last value.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
+from providers import _events
+from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes
-from providers._errors import RefusedError
-from providers._plan import ApiCall, Change, ManualStep, Plan
+from providers._executor import Run
+from providers._plan import ApiCall, Change, File, ManualStep, Plan, Ref
 from providers.models import ProfileSpec
-from wechat import AmbiguousWriteError, NotFoundError, ServerBusyError
+from wechat import ConflictError, NotFoundError
 
 UPLOAD = "/cgi-bin/media/upload"
 SET_SIGNATURE = "/cgi-bin/account/modifysignature"
@@ -46,10 +48,17 @@ QUOTAS = {
 }
 MATERIAL_FIELDS = ("license", "id_card")  # setnickname's naming material, organisation / personal
 REVIEWING, REJECTED = 1, 2  # querynickname audit_stat (3 = passed)
+WHOLE_IMAGE = {"x1": 0, "y1": 0, "x2": 1, "y2": 1}  # modifyheadimage's crop box: the whole (square) image
 
 
 def file_sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def upload(plan: Plan, path: str, summary: str) -> Ref:
+    """Plan a temporary image upload; the media_id its answer carries, for the call that uses it."""
+    plan.calls.append(ApiCall(UPLOAD, summary, args={"type": "image", "media": File.of(path)}))
+    return Ref(len(plan.calls) - 1, "media_id")
 
 
 def naming_material(desired: Props) -> tuple[str, str] | None:
@@ -104,20 +113,23 @@ class ProfileProvider(WeChatResourceProvider):
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
+        if live is None:  # owner mode: nothing readable, so nothing is known either way
+            plan.changes = [unknown(name, desired[name]) for name in QUOTAS if desired.get(name)]
+            return plan
         last = olds.get("spec") if olds else None
-        baseline = live if live is not None else (last or {})  # owner mode: what the last up asked for
         texts = {name: desired.get(name) for name in ("signature", "nickname")}
         for name in [name for name, value in texts.items() if value is not None and live and live.get(name) is None]:
             texts[name] = None  # WeChat's answer left it out: not compared, nothing changed on a guess
             plan.warnings.append(f"WeChat's answer did not include the {name}: it is not compared, and not set")
         refusals: list[str] = []
         # intro, nickname, avatar: the order `up` writes them in
-        for change in sorted(field_changes(baseline, texts, last), key=lambda change: change.field != "signature"):
+        for change in sorted(field_changes(live, texts, last), key=lambda change: change.field != "signature"):
             if change.field == "signature":
                 plan.changes.append(change)
-                plan.calls.append(ApiCall(SET_SIGNATURE, f"set the intro to {change.new!r}", _cost(live, "signature")))
+                plan.calls.append(ApiCall(SET_SIGNATURE, f"set the intro to {change.new!r}", _cost(live, "signature"),
+                                          args={"signature": change.new}))
             else:
-                refusals += self._plan_rename(ctx, plan, change, desired, live, last)
+                refusals += self._plan_rename(plan, change, desired, live)
         if desired.get("avatar"):
             self._plan_avatar(plan, str(desired["avatar"]), live, olds)
         refusals += filter(None, (_spent(live, name) for name in _fields_changed(plan)))
@@ -125,12 +137,10 @@ class ProfileProvider(WeChatResourceProvider):
             plan.blocked = "; ".join(refusals) + ". Nothing was changed"
         return plan
 
-    def _plan_rename(
-        self, ctx: Context, plan: Plan, change: Change, desired: Props, live: Props | None, last: Props | None
-    ) -> list[str]:
+    def _plan_rename(self, plan: Plan, change: Change, desired: Props, live: Props) -> list[str]:
         """Plans a nickname change; returns why `up` must refuse it, if it must."""
         name = str(change.new)
-        review = (live or {}).get("nickname_review") or {}
+        review = live.get("nickname_review") or {}
         if review.get("audit_stat") == REVIEWING:
             plan.warnings.append(
                 f"the rename to {name!r} is under WeChat review (audit_id {review['audit_id']}); "
@@ -145,14 +155,8 @@ class ProfileProvider(WeChatResourceProvider):
                 "one of the 2 renames a year; choose another profile.nickname or rename in the console"
             ]
         material = naming_material(desired)
-        if material is None and ctx.mode != "owner":
-            if last is not None and last.get("nickname") == name:
-                plan.warnings.append(
-                    f"the live nickname is still {change.old!r}, not {name!r}: the rename is a manual step "
-                    "(listed by the up that introduced it)"
-                )
-                return []
-            plan.changes.append(change)
+        if material is None:  # a manual step in every plan until WeChat shows the new name
+            plan.changes.append(replace(change, after=MANUAL, drift=False))  # Pulumi never wrote it
             plan.manual.append(
                 ManualStep(
                     f"in {self.console_path}: rename to {name!r}",
@@ -162,25 +166,18 @@ class ProfileProvider(WeChatResourceProvider):
             )
             return []
         plan.changes.append(change)
-        if material is not None:
-            plan.calls.append(ApiCall(UPLOAD, f"upload the naming material {material[1]} as temporary media"))
-        plan.calls.append(ApiCall(SET_NICKNAME, f"rename to {name!r}", _cost(live, "nickname")))
+        media = upload(plan, material[1], f"upload the naming material {material[1]} as temporary media")
+        plan.calls.append(ApiCall(SET_NICKNAME, f"rename to {name!r}", _cost(live, "nickname"),
+                                  args={"nick_name": name, material[0]: media}))
         plan.warnings.append(
             f"RENAME to {name!r}: WeChat may review the new name for days, and allows 2 renames a year; "
             "a rename cannot be taken back without spending another"
         )
         return []
 
-    def _plan_avatar(self, plan: Plan, path: str, live: Props | None, olds: Props | None) -> None:
+    def _plan_avatar(self, plan: Plan, path: str, live: Props, olds: Props | None) -> None:
         record = (olds or {}).get("avatar") or {}
-        live_url = live["head_image_url"] if live is not None else None
-        if live is None:  # owner mode: nothing is readable, so compare with what the last up asked for
-            last_path = ((olds or {}).get("spec") or {}).get("avatar")
-            if olds is not None and last_path == path:
-                return
-            plan.changes.append(Change("avatar", "update", old=None, new=path))
-            plan.calls.append(ApiCall(SET_AVATAR, f"set the avatar to {path}"))
-            return
+        live_url = live["head_image_url"]
         digest = file_sha256(path)
         if live_url is None and record.get("sha256") == digest:
             plan.warnings.append("WeChat's answer did not include the avatar URL: the recorded avatar is kept")
@@ -192,54 +189,36 @@ class ProfileProvider(WeChatResourceProvider):
         plan.changes.append(Change("avatar", "update", old=live_url, new=new, drift=drift))
         if not record:
             plan.warnings.append("WeChat reports only the avatar's URL: the file is uploaded once to know what is live")
-        plan.calls.append(ApiCall(UPLOAD, f"upload {path} as temporary image media"))
-        plan.calls.append(ApiCall(SET_AVATAR, f"set the avatar to the uploaded {path}", _cost(live, "avatar")))
+        media = upload(plan, path, f"upload {path} as temporary image media")
+        plan.calls.append(ApiCall(SET_AVATAR, f"set the avatar to the uploaded {path}", _cost(live, "avatar"),
+                                  args={"head_img_media_id": media, **WHOLE_IMAGE}, landed="avatar"))
 
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        """The plan's writes in its order; each upload belongs to the write that follows it."""
-        extra: Props = {}
-        for call in plan.calls:
-            if call.path == SET_SIGNATURE:
-                ctx.client.modify_signature(str(desired["signature"]))
-            elif call.path == SET_NICKNAME:
-                extra["nickname_review"] = self._rename(ctx, desired)
-            elif call.path == SET_AVATAR:
-                extra["avatar"] = self._set_avatar(ctx, str(desired["avatar"]), live)
-        return extra
-
-    def _rename(self, ctx: Context, desired: Props) -> Props | None:
-        """setnickname; the review to remember, or None when WeChat set the name at once."""
-        name, material = str(desired["nickname"]), naming_material(desired)
-        media = {material[0]: ctx.client.upload_image(material[1])} if material else {}
-        answer = ctx.client.set_nickname(name, **media)
-        if not answer.get("audit_id"):
+    def landed_avatar(self, run: Run, error: Exception) -> Props | None:
+        """A lost modifyheadimage answer: the avatar's quota is small (5 a month), and a fresh plan
+        would set it again (the record of what was set is written only after), so it took effect only
+        when the live change counter rose or the URL changed since the plan's read."""
+        if isinstance(error, ConflictError):
             return None
-        print(
-            f"{ctx.appid} {self.kind}: the rename to {name!r} is under WeChat review (audit_id {answer['audit_id']})",
-            flush=True,
-        )
-        return {"audit_id": answer["audit_id"], "nickname": name}
+        return {} if avatar_landed(run.live, self.read_live(run.ctx)) else None
 
-    def _set_avatar(self, ctx: Context, path: str, live: Props | None) -> Props:
-        """Upload + modifyheadimage; what to remember: the file's hash and the URL WeChat then shows.
-
-        The avatar's quota is small (5 a month), so a lost answer is settled by reading: the live
-        change counter and URL against those read before the write. It is never sent again.
-        """
-        content = Path(path).read_bytes()
-        media_id = ctx.client.upload_image(content, filename=Path(path).name)
-        try:
-            ctx.client.modify_head_image(media_id)
-        except (AmbiguousWriteError, ServerBusyError) as error:
-            if not avatar_landed(live, self.read_live(ctx)):
-                raise RefusedError(
-                    f"{ctx.appid} {self.kind}: {SET_AVATAR}: {error} The live state shows the avatar did not "
-                    "change, and the call was not sent again. Run `pulumi up` again: it re-reads and sets it once."
-                ) from None
-            print(f"{ctx.appid} {self.kind}: {SET_AVATAR}: the answer was lost, but the live state shows "
-                  "the avatar changed", flush=True)
-        url = (ctx.client.get_account_basic_info().get("head_image_info") or {}).get("head_image_url", "")
-        return {"path": path, "sha256": hashlib.sha256(content).hexdigest(), "head_image_url": url}
+    def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
+        """The rename under review (setnickname's audit_id), and the avatar set: its file's hash and
+        the URL WeChat shows afterwards (WeChat reports only a URL, so that is how it is recognised)."""
+        extra: Props = {}
+        for step, (call, answer) in enumerate(zip(run.plan.calls, run.answers, strict=False)):
+            if call.path == SET_NICKNAME:
+                name = call.args["nick_name"]
+                extra["nickname_review"] = {"audit_id": answer["audit_id"], "nickname": name} \
+                    if answer.get("audit_id") else None
+                if answer.get("audit_id"):
+                    _events.say(run.ctx.appid, self.kind,
+                                f"the rename to {name!r} is under WeChat review (audit_id {answer['audit_id']})")
+            elif call.path == SET_AVATAR:
+                media = run.plan.calls[step - 1].args["media"]
+                info = run.ctx.client.get_account_basic_info()
+                url = (info.get("head_image_info") or {}).get("head_image_url", "")
+                extra["avatar"] = {"path": media.path, "sha256": media.sha256, "head_image_url": url}
+        return extra
 
 
 def avatar_landed(before: Props | None, after: Props | None) -> bool:
@@ -257,8 +236,8 @@ def avatar_landed(before: Props | None, after: Props | None) -> bool:
     return bool(after.get("head_image_url")) and after.get("head_image_url") != before.get("head_image_url")
 
 
-def _cost(live: Props | None, name: str) -> str | None:
-    quota = live["quota"].get(name) if live is not None else None
+def _cost(live: Props, name: str) -> str | None:
+    quota = live["quota"].get(name)
     if quota is None:
         return None
     _, what, period = QUOTAS[name]
@@ -266,8 +245,8 @@ def _cost(live: Props | None, name: str) -> str | None:
     return f"1 of the {quota['quota']} {what} changes WeChat allows {period}; {left} left before this one"
 
 
-def _spent(live: Props | None, name: str) -> str | None:
-    quota = live["quota"].get(name) if live is not None else None
+def _spent(live: Props, name: str) -> str | None:
+    quota = live["quota"].get(name)
     if quota is None or quota["used"] < quota["quota"]:
         return None
     _, what, period = QUOTAS[name]

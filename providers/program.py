@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import CONFIG
 
 from providers import release_domains
+from providers._settings import Settings
 from providers.models import MiniProgramSpec, SpecError, load_specs
+from providers.preflight import preflight
 from providers.registry import RESOURCES
 
 DEFAULT_SPECS = "specs/*.yaml"
@@ -48,8 +51,9 @@ def _dump(block: Any) -> dict[str, Any] | None:
 def declare_stack(project_dir: Path) -> None:
     """Load every spec the stack names (config `specs`, a glob) and declare them.
 
-    All specs are validated before anything is declared, so one bad file stops the run with every
-    problem listed and no API call made.
+    All specs are validated, then preflighted (config and secrets, source folders, credentials:
+    `providers.preflight`), before anything is declared, so one problem stops the run with every
+    problem listed once and no resource touched.
     """
     pattern = pulumi.Config().get("specs") or DEFAULT_SPECS
     # relative paths: they appear in error messages, and those end up in pull-request comments
@@ -60,5 +64,8 @@ def declare_stack(project_dir: Path) -> None:
         specs = load_specs(paths)
     except SpecError as error:
         raise pulumi.RunError(f"invalid spec:\n{error}") from None
+    problems = preflight(specs, Settings.from_config(CONFIG.get()))
+    if problems:
+        raise pulumi.RunError(f"preflight: nothing was changed:\n{SpecError(problems)}")
     for spec in specs:
         pulumi.export(spec.name, MiniProgram(spec).stack_outputs)

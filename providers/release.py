@@ -1,63 +1,65 @@
 """Release: version V of the code live for P% of users (P = 100: a full release).
 
 Live read: `wxa/getversioninfo`, `wxa/get_latest_auditstatus`, `wxa/getgrayreleaseplan`, plus
-`wxa/revertcoderelease?action=get_history_version` when V is not the live version and
-`wxa/queryquota` when V may be submitted. The decision is the pure `release_phases.decide()`.
-Writes: `wxa/commit`, `wxa/submit_audit`, `wxa/undocodeaudit`, `wxa/release`, `wxa/grayrelease`,
-`wxa/revertgrayrelease`, `wxa/revertcoderelease`, in the plan's order.
+`wxa/revertcoderelease?action=get_history_version` when V is not the live version, `wxa/queryquota`
+when V may be submitted, the effective domains before a release, and the platform's template library
+when a commit may follow (which code ships: `release_source`). The plan is the pure
+`release_phases.decide()`: its calls carry their arguments, and the base's executor sends them in
+order, nothing else: `wxa/undocodeaudit`, for a source folder `miniprogram-ci:upload` and
+`wxa/addtotemplate` (this provider's `send` routes them), `wxa/commit`, `wxa/submit_audit`,
+`wxa/release` or `wxa/grayrelease`, `wxa/revertgrayrelease`, `wxa/revertcoderelease`.
 
-Each `up` advances as far as it can and records where it stopped (outputs `phase`, `version`,
-`auditid`, `gray_percentage`, `released_versions`); the next one resumes from the live state (the
-outputs are hints: they may only make `up` refuse, never make it write). Commit and submission are
-never repeated for a version: the executor re-reads the live state right before each and runs the
-guards of `release_guards`, keeps the auditid `submit_audit` hands back, and settles a write whose
-answer was lost (AmbiguousWriteError, errcode -1, an answer without errcode) by re-reading, never
-by sending it again. Delete: forgets the resource; it never unpublishes anything.
+Right before a write that must not be repeated, a guard re-reads (`guard_*`, with the pure checks of
+`release_guards`): commit only if V is not the experience version; submit only if no audit of V
+exists or replaced it, the experience version is V and the quota is not spent; release or gray-release
+only once V's audit passed (waiting up to wait_for_audit_minutes: when the wait ends first, the run
+stops short, records where it stands, and the runner exits non-zero), V's is the latest approved audit,
+and no declared domain is dropped. A write whose answer was lost (AmbiguousWriteError, errcode -1, an
+answer without errcode) or answered as a conflict is settled by reading (`landed_*`), never by sending
+it again. Each `up` records where V stands (outputs `phase`, `version`, `auditid`, `gray_percentage`,
+`released_versions`, `uploaded_version`): hints for the next run, which may only make it refuse or skip
+a write. Delete: forgets the resource; it never unpublishes anything.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
-from providers import release_domains
+from providers import _events, release_domains
 from providers import release_guards as guard
 from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
-from providers._plan import ManualStep, Plan
-from providers._source import ext_json_string, template_for_source, upload_owner
-from providers.models import AuditSpec, ReleaseSpec
+from providers._executor import Run, Stop, resolve
+from providers._plan import ApiCall, Plan
+from providers._source import upload_owner
+from providers.models import ReleaseSpec
 from providers.release_live import audit_of, audit_version
 from providers.release_phases import (
-    AFTER_APPROVAL,
     APPROVED,
-    COMMIT,
     CONSOLE,
     DELAYED,
     DOMAINS,
-    GRAY,
     HISTORY,
     IN_FLIGHT,
-    PHASE_OF_STATUS,
+    OWN_UPLOAD,
     QUOTA,
     RECORDED_AUDIT,
     REJECTED,
-    RELEASE,
-    REVERT_GRAY,
-    ROLLBACK,
+    SOURCE,
     SUBMIT,
-    UNDO,
     WITHDRAWN,
     ReleasePlan,
     decide,
     extra_reads,
     history_entries,
+    phase_of,
     quota_of,
     rejection_message,
     snapshot,
 )
-from wechat import AmbiguousWriteError, ConflictError, MiniProgramClient, NotFoundError, ServerBusyError
+from providers.release_source import ADD_TO_TEMPLATE, UPLOAD, landed_template, send_step, source_state
+from wechat import MiniProgramClient, NotFoundError
 
 DEFAULT_POLL_SECONDS = 30.0  # stack config `auditPollSeconds` overrides it (tests use 1)
 
@@ -87,14 +89,14 @@ class ReleaseProvider(WeChatResourceProvider):
     kind = "release"
     spec_model = ReleaseSpec
     console_path = CONSOLE
-    apply_without_calls = True  # outputs always record where the release stands (e.g. under audit)
 
     def read_live(self, ctx: Context) -> Props | None:
         client = ctx.client
         return snapshot(client.get_version_info(), latest_audit(client), client.get_gray_release_plan())
 
     def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
-        """The reads only some phases need (`release_phases.extra_reads`): history, audit quota."""
+        """The reads only some phases need (`release_phases.extra_reads`): history, audit quota,
+        domains, the recorded audit, and which template a commit would ship."""
         reads = extra_reads(desired, live, olds)
         extra: Props = {}
         if HISTORY in reads:
@@ -105,6 +107,8 @@ class ReleaseProvider(WeChatResourceProvider):
             extra["domains"] = read_domains(ctx.client)
         if RECORDED_AUDIT in reads:
             extra["recorded_audit"] = recorded_audit(ctx.client, (olds or {}).get("auditid"))
+        if SOURCE in reads and ctx.mode == "platform":
+            extra["source"] = source_state(ctx, desired)
         return extra
 
     def normalize(self, spec: Any) -> Any:
@@ -117,283 +121,176 @@ class ReleaseProvider(WeChatResourceProvider):
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
 
-    def apply(
-        self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None
-    ) -> Props:
-        assert isinstance(plan, ReleasePlan)
-        return Executor(ctx, plan, desired, olds=olds).run()
+    def send(self, run: Run, call: ApiCall, args: Props) -> Props:
+        """Steps that are not WeChat API calls: the miniprogram-ci uploads and the platform's template
+        library (component token); every other call goes through the mini-program's client."""
+        if call.path in (UPLOAD, ADD_TO_TEMPLATE):
+            return send_step(run.ctx, call, args)
+        if call.path == OWN_UPLOAD:
+            result = upload_owner(run.ctx, {"version": args["version"], "description": args["desc"],
+                                            "source": {"path": args["project"]}})
+            if not result.get("uploaded"):
+                self.say(run, f"{args['version']} was not uploaded: {result.get('message') or result.get('status')}")
+            return result
+        return super().send(run, call, args)
 
+    # --- reads right before a write (guards) and after a lost answer (landed) ----------------------
+    def fresh(self, run: Run) -> Props:
+        """getversioninfo + get_latest_auditstatus, read now."""
+        return snapshot(run.ctx.client.get_version_info(), latest_audit(run.ctx.client), None)
 
-class Executor:
-    """Runs a plan's calls in order; re-reads before commit, submit and withdraw; settles lost
-    answers by re-reading; waits for the audit (up to wait_for_audit_minutes) before a release."""
+    def gray_percentage(self, run: Run) -> int | None:
+        gray = snapshot({}, None, run.ctx.client.get_gray_release_plan())["gray"]
+        return None if gray is None else int(gray["percentage"])
 
-    def __init__(
-        self,
-        ctx: Context,
-        plan: ReleasePlan,
-        desired: Props,
-        sleep: Callable[[float], None] | None = None,
-        clock: Callable[[], float] | None = None,
-        olds: Props | None = None,
-    ) -> None:
-        self.ctx, self.plan, self.desired, self.olds = ctx, plan, desired, olds
-        self.version = str(desired["version"])
-        self.known: dict[int, str] = {}  # auditid -> version, as WeChat handed them back to this run
-        self.record = plan.record()
-        self.approved = plan.phase in ("approved", "released")
-        self.sleep, self.clock = sleep or time.sleep, clock or time.monotonic
-        self.steps: dict[str, Callable[[], None]] = {
-            UNDO: self.withdraw, COMMIT: self.commit, SUBMIT: self.submit, REVERT_GRAY: self.revert_gray,
-            ROLLBACK: self.rollback, RELEASE: self.release, GRAY: self.gray,
-        }
+    def known(self, run: Run) -> dict[int, str]:
+        """auditid -> version, as WeChat handed them back to this run's submit_audit."""
+        version = self.version(run)
+        return {int(answer["auditid"]): version for call, answer in zip(run.plan.calls, run.answers, strict=False)
+                if call.path == SUBMIT and answer.get("auditid") is not None}
 
-    @property
-    def client(self) -> MiniProgramClient:
-        return self.ctx.client  # made on first use: owner mode may never need one
+    def version(self, run: Run) -> str:
+        return str(getattr(run.plan, "version", ""))
 
-    def run(self) -> Props:
-        if self.plan.owner_upload:
-            self.upload_as_owner()
-        for call in self.plan.calls:
-            if call.path in AFTER_APPROVAL and not self.approved and not self.await_approval():
-                break
-            self.steps[call.path]()
-        return self.record
+    def say(self, run: Run, text: str) -> None:
+        _events.say(run.ctx.appid, self.kind, text)
 
-    def say(self, text: str) -> None:
-        print(f"{self.ctx.appid} release: {text}", flush=True)
+    def guard_withdraw(self, run: Run) -> bool:
+        """Withdraw only while another version's audit is still running."""
+        live = self.fresh(run)
+        audit = live["audit"]
+        of = audit_version(live, run.olds, self.known(run))
+        running = audit is not None and audit["status"] in IN_FLIGHT and of is not None and of != self.version(run)
+        if running:
+            self.say(run, f"WITHDRAWING the audit {audit['auditid']} of {of}")
+        return running
 
-    # --- reads ---------------------------------------------------------------------------------
-    def fresh(self) -> Props:
-        """getversioninfo + get_latest_auditstatus, read now (the guards' input)."""
-        return snapshot(self.client.get_version_info(), latest_audit(self.client), None)
+    def landed_withdrawn(self, run: Run, error: Exception) -> Props | None:
+        before, after = (run.live or {}).get("audit") or {}, self.fresh(run)["audit"] or {}
+        return {} if after.get("auditid") == before.get("auditid") and after.get("status") == WITHDRAWN else None
 
-    def exp_version(self) -> str | None:
-        return snapshot(self.client.get_version_info(), None, None)["exp_version"]
+    def guard_commit(self, run: Run) -> bool:
+        """Commit only if V is not the experience version already (a crash, another run)."""
+        return not guard.v_is_the_experience_version(self.fresh(run), self.version(run))
 
-    def release_version(self) -> str | None:
-        return snapshot(self.client.get_version_info(), None, None)["release_version"]
+    def landed_committed(self, run: Run, error: Exception) -> Props | None:
+        return {} if self.fresh(run)["exp_version"] == self.version(run) else None
 
-    def audit(self) -> Props | None:
-        return self.fresh()["audit"]
+    def guard_submit(self, run: Run) -> bool:
+        """Never a second audit of V: not when V's audit exists, not when a later audit replaced it,
+        not when the experience version is no longer V; and not with the monthly quota spent."""
+        appid, version, live = run.ctx.appid, self.version(run), self.fresh(run)
+        done = guard.v_already_submitted(appid, live, version, self.known(run), run.olds)
+        if done is not None:
+            self.say(run, f"{version} is already submitted (audit {done['auditid']}): not submitting again")
+            return False
+        latest = live["audit"]["auditid"] if live["audit"] else None
+        guard.v_superseded(appid, version, self.audits_by_id(run, exclude=latest))
+        guard.exp_is_v(appid, live, version)
+        quota = quota_of(run.ctx.client.query_quota())
+        if quota["rest"] is not None and quota["rest"] <= 0:
+            raise RefusedError(f"{appid} release: the platform's monthly audit quota is spent "
+                               f"(0 of {quota['limit']} left): {version} was not submitted")
+        return True
 
-    def of_v(self, live: Props) -> bool:
-        """The latest audit in `live` is V's (from every source of evidence; see release_live)."""
-        return audit_version(live, self.olds, self.known) == self.version
+    def landed_submitted(self, run: Run, error: Exception) -> Props | None:
+        after = self.fresh(run)
+        if not guard.new_audit_appeared((run.live or {}).get("audit"), after):
+            return None
+        return {"auditid": after["audit"]["auditid"]}  # the experience version was V right before: V's
 
-    def audits_by_id(self, exclude: int | None) -> dict[int, Props]:
+    def audits_by_id(self, run: Run, exclude: int | None) -> dict[int, Props]:
         """wxa/get_auditstatus for V's audits this tool knows (other than `exclude`, the latest)."""
         found: dict[int, Props] = {}
-        for auditid in guard.known_auditids(self.version, self.known, self.olds):
+        for auditid in guard.known_auditids(self.version(run), self.known(run), run.olds):
             if auditid == exclude:
                 continue
             try:
-                found[auditid] = audit_of(self.client.get_audit_status(auditid))
+                found[auditid] = audit_of(run.ctx.client.get_audit_status(auditid))
             except NotFoundError:
                 continue  # 85012: WeChat knows no such audit (any more)
         return found
 
-    def gray_percentage(self) -> int | None:
-        gray = snapshot({}, None, self.client.get_gray_release_plan())["gray"]
-        return None if gray is None else int(gray["percentage"])
+    def guard_release(self, run: Run) -> bool:
+        """release / grayrelease: V's audit must have passed (waiting for it up to wait_for_audit_minutes),
+        be the latest approved one (WeChat releases that), and no declared domain may be dropped."""
+        if getattr(run.plan, "phase", "") not in ("approved", "released"):
+            self.await_approval(run)  # submitted by this run, or under audit when the plan was made
+        guard.latest_approved_is_v(run.ctx.appid, self.fresh(run), self.version(run), self.known(run), run.olds)
+        self.domains_survive(run)
+        return True
 
-    # --- a write whose answer may be lost ------------------------------------------------------
-    def write(self, path: str, send: Callable[[], Any], landed: Callable[[], bool]) -> None:
-        """Send once. If the answer is lost (or WeChat reports a conflict), re-read: if the live
-        state shows the write took effect, carry on; otherwise stop without sending it again."""
-        try:
-            send()
-        except (AmbiguousWriteError, ServerBusyError) as error:
-            if landed():
-                self.say(f"{path}: the answer was lost, but the live state shows the call took effect")
-                return
-            raise RefusedError(
-                f"{self.ctx.appid} release: {path}: {error} The live state shows it did not take effect, "
-                "and it was not sent again. Run `pulumi up` again: it re-reads the live state and does "
-                "only what is missing."
-            ) from None
-        except ConflictError:
-            if landed():
-                self.say(f"{path}: already done (the live state shows it)")
-                return
-            raise
+    def landed_released(self, run: Run, error: Exception) -> Props | None:
+        return {} if self.fresh(run)["release_version"] == self.version(run) else None
 
-    # --- steps ---------------------------------------------------------------------------------
-    def upload_as_owner(self) -> None:
-        """Owner credentials: upload the folder as a development version (the rest is manual)."""
-        try:
-            result = upload_owner(self.ctx, self.desired)
-        except RefusedError as error:  # owner mode is manual anyway: say so rather than fail
-            path = self.desired["source"].get("path")
-            self.plan.manual.insert(0, ManualStep(f"upload {path} as {self.version} with miniprogram-ci",
-                                                  f"the automatic upload did not run: {error}"))
-            self.say(f"{self.version} was not uploaded: {error}")
-            return
-        if result.get("uploaded"):
-            self.record["uploaded_version"] = self.version
-            self.say(f"uploaded {self.version} with miniprogram-ci as a development version")
-        else:
-            self.say(f"{self.version} was not uploaded: {result.get('message') or result.get('status')}")
+    def landed_gray(self, run: Run, error: Exception) -> Props | None:
+        target = int(run.call.args["gray_percentage"])
+        if target == 100 and self.fresh(run)["release_version"] == self.version(run):
+            return {}
+        return {} if self.gray_percentage(run) == target else None
 
-    def withdraw(self) -> None:
-        live = self.fresh()
-        audit = live["audit"]
-        if audit is None or audit["status"] not in IN_FLIGHT or audit_version(live, self.olds, self.known) is None \
-                or self.of_v(live):
-            self.say("the other audit has ended meanwhile: nothing to withdraw")
-            return
-        self.say(f"WITHDRAWING the audit {audit['auditid']} of {audit.get('version') or 'another version'}")
+    def landed_gray_cancelled(self, run: Run, error: Exception) -> Props | None:
+        return {} if self.gray_percentage(run) is None else None
 
-        def withdrawn() -> bool:
-            again = self.audit()
-            return again is not None and again["auditid"] == audit["auditid"] and again["status"] == WITHDRAWN
+    def guard_rollback(self, run: Run) -> bool:
+        self.say(run, f"ROLLING BACK to {self.version(run)}")
+        self.domains_survive(run)
+        return True
 
-        self.write(UNDO, self.client.undo_audit, withdrawn)
+    def landed_rolled_back(self, run: Run, error: Exception) -> Props | None:
+        return {} if self.fresh(run)["release_version"] == self.version(run) else None
 
-    def commit(self) -> None:
-        if guard.v_is_the_experience_version(self.fresh(), self.version):
-            self.say(f"{self.version} is already the experience version: not committing it again")
-            return
-        template_id = template_for_source(self.ctx, self.desired)
-        ext_json = ext_json_string(self.desired)
-        description = str(self.desired.get("description") or "")
-        self.write(COMMIT, lambda: self.client.commit(template_id, ext_json, self.version, description),
-                   lambda: self.exp_version() == self.version)
-        self.record.update(phase="committed", auditid=None)
-        self.say(f"committed {self.version} (template {template_id}) as the experience version")
+    def landed_template(self, run: Run, error: Exception) -> Props | None:
+        return landed_template(run.ctx, resolve(run.call.args, run.answers))
 
-    def submit(self) -> None:
-        live = self.fresh()
-        done = guard.v_already_submitted(self.ctx.appid, live, self.version, self.known, self.olds)
-        if done is not None:
-            self.say(f"{self.version} is already submitted (audit {done['auditid']}): not submitting again")
-            self.note_audit(done)
-            return
-        latest = live["audit"]["auditid"] if live["audit"] else None
-        guard.v_superseded(self.ctx.appid, self.version, self.audits_by_id(exclude=latest))
-        guard.exp_is_v(self.ctx.appid, live, self.version)
-        quota = quota_of(self.client.query_quota())
-        if quota["rest"] is not None and quota["rest"] <= 0:
-            raise RefusedError(
-                f"{self.ctx.appid} release: the platform's monthly audit quota is spent "
-                f"(0 of {quota['limit']} left): {self.version} was not submitted"
-            )
-        fields = AuditSpec.model_validate(self.desired.get("audit") or {}).to_wire()
-        answer: dict[str, int] = {}
+    def domains_survive(self, run: Run) -> None:
+        guard.declared_domains_survive(run.ctx.appid, self.version(run), run.desired, read_domains(run.ctx.client))
 
-        def send() -> None:
-            answer["auditid"] = self.client.submit_audit(**fields)
-            self.known[answer["auditid"]] = self.version  # kept at once: the only proof when user_version is absent
-
-        def landed() -> bool:
-            after = self.fresh()
-            if not guard.new_audit_appeared(live["audit"], after):
-                return False
-            self.known[after["audit"]["auditid"]] = self.version  # exp was V right before: it is V's
-            return True
-
-        self.write(SUBMIT, send, landed)
-        audit = self.submitted_audit(answer.get("auditid"))
-        self.note_audit(audit)
-        left = f"{max(quota['rest'] - 1, 0)} of {quota['limit']}" if quota["rest"] is not None else "unknown"
-        self.say(f"submitted {self.version} for audit {audit['auditid']} ({left} monthly audits left)")
-
-    def submitted_audit(self, auditid: int | None) -> Props:
-        """The audit just submitted: the latest one if it is V's, else by its id (get_auditstatus)."""
-        live = self.fresh()
-        audit = live["audit"]
-        if audit is not None and self.of_v(live) and (auditid is None or audit["auditid"] == auditid):
-            return dict(audit)
-        if auditid is not None:
-            return {**audit_of(self.client.get_audit_status(auditid)), "auditid": auditid, "version": self.version}
-        raise RefusedError(f"{self.ctx.appid} release: {self.version} was submitted, but no audit of it shows; "
-                           "run `pulumi up` again: it re-reads and never submits it twice")
-
-    def note_audit(self, audit: Props) -> None:
-        phase = PHASE_OF_STATUS.get(audit["status"], "auditing")
-        self.record.update(phase=phase, auditid=audit["auditid"])
-        self.approved = audit["status"] == APPROVED
-
-    def await_approval(self) -> bool:
-        """Poll the audit of V until it passes (True), fails (raise) or the wait is over (False)."""
-        minutes = self.plan.wait_minutes
-        deadline = self.clock() + minutes * 60
-        poll = poll_seconds(self.ctx)
+    def await_approval(self, run: Run) -> None:
+        """Poll the audit of V until it passes (returns), fails (RefusedError), or the wait is over
+        (Stop: this `up` ends short of the target and exits non-zero; the next resumes)."""
+        minutes = int(getattr(run.plan, "wait_minutes", 0))
+        deadline, poll, version = time.monotonic() + minutes * 60, poll_seconds(run.ctx), self.version(run)
         while True:
-            live = self.fresh()
+            live = self.fresh(run)
             audit = live["audit"]
-            if audit is None or not self.of_v(live):
-                raise RefusedError(
-                    f"{self.ctx.appid} release: the latest audit is no longer of {self.version}; "
-                    "run `pulumi up` again to see where it stands"
-                )
-            self.note_audit(audit)
+            if audit is None or audit_version(live, run.olds, self.known(run)) != version:
+                raise RefusedError(f"{run.ctx.appid} release: the latest audit is no longer of {version}; "
+                                   "run `pulumi up` again to see where it stands")
             if audit["status"] == APPROVED:
-                self.say(f"audit {audit['auditid']} of {self.version} passed")
-                return True
+                return
             if audit["status"] == REJECTED:
-                why = rejection_message(self.version, audit["auditid"], audit["reason"], audit["screenshots"])
-                raise RefusedError(f"{self.ctx.appid} release: {why}")
+                why = rejection_message(version, audit["auditid"], audit["reason"], audit["screenshots"])
+                raise RefusedError(f"{run.ctx.appid} release: {why}")
             if audit["status"] == WITHDRAWN:
-                raise RefusedError(
-                    f"{self.ctx.appid} release: the audit {audit['auditid']} of {self.version} was withdrawn "
-                    "outside Pulumi; run `pulumi up` again to submit it again"
-                )
-            left = deadline - self.clock()
+                raise RefusedError(f"{run.ctx.appid} release: the audit {audit['auditid']} of {version} was withdrawn "
+                                   "outside Pulumi; run `pulumi up` again to submit it again")
+            left = deadline - time.monotonic()
             state = "under review" if audit["status"] != DELAYED else f"delayed by WeChat: {audit['reason']}"
-            what = f"audit {audit['auditid']} of {self.version}"
+            what = f"audit {audit['auditid']} of {version}"
             if left <= 0:
-                self.say(f"{what} is still {state} after {minutes} min")
-                self.say("stopping here; the next `pulumi up` resumes from this point")
-                return False
-            self.say(f"waiting for {what}: {state} ({left / 60:.1f} min left)")
-            self.sleep(min(poll, left))
+                raise Stop(f"{what} is still {state} after {minutes} min: not released yet; "
+                           "the next `pulumi up` resumes from here")
+            self.say(run, f"waiting for {what}: {state} ({left / 60:.1f} min left)")
+            time.sleep(min(poll, left))
 
-    def domains_survive(self) -> None:
-        guard.declared_domains_survive(self.ctx.appid, self.version, self.desired, read_domains(self.client))
-
-    def release(self) -> None:
-        guard.latest_approved_is_v(self.ctx.appid, self.fresh(), self.version, self.known, self.olds)
-        self.domains_survive()
-        self.write(RELEASE, self.client.release, lambda: self.release_version() == self.version)
-        self.record.update(phase="released", gray_percentage=100)
-        self.say(f"released {self.version} to every user")
-
-    def gray(self) -> None:
-        rollout = self.desired["rollout"]
-        target = int(rollout["gray_percentage"])
-
-        def send() -> Any:
-            return self.client.gray_release(
-                target, support_debuger_first=bool(rollout.get("support_debuger_first")),
-                support_experiencer_first=bool(rollout.get("support_experiencer_first")),
-            )
-
-        def landed() -> bool:
-            if target == 100 and self.release_version() == self.version:
-                return True
-            return self.gray_percentage() == target
-
-        guard.latest_approved_is_v(self.ctx.appid, self.fresh(), self.version, self.known, self.olds)
-        self.domains_survive()
-        self.write(GRAY, send, landed)
-        self.record.update(phase="released", gray_percentage=target)
-        self.say(f"{self.version} is live for {target}% of users")
-
-    def revert_gray(self) -> None:
-        self.write(REVERT_GRAY, self.client.revert_gray_release, lambda: self.gray_percentage() is None)
-        if self.record.get("phase") == "released" and self.record.get("gray_percentage") != 100:
-            self.record.update(phase="approved", gray_percentage=None)  # V is no longer live for anyone
-        self.say("CANCELLED the running gray rollout")
-
-    def rollback(self) -> None:
-        target = self.plan.rollback_to
-        self.domains_survive()
-        self.say(f"ROLLING BACK to {self.version} (app_version {target})")
-        self.write(ROLLBACK, lambda: self.client.revert_code_release(target),
-                   lambda: self.release_version() == self.version)
-        self.record.update(phase="released", gray_percentage=100, auditid=None)
+    def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
+        """Where V stands after this run (a fresh read when it wrote anything): phase, auditid, gray
+        percentage, the versions seen live, the version uploaded in owner mode. Hints for the next run."""
+        plan = run.plan
+        record = plan.record() if isinstance(plan, ReleasePlan) else {}
+        for call, answer in zip(plan.calls, run.answers, strict=False):
+            if call.path == OWN_UPLOAD and answer.get("uploaded"):
+                record["uploaded_version"] = self.version(run)
+        if any(call.path.startswith("/") for call in plan.calls[: len(run.answers)]):
+            known = self.known(run)
+            hint = {**(olds or {}), "version": self.version(run), "auditid": next(iter(known), record.get("auditid"))}
+            live = {**(self.read_live(run.ctx) or {}), "history": []}
+            phase = phase_of(self.version(run), live, hint)
+            # a released phase names no audit: keep the one this run submitted or the plan knew
+            auditid = phase.auditid if phase.auditid is not None else hint["auditid"]
+            record.update(phase=phase.name, auditid=auditid, gray_percentage=phase.percentage)
+        return record
 
 
 def poll_seconds(ctx: Context) -> float:

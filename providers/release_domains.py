@@ -52,6 +52,17 @@ def read(effective_server: Props, effective_webview: Props) -> Props:
     }
 
 
+def in_force(declared_domains: Props, domains: Props) -> Props:
+    """The declared domains that are in force now (a plan judges only those: the rest is set by the
+    same `up`, before the release, and judged by the guard right before it)."""
+    now = domains.get("now") or {}
+    server = {t: [u for u in urls if u in set((now.get("server") or {}).get(t) or [])]
+              for t, urls in (declared_domains.get("server") or {}).items()}
+    webview = [h for h in declared_domains.get("webview") or [] if h in set(now.get("webview") or [])]
+    return {**({"server": server} if "server" in declared_domains else {}),
+            **({"webview": webview} if "webview" in declared_domains else {})}
+
+
 def lost(declared_domains: Props, domains: Props, accepted: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """(declared domains the release would drop and the spec does not accept losing, domains in force
     now that it would drop and the spec does not declare), each as "kind url" lines."""

@@ -24,17 +24,28 @@ Which version an audit is of (`audit_version`), in the order of the evidence:
 4. the auditid the last `up` recorded in its outputs (a hint: used, but live evidence comes first).
 
 Otherwise it is unknown, and the state machine then never submits (it could be V's own audit).
+
+Where V stands (`phase_of`, the phases `release_phases` lists) is read here too, from the same
+snapshot: a running gray plan is the latest approved audit's only if it started after that audit
+was submitted (`gray_owner`); `live_text` says what is live now, other versions included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 Props = dict[str, Any]
 
 # getgrayreleaseplan `status`: 0 initial, 1 running, 2 paused, 3 finished, 4 deleted
 GRAY_ACTIVE = (1, 2)
+# get_latest_auditstatus `status`
+APPROVED, REJECTED, AUDITING, WITHDRAWN, DELAYED = 0, 1, 2, 3, 4
+IN_FLIGHT = (AUDITING, DELAYED)
+NOT_RESUBMITTED = (APPROVED, AUDITING, DELAYED)  # a submission of V in these states is never repeated
+PHASE_OF_STATUS = {APPROVED: "approved", REJECTED: "rejected", AUDITING: "auditing", WITHDRAWN: "withdrawn",
+                   DELAYED: "delayed"}
 
 
 def snapshot(version_info: Props, latest_audit: Props | None, gray_plan: Props | None) -> Props:
@@ -70,6 +81,7 @@ def _gray(plan: Props) -> Props | None:
     return {
         "status": _number(plan.get("status")),
         "percentage": _number(plan.get("gray_percentage")) or 0,
+        "created_at": _number(plan.get("create_timestamp")),
         "support_debuger_first": bool(plan.get("support_debuger_first")),
         "support_experiencer_first": bool(plan.get("support_experiencer_first")),
     }
@@ -134,3 +146,100 @@ def _number(value: Any) -> int | None:
 
 def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+# --- where V stands (the phases, in the order they are checked) ----------------------------------
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    version: str
+    auditid: int | None = None
+    percentage: int | None = None  # released: how many users have V
+    reason: str = ""
+    screenshots: tuple[str, ...] = ()
+    app_version: int | None = None  # superseded: the rollback target
+
+    def describe(self) -> str:
+        v = self.version
+        if self.name == "released":
+            return f"released({v}, {self.percentage}%)"
+        if self.name == "superseded":
+            return f"superseded({v}, in the rollback history as app_version {self.app_version})"
+        if self.name in ("absent", "committed"):
+            return "absent" if self.name == "absent" else f"committed({v})"
+        detail = f"audit {self.auditid}"
+        if self.reason and self.name in ("rejected", "delayed"):
+            detail += f": {self.reason}"
+        return f"{self.name}({v}, {detail})"
+
+
+def gray_version(live: Props, olds: Props | None) -> str | None:
+    """The version a running gray plan rolls out, or None when nothing live tells.
+
+    WeChat gray-releases the latest approved audit, so the plan is that audit's version only if the
+    plan started after the audit was submitted (getgrayreleaseplan `create_timestamp`, the audit's
+    `submit_audit_time`): a plan started earlier rolls out an earlier version, which a newer
+    submission (approved or not) now hides. Then only the last `up`'s record names it: a hint,
+    shown as such; the release guards re-read before any write it could lead to."""
+    return gray_owner(live, olds)[0]
+
+
+def gray_owner(live: Props, olds: Props | None) -> tuple[str | None, bool]:
+    """(the version the running gray plan rolls out, whether WeChat's answers tell it); see gray_version."""
+    if not live.get("gray"):
+        return None, False
+    audit = live.get("audit")
+    version = audit_version(live, olds)
+    if audit and audit["status"] == APPROVED and version and not gray_predates_the_audit(live):
+        return version, True
+    return recorded_gray_version(olds), False
+
+
+def gray_predates_the_audit(live: Props) -> bool:
+    """The running gray plan started before the latest audit was submitted: it is an earlier version's."""
+    started, submitted = (live.get("gray") or {}).get("created_at"), (live.get("audit") or {}).get("submitted_at")
+    return started is not None and submitted is not None and started < submitted
+
+
+def recorded_gray_version(olds: Props | None) -> str | None:
+    """The version the last `up` recorded rolling out gradually (a hint, for display only)."""
+    if olds and olds.get("phase") == "released" and (_number(olds.get("gray_percentage")) or 0) < 100:
+        return str(olds.get("version") or "") or None
+    return None
+
+
+def live_text(live: Props, olds: Props | None, version: str) -> str:
+    """What is live now: the full release, and a gray rollout of any version but V."""
+    text = f"live: {live.get('release_version') or 'none'}"
+    gray = live.get("gray")
+    other, told = gray_owner(live, olds)
+    if gray and other != version:
+        who = other if told else f"{other} (as the last up recorded)" if other else "an earlier version"
+        text += f", and {who} for {gray['percentage']}% of users (a gray rollout)"
+    return text
+
+
+def rollback_target(live: Props, version: str) -> int | None:
+    for entry in live.get("history") or []:
+        if entry["version"] == version:
+            return int(entry["app_version"])
+    return None
+
+
+def phase_of(version: str, live: Props, olds: Props | None = None) -> Phase:
+    audit = live.get("audit")
+    if gray_version(live, olds) == version:
+        gray = live["gray"]
+        return Phase("released", version, audit["auditid"] if audit else None, gray["percentage"])
+    if live.get("release_version") == version:
+        return Phase("released", version, percentage=100)
+    app_version = rollback_target(live, version)
+    if app_version is not None:
+        return Phase("superseded", version, app_version=app_version)
+    if audit and audit_version(live, olds) == version:
+        name = PHASE_OF_STATUS.get(audit["status"], "auditing")
+        return Phase(name, version, audit["auditid"], reason=audit["reason"],
+                     screenshots=tuple(audit["screenshots"]))
+    if live.get("exp_version") == version:
+        return Phase("committed", version)
+    return Phase("absent", version)

@@ -3,7 +3,7 @@
 Nothing in here talks to WeChat. `providers/release.py` reads the live state, asks `decide()` what
 to do, and executes the plan's calls in order.
 
-Where a desired version V stands (`phase_of`), in the order the checks are made:
+Where a desired version V stands (`release_live.phase_of`), in the order the checks are made:
 
     released(V, P)   V is live: fully (release_info), or for P% through a running gray plan
     superseded(V)    V is not live but in the rollback history (revertcoderelease can bring it back)
@@ -21,32 +21,50 @@ writing, because a crash or a lost answer may have happened between the plan and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from providers import release_domains
-from providers._base import NEEDS_PLATFORM
-from providers._plan import ApiCall, Change, ManualStep, Plan
+from providers._base import MANUAL, NEEDS_PLATFORM
+from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan, Ref
+from providers._source import ext_json_string
+from providers.models import AuditSpec
 from providers.release_live import (
+    APPROVED,
+    AUDITING,
+    DELAYED,
     GRAY_ACTIVE,
+    IN_FLIGHT,
+    NOT_RESUBMITTED,
+    PHASE_OF_STATUS,
+    REJECTED,
+    WITHDRAWN,
+    Phase,
     audit_version,
+    gray_owner,
+    gray_predates_the_audit,
+    gray_version,
     history_entries,
+    live_text,
+    phase_of,
     predates_the_experience_version,
     quota_of,
+    recorded_gray_version,
+    rollback_target,
     snapshot,
 )
+from providers.release_source import source_steps
 
-__all__ = ["GRAY_ACTIVE", "audit_version", "decide", "history_entries", "phase_of", "quota_of", "snapshot"]
+__all__ = [  # where V stands is read in release_live; these names stay importable from here
+    "APPROVED", "AUDITING", "DELAYED", "GRAY_ACTIVE", "IN_FLIGHT", "NOT_RESUBMITTED", "PHASE_OF_STATUS",
+    "REJECTED", "WITHDRAWN", "Phase", "audit_version", "decide", "gray_owner", "gray_predates_the_audit",
+    "gray_version", "history_entries", "live_text", "phase_of", "quota_of", "recorded_gray_version",
+    "rollback_target", "snapshot",
+]
 
 KIND = "release"
-
-# get_latest_auditstatus `status`
-APPROVED, REJECTED, AUDITING, WITHDRAWN, DELAYED = 0, 1, 2, 3, 4
-IN_FLIGHT = (AUDITING, DELAYED)
-NOT_RESUBMITTED = (APPROVED, AUDITING, DELAYED)  # a submission of V in these states is never repeated
-PHASE_OF_STATUS = {APPROVED: "approved", REJECTED: "rejected", AUDITING: "auditing", WITHDRAWN: "withdrawn",
-                   DELAYED: "delayed"}
 
 COMMIT = "/wxa/commit"
 SUBMIT = "/wxa/submit_audit"
@@ -55,11 +73,12 @@ RELEASE = "/wxa/release"
 GRAY = "/wxa/grayrelease"
 REVERT_GRAY = "/wxa/revertgrayrelease"
 ROLLBACK = "/wxa/revertcoderelease"
+OWN_UPLOAD = "miniprogram-ci:upload-own"  # owner mode: to the mini-program itself (not a WeChat API path)
 WRITE_PATHS = frozenset({COMMIT, SUBMIT, UNDO, RELEASE, GRAY, REVERT_GRAY, ROLLBACK})
 AFTER_APPROVAL = frozenset({RELEASE, GRAY})  # steps that need V's audit to have passed
 
 # The extra reads only some phases need (see `extra_reads`).
-HISTORY, QUOTA, RECORDED_AUDIT, DOMAINS = "history", "quota", "recorded_audit", "domains"
+HISTORY, QUOTA, RECORDED_AUDIT, DOMAINS, SOURCE = "history", "quota", "recorded_audit", "domains", "source"
 RELEASING = frozenset({RELEASE, GRAY, ROLLBACK})  # code goes live through the platform: domains change
 
 CONSOLE = "mp.weixin.qq.com → 管理 → 版本管理"
@@ -74,71 +93,6 @@ def _int(value: Any) -> int:
         return int(value)  # protobuf hands numbers over as floats
     except (TypeError, ValueError):
         return 0
-
-
-# --- where V stands ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Phase:
-    name: str
-    version: str
-    auditid: int | None = None
-    percentage: int | None = None  # released: how many users have V
-    reason: str = ""
-    screenshots: tuple[str, ...] = ()
-    app_version: int | None = None  # superseded: the rollback target
-
-    def describe(self) -> str:
-        v = self.version
-        if self.name == "released":
-            return f"released({v}, {self.percentage}%)"
-        if self.name == "superseded":
-            return f"superseded({v}, in the rollback history as app_version {self.app_version})"
-        if self.name in ("absent", "committed"):
-            return "absent" if self.name == "absent" else f"committed({v})"
-        detail = f"audit {self.auditid}"
-        if self.reason and self.name in ("rejected", "delayed"):
-            detail += f": {self.reason}"
-        return f"{self.name}({v}, {detail})"
-
-
-def gray_version(live: Props, olds: Props | None) -> str | None:
-    """The version a running gray plan rolls out: the latest audit, which must have passed."""
-    if not live.get("gray"):
-        return None
-    audit = live.get("audit")
-    version = audit_version(live, olds)
-    if audit and audit["status"] == APPROVED and version:
-        return version
-    # a newer submission hides the audit the plan belongs to: trust what the last `up` recorded
-    if olds and olds.get("phase") == "released" and _int(olds.get("gray_percentage")) < 100:
-        return str(olds.get("version") or "") or None
-    return None
-
-
-def rollback_target(live: Props, version: str) -> int | None:
-    for entry in live.get("history") or []:
-        if entry["version"] == version:
-            return int(entry["app_version"])
-    return None
-
-
-def phase_of(version: str, live: Props, olds: Props | None = None) -> Phase:
-    audit = live.get("audit")
-    if gray_version(live, olds) == version:
-        gray = live["gray"]
-        return Phase("released", version, audit["auditid"] if audit else None, gray["percentage"])
-    if live.get("release_version") == version:
-        return Phase("released", version, percentage=100)
-    app_version = rollback_target(live, version)
-    if app_version is not None:
-        return Phase("superseded", version, app_version=app_version)
-    if audit and audit_version(live, olds) == version:
-        name = PHASE_OF_STATUS.get(audit["status"], "auditing")
-        return Phase(name, version, audit["auditid"], reason=audit["reason"],
-                     screenshots=tuple(audit["screenshots"]))
-    if live.get("exp_version") == version:
-        return Phase("committed", version)
-    return Phase("absent", version)
 
 
 def extra_reads(desired: Props, live: Props, olds: Props | None = None) -> list[str]:
@@ -156,6 +110,8 @@ def extra_reads(desired: Props, live: Props, olds: Props | None = None) -> list[
     submitted = audit is not None and audit_version(live, olds) == version and audit["status"] != WITHDRAWN
     if not is_live and not submitted:
         reads.append(QUOTA)
+        if live.get("exp_version") != version:
+            reads.append(SOURCE)  # a commit may follow: which template, made from what
         recorded = _int((olds or {}).get("auditid")) or None
         if olds and olds.get("version") == version and recorded and (audit or {}).get("auditid") != recorded:
             reads.append(RECORDED_AUDIT)  # V's own audit, which a later one hides: get_auditstatus
@@ -173,7 +129,6 @@ class ReleasePlan(Plan):
     gray_percentage: int | None = None
     rollback_to: int | None = None  # app_version for revertcoderelease
     wait_minutes: int = 0
-    owner_upload: bool = False  # owner credentials: `up` uploads source.path with miniprogram-ci
     released_versions: list[str] = field(default_factory=list)  # versions earlier `up`s saw live (a hint)
 
     def record(self) -> Props:
@@ -200,10 +155,9 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
     if phase.name == "released" and phase.percentage == target and not _foreign_gray(live, olds, version):
         return plan  # nothing to do
 
-    live_version = live.get("release_version")
     now = phase.describe()
-    if phase.name != "released":
-        now += f"; live: {live_version or 'none'}"
+    if phase.name != "released" or _foreign_gray(live, olds, version):
+        now += "; " + live_text(live, olds, version)
     drift = _recorded_released(olds, version, target)
     plan.changes.append(Change("phase", "update", old=now, new=goal, drift=drift))
 
@@ -224,9 +178,42 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
     else:  # absent, committed, withdrawn
         _commit_and_submit(plan, phase, desired, live, olds, target, rollout)
     _domains_rule(plan, desired, live)
+    _latest_approved_rule(plan, live, olds)
     if plan.blocked:  # `up` refuses before any call: the plan says why, and nothing else
         plan.calls, plan.warnings = [], []
+    plan.changes = [replace(change, after=_reaches(plan, phase, goal)) for change in plan.changes]
     return plan
+
+
+def _reaches(plan: ReleasePlan, phase: Phase, goal: str) -> str | None:
+    """Where this `up` leaves V, when it stops short of the goal (None: it reaches it)."""
+    v, paths = plan.version, {call.path for call in plan.calls}
+    if plan.blocked:
+        return "unchanged (blocked)"
+    if paths & AFTER_APPROVAL and phase.name not in ("approved", "released"):
+        return f"{goal} if the audit passes within {plan.wait_minutes} min; else auditing({v})"
+    if SUBMIT in paths:
+        return f"auditing({v}): WeChat's audit takes 1-7 days; the next `up` after it releases"
+    if phase.name in ("auditing", "delayed") and not paths:
+        return f"unchanged: {phase.name}({v}) until WeChat decides"
+    return None
+
+
+def _latest_approved_rule(plan: ReleasePlan, live: Props, olds: Props | None) -> None:
+    """WeChat releases (and gray-releases) the latest approved audit: when that is another version's,
+    a release or gray step planned now would ship that version, not V (the guard re-checks at `up`)."""
+    audit, v = live.get("audit"), plan.version
+    unconditional = [call for call in plan.calls if call.path in AFTER_APPROVAL and SUBMIT not in
+                     {c.path for c in plan.calls}]
+    if not unconditional or not audit or audit["status"] != APPROVED:
+        return
+    other = audit_version(live, olds)
+    if other is not None and other != v:
+        plan.blocked = plan.blocked or (
+            f"WeChat releases the latest approved audit, and that is now {other}'s (audit {audit['auditid']}), not "
+            f"{v}'s: a release or gray step now would ship {other}. Declare {other} to release it, or submit {v} "
+            "again (a new version) to release it."
+        )
 
 
 def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
@@ -234,8 +221,10 @@ def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
     spec declares would go (unless release.accept_domain_loss lists it); warn about the others."""
     if live.get("domains") is None:
         return
-    declared_lost, others = release_domains.lost(desired.get("declared_domains") or {}, live["domains"],
-                                                 desired.get("accept_domain_loss") or [])
+    # judged on the declared domains in force now; the others are set by this very `up` (the domain
+    # resources run before the release), so the guard judges them right before the release
+    declared = release_domains.in_force(desired.get("declared_domains") or {}, live["domains"])
+    declared_lost, others = release_domains.lost(declared, live["domains"], desired.get("accept_domain_loss") or [])
     releasing = any(call.path in RELEASING for call in plan.calls)
     if declared_lost and releasing:
         plan.blocked = plan.blocked or release_domains.loss_message(plan.version, declared_lost)
@@ -285,14 +274,18 @@ def _release_calls(plan: ReleasePlan, live: Props, target: int, rollout: Props, 
     when = f" if the audit passes within {plan.wait_minutes} min" if conditional else ""
     v = plan.version
     if target == 100:
-        plan.calls.append(ApiCall(RELEASE, f"release {v} to all users{when}"))
+        plan.calls.append(ApiCall(RELEASE, f"release {v} to all users{when}", args={}, guard="release",
+                                  landed="released"))
         plan.warnings.append(
             f"releasing {v} to 100% of users: every user gets it at once; only a rollback undoes it"
         )
     else:
         first = [name for name in ("support_debuger_first", "support_experiencer_first") if rollout.get(name)]
         extra = f", {' and '.join(first)}" if first else ""
-        plan.calls.append(ApiCall(GRAY, f"gray-release {v} to {target}% of users{extra}{when}"))
+        args = {"gray_percentage": target, "support_debuger_first": bool(rollout.get("support_debuger_first")),
+                "support_experiencer_first": bool(rollout.get("support_experiencer_first"))}
+        plan.calls.append(ApiCall(GRAY, f"gray-release {v} to {target}% of users{extra}{when}", args=args,
+                                  guard="release", landed="gray"))
         plan.warnings.append(
             f"{v} goes live for {target}% of users (replacing {live.get('release_version')} for them); "
             "a gray rollout can only widen: lowering it later cancels it first"
@@ -320,7 +313,7 @@ def _widen_or_narrow(plan: ReleasePlan, phase: Phase, live: Props, olds: Props |
             return
         other = gray_version(live, olds) or "another version"
         percentage = live["gray"]["percentage"]
-        plan.calls.append(ApiCall(REVERT_GRAY, f"cancel the gray rollout of {other} at {percentage}%"))
+        plan.calls.append(revert_gray(f"cancel the gray rollout of {other} at {percentage}%"))
         plan.warnings.append(
             f"CANCEL ROLLOUT: the gray release of {other} to {percentage}% of users is cancelled "
             f"(revertgrayrelease); those users go back to {v}"
@@ -329,7 +322,7 @@ def _widen_or_narrow(plan: ReleasePlan, phase: Phase, live: Props, olds: Props |
     if target > current:
         _release_calls(plan, live, target, rollout, conditional=False)
         return
-    plan.calls.append(ApiCall(REVERT_GRAY, f"cancel the gray rollout of {v} at {current}%"))
+    plan.calls.append(revert_gray(f"cancel the gray rollout of {v} at {current}%"))
     plan.warnings.append(
         f"LOWER ROLLOUT: WeChat's gray percentage only rises, so {v}'s rollout at {current}% is cancelled "
         f"(revertgrayrelease: those users go back to {live.get('release_version')}) and started again "
@@ -348,13 +341,15 @@ def _rollback(plan: ReleasePlan, phase: Phase, live: Props, target: int) -> None
         return
     if live.get("gray"):
         running = live["gray"]["percentage"]
-        plan.calls.append(ApiCall(REVERT_GRAY, f"cancel the running gray rollout at {running}%"))
+        plan.calls.append(revert_gray(f"cancel the running gray rollout at {running}%"))
         plan.warnings.append(
             "CANCEL ROLLOUT: a gray release is running, and WeChat refuses a rollback during one (87011); "
             "it is cancelled first"
         )
     plan.rollback_to = phase.app_version
-    plan.calls.append(ApiCall(ROLLBACK, f"roll back from {current} to {v} (app_version {phase.app_version})"))
+    plan.calls.append(ApiCall(ROLLBACK, f"roll back from {current} to {v} (app_version {phase.app_version})",
+                              method="GET", args={"app_version": phase.app_version}, guard="rollback",
+                              landed="rolled_back"))
     plan.warnings.append(
         f"ROLLBACK: the live version goes back from {current} to {v} for every user (revertcoderelease); "
         "WeChat keeps only the last 5 versions and refuses to roll back a rollback (87012)"
@@ -405,20 +400,20 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
                 f"or set allow_withdraw: true to withdraw it ({WITHDRAW_LIMIT})."
             )
             return
-        plan.calls.append(ApiCall(UNDO, f"withdraw the audit {audit['auditid']} of {name}"))
+        plan.calls.append(ApiCall(UNDO, f"withdraw the audit {audit['auditid']} of {name}", method="GET", args={},
+                                  guard="withdraw", landed="withdrawn"))
         plan.warnings.append(
             f"WITHDRAW: the audit {audit['auditid']} of {name} is withdrawn; {WITHDRAW_LIMIT}"
         )
     if live.get("exp_version") != v:
-        source = desired["source"]
-        where = f"template {source['template_id']}" if source.get("template_id") is not None else (
-            f"{source.get('path')} (uploaded with miniprogram-ci)")
-        plan.calls.append(ApiCall(COMMIT, f"commit {v} from {where} as the experience version"))
+        _commit(plan, desired, live)
     elif olds and olds.get("spec") and olds["spec"].get("source") != desired["source"]:
-        plan.warnings.append(
-            f"the source changed, but {v} is already the experience version and is not committed again: "
-            "declare a new version to ship the new code"
+        plan.blocked = plan.blocked or (
+            f"release.source changed, but {v} is already committed (the experience version) from the source the "
+            f"last `up` used, and WeChat will not commit the same version twice: {v} would ship the old code. "
+            "Declare a new version to ship the new source, or put the old source back."
         )
+        return
     quota = live.get("quota")
     cost = None
     if quota is not None and quota.get("rest") is not None:
@@ -428,7 +423,8 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
                 f"the platform's monthly audit quota is spent (0 of {quota['limit']} left; errcode 85085 "
                 f"otherwise): {v} cannot be submitted until it refills next month"
             )
-    plan.calls.append(ApiCall(SUBMIT, f"submit {v} for audit", quota=cost))
+    plan.calls.append(ApiCall(SUBMIT, f"submit {v} for audit", quota=cost, args=audit_fields(desired),
+                              guard="submit", landed="submitted"))
     plan.warnings.append(f"submitting {v} for audit costs {cost or '1 of the monthly audits'}; {AUDIT_TAKES}")
     if plan.wait_minutes:
         _release_calls(plan, live, target, rollout, conditional=True)
@@ -437,6 +433,53 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
             f"this `up` does not wait for the audit (wait_for_audit_minutes: 0): "
             f"the next `up` after the approval releases {v}"
         )
+
+
+def revert_gray(summary: str) -> ApiCall:
+    return ApiCall(REVERT_GRAY, summary, method="GET", args={}, landed="gray_cancelled")
+
+
+def audit_fields(desired: Props) -> Props:
+    """submit_audit's body: the spec's audit block as WeChat names its fields."""
+    return AuditSpec.model_validate(desired.get("audit") or {}).to_wire()
+
+
+def _commit(plan: ReleasePlan, desired: Props, live: Props) -> None:
+    """commit (and, for a source folder, the upload and addtotemplate before it): which code ships."""
+    v, source = plan.version, live.get("source") or {}
+    steps = source_steps(desired, source)
+    plan.calls += steps
+    template = source.get("template") or {}
+    template_id: Any = source.get("template_id", desired["source"].get("template_id"))
+    if template_id is None and not steps:
+        plan.blocked = plan.blocked or (
+            f"release.source.path makes a template in the third-party platform's library, which needs the "
+            f"platform's own credentials (mode: platform): {v} cannot be committed from a folder with these"
+        )
+        return
+    if template_id is None:
+        template_id = Ref(len(plan.calls) - 1, "template_id")  # what addtotemplate makes, just above
+    shown = f"template {template_id}" if not isinstance(template_id, Ref) else "the template made above"
+    if template:
+        made = f", drafted {_when(template.get('create_time'))}" if template.get("create_time") else ""
+        shown += f" (made from version {template.get('user_version') or '?'}: " \
+                 f"{template.get('user_desc') or 'no description'}{made})"
+        if template.get("user_version") not in (None, v):
+            plan.warnings.append(
+                f"CODE: template {template_id} was made from version {template.get('user_version')}, not {v}: "
+                f"committing it as {v} ships {template.get('user_version')}'s code"
+            )
+    args = {"template_id": template_id, "ext_json": ext_json_string(desired), "user_version": v,
+            "user_desc": str(desired.get("description") or "")}
+    plan.calls.append(ApiCall(COMMIT, f"commit {v} from {shown} as the experience version", args=args,
+                              guard="commit", landed="committed"))
+
+
+def _when(timestamp: Any) -> str:
+    try:
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(timestamp)))
+    except (TypeError, ValueError, OverflowError):
+        return str(timestamp)
 
 
 def _unknown_audit(live: Props, version: str | None) -> bool:
@@ -483,15 +526,15 @@ def _blind(plan: ReleasePlan, desired: Props, olds: Props | None, goal: str) -> 
     """Owner credentials cannot read code, audit or release state, nor write it: the whole way is
     manual steps in the console (only a folder upload with miniprogram-ci is automatic)."""
     v, target = plan.version, int(desired["rollout"]["gray_percentage"])
-    if _recorded_released(olds, v, target):
-        plan.phase, plan.gray_percentage = "released", target
-        return plan
-    plan.changes.append(Change("phase", "update", old="unknown (these credentials cannot read it)", new=goal))
+    plan.changes.append(Change("phase", "update", old=UNKNOWN, new=goal, after=MANUAL))
     source = desired["source"]
     if source.get("path") is not None:
-        if (olds or {}).get("uploaded_version") != v:
-            plan.owner_upload = True
+        if (olds or {}).get("uploaded_version") != v:  # the record may only spare an upload, never cause one
             plan.changes.append(Change("upload", "add", new=f"{source['path']} as {v} (miniprogram-ci)"))
+            args = {"appid": plan.appid, "version": v, "desc": str(desired.get("description") or ""),
+                    "project": str(source["path"])}
+            plan.calls.append(ApiCall(OWN_UPLOAD, f"upload {source['path']} as {v} with miniprogram-ci and this "
+                                                  "mini-program's code-upload key (a development version)", args=args))
         first = f"make the development version {v} (uploaded with miniprogram-ci) the experience version"
     else:
         first = f"upload {v} (WeChat DevTools or miniprogram-ci) and make it the experience version"

@@ -2,21 +2,28 @@
 
 Live read: `wxa/modify_domain` action=get (platform), or `wxa/getwxadevinfo` (owner token; it
 does not list tcp domains). Write: one `wxa/modify_domain` action=set carrying all six lists, so
-any number of edits costs one of the 50 modifications WeChat allows a month.
+any number of edits costs one of the 50 modifications WeChat allows a month. A set whose answer is
+lost is settled by reading the lists again, never by sending it again (it would cost another).
 Delete: `on_delete: forget` (default) leaves WeChat as it is; `clear` sets every list empty.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, single_call
+from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, clears_on_delete
 from providers._diff import set_changes
-from providers._plan import Plan
+from providers._plan import ApiCall, Plan
 from providers.models import ServerDomainsSpec
 from providers.models.domains import SERVER_DOMAIN_WIRE as WIRE
 
+SET = "/wxa/modify_domain"
 MONTHLY_CHANGES = 50
+QUOTA = f"1 of the {MONTHLY_CHANGES} server-domain modifications WeChat allows a month"
+
+
+def set_all(lists: Props, summary: str) -> ApiCall:
+    """`modify_domain` action=set with the six lists, as WeChat names them."""
+    args = {"action": "set", **{wire: list(lists.get(name) or []) for name, wire in WIRE.items()}}
+    return ApiCall(SET, summary, QUOTA, args=args)
 
 
 class ServerDomainsProvider(WeChatResourceProvider):
@@ -37,12 +44,11 @@ class ServerDomainsProvider(WeChatResourceProvider):
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
         last = olds["spec"] if olds else None
-        baseline = live if live is not None else (last or {})
         for name in WIRE:
-            if baseline.get(name) is None and live is not None:
-                continue  # not readable with these credentials; nothing to compare against
+            if live is None or live.get(name) is None:
+                continue  # not readable with these credentials: nothing to compare against
             previous = last.get(name) if last else None
-            plan.changes += set_changes(name, baseline.get(name) or [], desired[name], previous)
+            plan.changes += set_changes(name, live[name], desired[name], previous)
         if not plan.changes:
             return plan
         removed = [change.old for change in plan.changes if change.op == "remove"]
@@ -51,20 +57,14 @@ class ServerDomainsProvider(WeChatResourceProvider):
                 f"removing {', '.join(removed)}: the released version stops reaching these servers at once"
             )
         total = sum(len(desired[name]) for name in WIRE)
-        plan.calls = single_call(
-            "/wxa/modify_domain",
-            f"set all six server-domain lists ({total} domains)",
-            quota=f"1 of the {MONTHLY_CHANGES} server-domain modifications WeChat allows a month",
-        )
+        plan.calls = [set_all(desired, f"set all six server-domain lists ({total} domains)")]
         return plan
 
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        ctx.client.modify_domain("set", **{wire: desired[name] for name, wire in WIRE.items()})
-        return {}
-
-    def forget_or_clear(self, ctx: Context, outs: dict[str, Any]) -> None:
-        if outs.get("spec", {}).get("on_delete") == "clear" and ctx.mode != "owner":
-            ctx.client.modify_domain("set", **{wire: [] for wire in WIRE.values()})
+    def plan_delete(self, outs: Props) -> Plan:
+        plan = Plan(self.kind, str(outs.get("appid")))
+        if clears_on_delete(outs):
+            plan.calls = [set_all({}, "clear all six server-domain lists (on_delete: clear)")]
+        return plan
 
 
 class ServerDomains(WeChatResource, module="wechat", name="ServerDomains"):

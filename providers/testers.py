@@ -4,7 +4,8 @@ Live read: `wxa/memberauth` action=get_experiencer, which lists opaque userstrs,
 So the resource keeps what `wxa/bind_tester` answered: output `userstrs` maps each declared WeChat id
 to its userstr. Drift is read from the list: a userstr we bound that is gone was unbound outside
 Pulumi (it is bound again); a listed userstr we do not know was bound outside Pulumi (unbound only
-with `authoritative: true`, otherwise kept with a warning).
+with `authoritative: true`, otherwise kept with a warning); userstrs the spec lists in
+`known_outside` are kept on purpose: never unbound, never warned about.
 Writes: one `wxa/bind_tester` per tester to add and one `wxa/unbind_tester` per tester to remove
 (by userstr when known, by WeChat id otherwise), unbinds first so they free places for the binds.
 A run with nothing to change writes nothing.
@@ -13,27 +14,24 @@ A run with nothing to change writes nothing.
 are recorded in output `unmapped` with a warning, never silently unbound and bound again to learn it:
 that would cut their access for nothing. With `authoritative: true` their userstr cannot be told
 apart from testers bound outside Pulumi, so every unknown tester is unbound and they are bound again,
-shown in the plan. A bind whose answer is lost (or errcode -1) is settled by re-reading memberauth,
-and sent once more only if the list shows it did not land.
-Owner credentials can neither read nor write testers (48001): every change is a manual step, planned
-against the last declared roster. Delete: forgets; the testers stay bound (no option unbinds them).
+shown in the plan. A write whose answer is lost (or errcode -1) is settled by re-reading memberauth
+(`landed_tester`), never by sending it again.
+Owner credentials can neither read nor write testers (48001): the plan shows the declared roster
+against "unknown", as manual steps, in every plan. Delete: forgets; the testers stay bound.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
-from providers._diff import set_changes
+from providers import _events
+from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._executor import Run
 from providers._plan import ApiCall, Change, Plan
 from providers.models import TestersSpec
 from providers.models.account import EXPERIENCE_MEMBER_LIMITS
-from wechat import AmbiguousWriteError, APIError, ConflictError, MiniProgramClient, ServerBusyError
+from wechat import APIError, ConflictError
 
 BIND, UNBIND = "/wxa/bind_tester", "/wxa/unbind_tester"
 ALREADY_BOUND = 85004
-UNSETTLED = (AmbiguousWriteError, ServerBusyError)  # the write may or may not have landed
 
 
 def key(wechat_id: str) -> str:
@@ -44,74 +42,69 @@ def short(userstr: str) -> str:
     return f"{userstr[:10]}…" if len(userstr) > 10 else userstr
 
 
-@dataclass(frozen=True)
-class Op:
-    """One write of the plan: bind `wechat_id`, or unbind by `userstr` (else by `wechat_id`)."""
-
-    bind: bool
-    wechat_id: str | None = None
-    userstr: str | None = None
+def bind(wechat_id: str, summary: str) -> ApiCall:
+    return ApiCall(BIND, summary, args={"wechatid": wechat_id}, landed="tester")
 
 
-def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -> tuple[Plan, list[Op]]:
-    """The plan and the writes that carry it out, in order; pure, so apply() re-derives the same."""
-    plan, ops = Plan("testers", appid), []
+def unbind(summary: str, wechat_id: str | None = None, userstr: str | None = None) -> ApiCall:
+    args = {"userstr": userstr} if userstr else {"wechatid": wechat_id}
+    return ApiCall(UNBIND, summary, args=args, landed="tester")
+
+
+def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -> Plan:
+    """The plan: item changes and the writes that carry them out, in order (unbinds first)."""
+    plan = Plan("testers", appid)
     want = {key(wechat_id): wechat_id for wechat_id in desired["members"]}
 
-    def call(op: Op, change: Change, summary: str) -> None:
+    def call(change: Change, api_call: ApiCall) -> None:
         plan.changes.append(change)
-        plan.calls.append(ApiCall(BIND if op.bind else UNBIND, summary))
-        ops.append(op)
+        plan.calls.append(api_call)
 
-    if live is None:  # owner mode: nothing readable; compare with the roster declared last time
-        last = [want.get(key(w), w) for w in (olds["spec"]["members"] if olds else [])]
-        for change in set_changes("members", last, desired["members"]):
-            if change.op == "add":
-                call(Op(True, change.new), change, f"bind {change.new} as a tester")
-            else:
-                call(Op(False, change.old), change, f"unbind {change.old}")
-        return plan, ops
+    if live is None:  # owner mode: nothing readable, so nothing is known either way
+        plan.changes = [unknown("members", wechat_id, "add") for wechat_id in desired["members"]]
+        return plan
 
     known = {key(w): (w, u) for w, u in ((olds or {}).get("userstrs") or {}).items()}
     unmapped = {key(w): w for w in (olds or {}).get("unmapped") or []}
     listed = set(live["userstrs"])
-    unknown = sorted(listed - {u for _, u in known.values()})
+    acknowledged = set(desired.get("known_outside") or [])  # bound outside Pulumi, kept on purpose
+    unknown_userstrs = sorted(listed - {u for _, u in known.values()} - acknowledged)
     authoritative = bool(desired["authoritative"])
     for k, (wechat_id, userstr) in sorted(known.items()):
         if k not in want and userstr in listed:  # already gone from the list: nothing to do
-            call(Op(False, userstr=userstr), Change("members", "remove", old=wechat_id), f"unbind {wechat_id}")
+            call(Change("members", "remove", old=wechat_id), unbind(f"unbind {wechat_id}", userstr=userstr))
     for k, wechat_id in sorted(unmapped.items()):
         if k in want:
             continue
-        if authoritative and unknown:  # if still bound, theirs is one of the unknown userstrs unbound below
+        if authoritative and unknown_userstrs:  # if still bound, theirs is one of the unknown userstrs unbound below
             plan.changes.append(Change("members", "remove", old=wechat_id))
         else:
-            call(Op(False, wechat_id), Change("members", "remove", old=wechat_id),
-                 f"unbind {wechat_id} by WeChat id (its userstr was never known)")
-    if unknown and authoritative:
-        for userstr in unknown:
-            call(Op(False, userstr=userstr),
-                 Change("members", "remove", old=f"tester {short(userstr)} (bound outside Pulumi)", drift=True),
-                 f"unbind the tester with userstr {short(userstr)} (authoritative: true)")
-    elif unknown:
+            call(Change("members", "remove", old=wechat_id),
+                 unbind(f"unbind {wechat_id} by WeChat id (its userstr was never known)", wechat_id=wechat_id))
+    if unknown_userstrs and authoritative:
+        for userstr in unknown_userstrs:
+            call(Change("members", "remove", old=f"tester {short(userstr)} (bound outside Pulumi)", drift=True),
+                 unbind(f"unbind the tester with userstr {short(userstr)} (authoritative: true)", userstr=userstr))
+    elif unknown_userstrs:
         plan.warnings.append(
-            f"drift: {len(unknown)} tester(s) bound outside Pulumi (userstr {', '.join(map(short, unknown))}): "
-            "kept, because `authoritative` is false"
+            f"drift: {len(unknown_userstrs)} tester(s) bound outside Pulumi (userstr {', '.join(unknown_userstrs)}): "
+            "kept, because `authoritative` is false; list them in testers.known_outside to acknowledge them "
+            "and stop this warning"
         )
     pending = [w for k, w in want.items() if k in unmapped]  # bound, userstr unknown (85004)
-    cleared = authoritative and bool(unknown)  # every unknown userstr, theirs included, is unbound above
-    lost = len(pending) > len(unknown)  # fewer unknown userstrs than such testers: some were unbound
+    cleared = authoritative and bool(unknown_userstrs)  # every unknown userstr, theirs included, is unbound above
+    lost = len(pending) > len(unknown_userstrs)  # fewer unknown userstrs than such testers: some were unbound
     for k, wechat_id in want.items():
         if k in known:
             if known[k][1] not in listed:
-                call(Op(True, wechat_id), Change("members", "add", new=wechat_id, drift=True),
-                     f"bind {wechat_id} again (unbound outside Pulumi)")
+                call(Change("members", "add", new=wechat_id, drift=True),
+                     bind(wechat_id, f"bind {wechat_id} again (unbound outside Pulumi)"))
         elif k not in unmapped:
-            call(Op(True, wechat_id), Change("members", "add", new=wechat_id), f"bind {wechat_id} as a tester")
+            call(Change("members", "add", new=wechat_id), bind(wechat_id, f"bind {wechat_id} as a tester"))
         elif cleared or lost:
             why = "to record its userstr" if cleared else "(some of these were unbound outside Pulumi)"
-            call(Op(True, wechat_id), Change("members", "add", new=wechat_id, drift=lost and not cleared),
-                 f"bind {wechat_id} again {why}")
+            call(Change("members", "add", new=wechat_id, drift=lost and not cleared),
+                 bind(wechat_id, f"bind {wechat_id} again {why}"))
     if pending and cleared:
         plan.warnings.append(
             f"{', '.join(pending)}: bound before Pulumi knew their userstr (85004), so they cannot be told apart "
@@ -124,54 +117,25 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
             "userstr afterwards, so whether they still are cannot be checked; to record it, remove them from "
             "the spec, run up, then add them back"
         )
-    return plan, ops
+    return plan
 
 
-class Binder:
-    """Runs the writes against one running copy of the live list, settling lost answers by re-reading."""
-
-    def __init__(self, client: MiniProgramClient, listed: set[str]) -> None:
-        self.client, self.listed = client, listed
-
-    def bind(self, wechat_id: str) -> str | None:
-        """The new tester's userstr, or None when WeChat says they already are one (85004)."""
-        try:
-            userstr: str | None = self._bind_once(wechat_id)
-        except UNSETTLED:
-            now = set(self.client.list_testers())
-            new, self.listed = now - self.listed, now
-            if len(new) == 1:
-                return new.pop()  # it landed; the list shows the one new userstr
-            if new:
-                return None  # several appeared at once (the console?): which one is theirs is unknown
-            userstr = self._bind_once(wechat_id)  # the list proves it did not land: one more send
-        if userstr:
-            self.listed.add(userstr)
-        return userstr or None
-
-    def _bind_once(self, wechat_id: str) -> str | None:
-        try:
-            return self.client.bind_tester(wechat_id)
-        except ConflictError as error:
-            if error.errcode == ALREADY_BOUND:
-                return None
-            raise
-
-    def unbind(self, op: Op) -> None:
-        target = {"userstr": op.userstr} if op.userstr else {"wechatid": op.wechat_id}
-        try:
-            self.client.unbind_tester(**target)
-        except UNSETTLED:
-            now = set(self.client.list_testers())
-            gone, self.listed = self.listed - now, now
-            if (op.userstr not in gone) if op.userstr else not gone:
-                self.client.unbind_tester(**target)  # the list proves it did not land: one more send
-        self.listed.discard(op.userstr or "")
+def listed_before(run: Run) -> set[str]:
+    """The userstrs the list should show just before the current call: the plan's read, plus this
+    run's binds, minus its unbinds."""
+    listed = set((run.live or {}).get("userstrs") or [])
+    for call, answer in zip(run.plan.calls, run.answers, strict=False):
+        if call.path == BIND and answer.get("userstr"):
+            listed.add(str(answer["userstr"]))
+        elif call.path == UNBIND:
+            listed.discard(str(call.args.get("userstr") or answer.get("userstr") or ""))
+    return listed
 
 
-def explain(error: APIError, op: Op, count: int, done: list[str]) -> APIError:
+def explain(error: APIError, call: ApiCall, count: int, done: str) -> APIError:
     """The same error with who it was about, the limit that applies, and what this run already did."""
-    who = op.wechat_id or f"the tester with userstr {short(op.userstr or '')}"
+    binding = call.path == BIND
+    who = call.args.get("wechatid") or f"the tester with userstr {short(str(call.args.get('userstr') or ''))}"
     table = "; ".join(f"{row}: {limit}" for row, limit in EXPERIENCE_MEMBER_LIMITS.items())
     meaning, advice = {
         85001: (f"{who} does not exist, or cannot be found by WeChat id",
@@ -183,10 +147,10 @@ def explain(error: APIError, op: Op, count: int, done: list[str]) -> APIError:
                 "the console are unbound first), or verify/publish the account to raise the limit"),
         85003: (f"{who} already tests 50 mini-programs, the most WeChat allows one person",
                 "ask them to leave another mini-program's testers, or remove them from the spec"),
-    }.get(error.errcode, (f"{'binding' if op.bind else 'unbinding'} {who}: {error.meaning}", error.advice))
+    }.get(error.errcode, (f"{'binding' if binding else 'unbinding'} {who}: {error.meaning}", error.advice))
     if done:
-        advice += f". Already done in this run: {', '.join(done)}"
-        if any(step.startswith("bound") for step in done):
+        advice = advice.rstrip(".") + "." + done
+        if "bind " in done:
             advice += (" (a failed update records nothing, so the next up finds them bound (85004) and keeps "
                        "them with an unknown userstr)")
     return type(error)(error.errcode, error.errmsg, error.endpoint, error.rid, meaning=meaning, advice=advice)
@@ -202,41 +166,46 @@ class TestersProvider(WeChatResourceProvider):
         return {"userstrs": sorted(ctx.client.list_testers())}
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
-        return decide(ctx.appid, desired, live, olds)[0]
+        return decide(ctx.appid, desired, live, olds)
 
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        _, ops = decide(ctx.appid, desired, live, olds)
+    def landed_tester(self, run: Run, error: Exception) -> Props | None:
+        """85004 on a bind: bound, userstr unknown. A lost answer: compare memberauth with what the
+        list should show before this call (a bind added one userstr; an unbind removed its)."""
+        call = run.call
+        if isinstance(error, ConflictError):
+            return {"userstr": ""} if call.path == BIND and error.errcode == ALREADY_BOUND else None
+        before, now = listed_before(run), set(run.ctx.client.list_testers())
+        if call.path == BIND:
+            new = now - before
+            if not new:
+                return None
+            return {"userstr": new.pop() if len(new) == 1 else ""}  # several at once (the console?): unknown
+        userstr = call.args.get("userstr")
+        gone = userstr not in now if userstr else bool(before - now)
+        return {} if gone else None
+
+    def explain(self, run: Run, error: APIError) -> APIError:
+        return explain(error, run.call, len(listed_before(run)), run.done_text())
+
+    def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
+        """The userstr of each declared tester (and who is bound with an unknown one), after this run."""
         known = {key(w): (w, u) for w, u in ((olds or {}).get("userstrs") or {}).items()}
         unmapped = {key(w): w for w in (olds or {}).get("unmapped") or []}
-        binder, done = Binder(ctx.client, set(live["userstrs"] if live else [])), list[str]()
-        for op in ops:
-            wechat_id, userstr = op.wechat_id or "", None
-            try:
-                if op.bind:
-                    userstr = binder.bind(wechat_id)
-                else:
-                    binder.unbind(op)
-            except APIError as error:
-                raise explain(error, op, len(binder.listed), done) from None
-            for k in {key(wechat_id)} if wechat_id else {k for k, (_, u) in known.items() if u == op.userstr}:
+        for call, answer in zip(run.plan.calls, run.answers, strict=False):
+            wechat_id, userstr = str(call.args.get("wechatid") or ""), call.args.get("userstr")
+            for k in {key(wechat_id)} if wechat_id else {k for k, (_, u) in known.items() if u == userstr}:
                 known.pop(k, None)
                 unmapped.pop(k, None)
-            if op.bind and userstr:
-                known[key(wechat_id)] = (wechat_id, userstr)
-            elif op.bind:
+            if call.path == BIND and answer.get("userstr"):
+                known[key(wechat_id)] = (wechat_id, str(answer["userstr"]))
+            elif call.path == BIND:
                 unmapped[key(wechat_id)] = wechat_id
-                plan.warnings.append(f"{wechat_id}: already a tester (85004); WeChat does not tell their userstr, "
-                                     "so they are recorded as bound with an unknown userstr")
-            done.append(f"{'bound' if op.bind else 'unbound'} {wechat_id or short(op.userstr or '')}")
-        return {"userstrs": dict(known.values()), "unmapped": sorted(unmapped.values(), key=key)}
-
-    def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
-        """As the base does, then keep the userstr map to the declared roster (dropped ones are unbound)."""
-        outs = super().converge(props, olds)
-        declared = {key(w) for w in outs["spec"]["members"]}
-        outs["userstrs"] = {w: u for w, u in (outs.get("userstrs") or {}).items() if key(w) in declared}
-        outs["unmapped"] = [w for w in outs.get("unmapped") or [] if key(w) in declared]
-        return outs
+                _events.say(run.ctx.appid, self.kind, f"{wechat_id}: already a tester (85004); WeChat does not "
+                                                      "tell their userstr, so they are recorded as bound with an "
+                                                      "unknown userstr")
+        declared = {key(w) for w in desired["members"]}
+        return {"userstrs": {w: u for k, (w, u) in known.items() if k in declared},
+                "unmapped": sorted((w for k, w in unmapped.items() if k in declared), key=key)}
 
 
 class Testers(WeChatResource, module="wechat", name="Testers"):

@@ -1,21 +1,24 @@
 """WebviewDomains: the business (web-view) domains a mini-program's <web-view> may open.
 
 Live read: `wxa/setwebviewdomain` action=get (platform); owner tokens read them through
-`wxa/getwxadevinfo` (bizdomain). Write: one `wxa/setwebviewdomain` action=set with the list.
+`wxa/getwxadevinfo` (bizdomain). Write: one `wxa/setwebviewdomain` action=set with the list. A set
+whose answer is lost, or that WeChat answers 89019 ("not changed": already as asked), is settled
+by reading the list again.
 Delete: `on_delete: forget` (default) leaves WeChat as it is; `clear` sets the list empty.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, single_call
+from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, clears_on_delete
 from providers._diff import set_changes
-from providers._plan import Plan
+from providers._plan import ApiCall, Plan
 from providers.models import WebviewDomainsSpec
-from wechat import APIError
 
-NOT_CHANGED = 89019  # "webview domain not change"
+SET = "/wxa/setwebviewdomain"
+
+
+def set_list(domains: list[str], summary: str) -> ApiCall:
+    return ApiCall(SET, summary, args={"action": "set", "webviewdomain": list(domains)})
 
 
 class WebviewDomainsProvider(WeChatResourceProvider):
@@ -31,31 +34,23 @@ class WebviewDomainsProvider(WeChatResourceProvider):
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
+        if live is None:
+            return plan  # not readable with these credentials (owner tokens can read it: never here)
         last = olds["spec"]["domains"] if olds else None
-        baseline = live["domains"] if live is not None else (last or [])
-        plan.changes = set_changes("domains", baseline, desired["domains"], last)
+        plan.changes = set_changes("domains", live["domains"], desired["domains"], last)
         if not plan.changes:
             return plan
         removed = [change.old for change in plan.changes if change.op == "remove"]
         if removed:
             plan.warnings.append(f"removing {', '.join(removed)}: <web-view> pages on them stop opening")
-        plan.calls = single_call(
-            "/wxa/setwebviewdomain", f"set the web-view domain list ({len(desired['domains'])} domains)"
-        )
+        plan.calls = [set_list(desired["domains"], f"set the web-view domain list ({len(desired['domains'])} domains)")]
         return plan
 
-    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
-        try:
-            ctx.client.set_webview_domains("set", desired["domains"])
-        except APIError as error:
-            # a set retried after a lost answer finds the list already as asked: that is success
-            if error.errcode != NOT_CHANGED:
-                raise
-        return {}
-
-    def forget_or_clear(self, ctx: Context, outs: dict[str, Any]) -> None:
-        if outs.get("spec", {}).get("on_delete") == "clear" and ctx.mode != "owner":
-            ctx.client.set_webview_domains("set", [])
+    def plan_delete(self, outs: Props) -> Plan:
+        plan = Plan(self.kind, str(outs.get("appid")))
+        if clears_on_delete(outs):
+            plan.calls = [set_list([], "clear the web-view domain list (on_delete: clear)")]
+        return plan
 
 
 class WebviewDomains(WeChatResource, module="wechat", name="WebviewDomains"):

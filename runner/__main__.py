@@ -1,6 +1,8 @@
 """`python -m runner COMMAND`: the project's conveniences around the Pulumi CLI.
 
-    up|preview|refresh|destroy [--stack dev] [--start-emulator] [--lock-wait S]   run the engine
+    up|preview|refresh|destroy [--stack dev] [--start-emulator] [--lock-wait S] [--verbose]   run the engine
+    up --plan FILE   apply only a reviewed plan (`plan --json FILE`): refused, before any write,
+                     when the writes `up` would make differ from the file's
     plan ...      the reviewers' Markdown plan (runner.plan; --help)
     adopt ...     write a spec from a live mini-program (runner.adopt; --help)
     init STACK    create a stack for real WeChat (runner.stacks; --help)
@@ -9,7 +11,9 @@
     emulator start|stop [--stack dev]      the local emulator at the stack's baseUrl
 
 Every failure ends with a message and a non-zero status, never a Python traceback
-(WECHAT_IAC_DEBUG=1 shows one for failures that are bugs).
+(WECHAT_IAC_DEBUG=1 shows one for failures that are bugs). preview, plan and up exit 0 when done
+or nothing to do, 1 when something is blocked, refused, failed, or a wait ended first; the last
+line says why.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from pulumi import automation as auto
 
@@ -39,13 +44,28 @@ def operation_main(argv: list[str]) -> int:
                         help="start the local WeChat emulator at the stack's baseUrl first if it is not running")
     parser.add_argument("--lock-wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
                         help="how long to wait for a stack another run holds (default %(default)g; 0: fail at once)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also show the engine's own output, with every resource's inputs")
+    parser.add_argument("--plan", type=Path, metavar="FILE",
+                        help="up only: refuse unless the writes are exactly those of this reviewed plan "
+                             "(written by `plan --json FILE`)")
     args = parser.parse_args(argv)
+    if args.plan is not None and args.operation != "up":
+        parser.error("--plan goes with up")
     env = pulumi_env(args.stack)
     if args.start_emulator:
         local_emulator.ensure_running(stack_base_url(PROJECT_DIR, args.stack), env.state_dir)
     stack = engine.open_stack(args.stack, env=env)
     try:
-        engine.run(args.operation, stack, lock_wait=args.lock_wait if args.operation != "preview" else 0)
+        if args.plan is not None:
+            from runner import plan
+
+            if not plan.reviewed_plan_holds(stack, args.plan):
+                return 1
+        engine.run(args.operation, stack, lock_wait=args.lock_wait if args.operation != "preview" else 0,
+                   verbose=args.verbose, reviewed_plan=args.plan)
+    except engine.OperationFailed:
+        return 1  # its reason is the last line already shown
     except auto.CommandError:
         # the CLI's own output, diagnostics included, has already been streamed
         print(f"pulumi {args.operation} failed on stack {args.stack!r} (see the errors above)", file=sys.stderr)

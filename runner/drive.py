@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--env", default="{}", help="extra environment for the CLI, as JSON")
     parser.add_argument("--lock-wait", type=float, default=0.0, help="seconds to wait for a locked stack")
+    parser.add_argument("--plan", type=Path, help="up only: the reviewed plan file (as `python -m runner up --plan`)")
+    parser.add_argument("--verbose", action="store_true", help="show the engine's own output too")
     args = parser.parse_args(argv)
     env = pulumi_env(args.stack, state_dir=Path(args.state), cli_dir=Path(args.cli))
+    os.environ.update(json.loads(args.env))  # the inline program (preflight) sees what the CLI and providers see
 
     def say(text: str) -> None:
         print(text, flush=True)
@@ -61,7 +65,13 @@ def main(argv: list[str] | None = None) -> int:
                                   on_output=say)
         say(f"DRIVER: {args.operation} starting")
         started = True
-        result = engine.run(args.operation, stack, on_output=say, lock_wait=args.lock_wait)
+        if args.plan is not None:
+            from runner.plan import reviewed_plan_holds
+
+            if not reviewed_plan_holds(stack, args.plan, Path(args.project), say):
+                raise engine.OperationFailed("up refused: the reviewed plan does not hold")
+        result = engine.run(args.operation, stack, on_output=say, lock_wait=args.lock_wait,
+                            reviewed_plan=args.plan, verbose=args.verbose)
     except (RunnerError, auto.CommandError) as error:
         if isinstance(error, RunnerError) or not started:  # an operation's CLI errors were streamed already
             say(f"error: {error}")

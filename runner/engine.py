@@ -17,14 +17,19 @@ import os
 import re
 import runpy
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from pulumi import automation as auto
+from pulumi.automation._cmd import CommandResult
 
+from providers._events import EVENTS_ENV
+from providers._executor import REVIEWED_PLAN_ENV
+from runner.display import VERBS, Display, EventsFile, Outcome
 from runner.env import DEV_STACK, PROJECT_DIR, PulumiEnv, pulumi_env
 from runner.stacks import check_secrets_provider, unknown_stack
 from runner.state_repair import first_aid
@@ -127,35 +132,101 @@ def run(operation: str, stack: auto.Stack, on_output: Printer = print, lock_wait
             attempt += 1
 
 
-def _run_once(operation: str, stack: auto.Stack, on_output: Printer, held: list[str] | None, **kwargs: Any) -> Any:
-    """The dynamic-provider host's own prints (each resource's plan lines: drift, calls, warnings,
-    manual steps) reach the CLI's stderr, so that stream is shown too, without blank lines. When
-    `held` is a list, the CLI's "stack is locked" error goes there instead of to the screen."""
+class OperationFailed(auto.CommandError):
+    """The operation ended short of its goal: blocked, refused, failed, or a wait that ended first.
+
+    `reason` is the one line the run ends with. A CommandError, so callers that catch the engine's
+    failures catch this too."""
+
+    def __init__(self, reason: str, outcome: Outcome | None = None, result: Any = None) -> None:
+        super().__init__(CommandResult(stdout="", stderr=reason, code=1))
+        self.reason, self.outcome = reason, outcome
+        self.result = result  # the engine's result when the engine itself succeeded (a blocked preview)
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _run_once(operation: str, stack: auto.Stack, on_output: Printer, held: list[str] | None, *,
+              verbose: bool = False, reviewed_plan: Path | None = None,
+              on_event: Callable[[Any], None] | None = None,
+              on_provider_event: Callable[[dict[str, Any]], None] | None = None, **kwargs: Any) -> Any:
+    """One engine operation, shown as `runner.display` describes: a line per change and per write.
+
+    Raises `OperationFailed` (a CommandError) when the engine fails, and also when a preview plans a
+    blocked change or cannot read a resource's live state: the exit code says the same as `up`
+    would. `reviewed_plan` (`up --plan FILE`): every provider refuses writes that file does not list.
+    When `held` is a list, the CLI's "stack is locked" error goes there instead of to the screen.
+    """
+    display = Display(operation, on_output, verbose, on_provider_event)
     interrupted = False
 
-    def show(text: str) -> None:
+    def notice(text: str) -> None:
         nonlocal interrupted
         interrupted = interrupted or INTERRUPTED_MARK in text
-        on_output(text)
 
-    def on_error(text: str) -> None:
+    def engine_event(event: Any) -> None:
+        diagnostic = getattr(event, "diagnostic_event", None)
+        notice(str(getattr(diagnostic, "message", "")))
+        display.engine_event(event)
+        if on_event is not None:
+            on_event(event)
+
+    def engine_output(text: str) -> None:
+        notice(text)
+        display.engine_output(text)
+
+    def engine_error(text: str) -> None:
+        notice(text)
         if held is not None and (held or LOCKED_MARK in text):
             held.append(text.rstrip("\n"))
-        elif text.strip():
-            show(text.rstrip("\n"))
+        else:
+            display.engine_error(text)
 
-    if operation == "preview":
-        return stack.preview(diff=True, on_output=show, on_error=on_error, **kwargs)
-    if operation == "up":
-        result = stack.up(diff=True, on_output=show, on_error=on_error, **kwargs)
-        if interrupted:
-            clear_redone_creates(stack, on_output)
-        return result
-    if operation == "refresh":
-        return stack.refresh(on_output=show, on_error=on_error, **kwargs)
-    if operation == "destroy":
-        return stack.destroy(on_output=show, on_error=on_error, **kwargs)
-    raise ValueError(f"unknown operation {operation!r}")
+    options: dict[str, Any] = {"on_output": engine_output, "on_error": engine_error,
+                               "on_event": engine_event, "color": "never", **kwargs}
+    if operation in ("preview", "up"):
+        options.setdefault("diff", verbose)
+    if operation == "up":  # a failed resource stops only what depends on it: the others make their planned writes
+        options.setdefault("continue_on_error", True)
+    methods: dict[str, Callable[..., Any]] = {
+        "preview": stack.preview, "up": stack.up, "refresh": stack.refresh, "destroy": stack.destroy}
+    if operation not in methods:
+        raise ValueError(f"unknown operation {operation!r}")
+    display.say(f"{VERBS[operation]} stack {stack.name.split('/')[-1]!r}…")
+    env = cast(dict[str, str], stack.workspace.env_vars)  # a LocalWorkspace's: the CLI's environment
+    with tempfile.TemporaryDirectory(prefix="wechat-iac-") as folder, \
+            EventsFile(Path(folder) / "events.jsonl", display.provider_event) as events:
+        env[EVENTS_ENV] = str(events.path)
+        if reviewed_plan is not None:
+            env[REVIEWED_PLAN_ENV] = str(reviewed_plan.resolve())
+        started = time.monotonic()
+        try:
+            result = methods[operation](**options)
+        except auto.CommandError:
+            if held:
+                raise  # another run holds the stack: `run` waits for it and tries again
+            failed = True
+        else:
+            failed = False
+        finally:
+            env.pop(EVENTS_ENV, None)
+            env.pop(REVIEWED_PLAN_ENV, None)
+    reason = display.outcome.reason()
+    if failed:
+        reason = reason or f"{operation} failed (see the errors above)"
+    if reason is not None:
+        display.say(reason)
+        raise OperationFailed(reason, display.outcome, None if failed else result)
+    counts = result.change_summary if operation == "preview" else result.summary.resource_changes
+    display.summary({_op(op): int(count) for op, count in (counts or {}).items()}, time.monotonic() - started)
+    if operation == "up" and interrupted:
+        clear_redone_creates(stack, on_output)
+    return result
+
+
+def _op(op: Any) -> str:
+    return str(getattr(op, "value", op))
 
 
 # How the engine starts its warning about operations a killed run left in the state.

@@ -1,13 +1,18 @@
-"""`python -m runner plan [--stack dev] [--out plan.md]`: the release plan a reviewer reads.
+"""`python -m runner plan [--stack dev] [--out plan.md] [--json plan.json]`: the plan a reviewer reads.
 
-1. The engine's own `pulumi preview` runs first: no plan is made for a program the engine rejects,
-   and its per-resource operations (create, update, same, delete) and counts go into the plan.
-2. The stack's decrypted config, its state (the old outputs of every resource) and the specs it
-   names are read, and every registered resource's provider is asked for its `Plan` through
-   `observe()`: the very code path its diff() and update() take, so the plan is what `up` does.
-3. Resources in state whose spec block is gone are listed as leaving Pulumi state.
+1. The engine's own `pulumi preview` runs. Each resource's provider reports the `Plan` its diff()
+   (or, for a resource to create, its check()) computed against the live state: the very plan its
+   update() computes and executes call for call. Those plans, with the engine's operation for
+   each resource (create, update, same, delete) and its counts, make the review plan. A program the
+   engine rejects (a bad spec, a preflight problem) gets no plan.
+2. The specs the stack names give each mini-program's name and credentials mode; resources in state
+   whose spec block is gone are listed as leaving Pulumi state, with the writes deleting them makes
+   (`plan_delete`, from their last outputs).
+3. `--json` writes the same plan as data (format `wechat-iac-plan/1`): `up --plan FILE` refuses to
+   write anything that file does not list.
 
 `runner.render` turns the result into Markdown; nothing here or there re-implements a diff.
+Exit status: 0 when `up` could do all of it; 1 when something is blocked or cannot be read.
 """
 
 from __future__ import annotations
@@ -17,25 +22,26 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
+from providers._executor import reviewed_writes as writes_of
 from providers._plan import Plan
-from providers._settings import Settings
 from providers.models import MiniProgramSpec, load_specs
 from providers.program import DEFAULT_SPECS
 from providers.registry import RESOURCES
 from runner import engine, local_emulator, trust
 from runner.env import PROJECT_DIR, display_backend, pulumi_env
-from runner.plan_model import AppReport, PlanReport, ResourceReport, report_to_dict
+from runner.plan_model import FORMAT, AppReport, PlanReport, ResourceReport, report_to_dict
 from runner.render import render, render_rejected, summary_line
 from runner.stacks import stack_base_url
 from wechat.redact import register_secret, scrub
 
 DYNAMIC_TYPE = "pulumi-python:dynamic/wechat:"
+SPECS_KEY = "wechat-iac:specs"
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 
 Printer = Callable[[str], None]
@@ -91,69 +97,81 @@ def state_resources(deployment: Mapping[str, Any] | None) -> dict[str, StateReso
     return found
 
 
-def engine_preview(stack: auto.Stack, on_output: Printer | None) -> tuple[dict[str, int], dict[str, str], str]:
-    """`pulumi preview`: its change counts, each WeChat resource's op, and its output (scrubbed).
+@dataclass
+class Preview:
+    """What the engine's preview reported: its counts, each WeChat resource's op and plan, its output."""
 
-    Raises `auto.CommandError` when the engine rejects the program."""
-    ops: dict[str, str] = {}
+    counts: dict[str, int] = field(default_factory=dict)
+    ops: dict[str, str] = field(default_factory=dict)  # resource name -> engine op
+    plans: dict[tuple[str, str], Plan] = field(default_factory=dict)  # (appid, block) -> the provider's plan
+    errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (appid, block) -> why it is unread
+    output: str = ""
+
+
+def engine_preview(stack: auto.Stack, on_output: Printer | None) -> Preview:
+    """`pulumi preview`, collecting the providers' plans. Raises `engine.OperationFailed` when the
+    engine rejects the program (a preview that only plans blocked changes still gives its plans)."""
+    preview = Preview()
     lines: list[str] = []
 
     def on_event(event: Any) -> None:
         pre = event.resource_pre_event
         if pre is not None and str(pre.metadata.type).startswith(DYNAMIC_TYPE):
-            ops[str(pre.metadata.urn).rsplit("::", 1)[-1]] = _op(pre.metadata.op)
+            preview.ops[str(pre.metadata.urn).rsplit("::", 1)[-1]] = _op(pre.metadata.op)
+
+    def on_provider_event(event: dict[str, Any]) -> None:
+        where = (str(event.get("appid")), str(event.get("resource")))
+        if event.get("event") == "plan":
+            preview.plans[where] = Plan.from_json(event["plan"])
+        elif event.get("event") == "error":
+            preview.errors[where] = scrub(str(event.get("error")))
 
     def tee(line: str) -> None:
-        lines.append(line)
+        if line.startswith(("error:", "warning:")):
+            lines.append(line)  # the engine's own diagnostics: the plan keeps them in a fold
         if on_output is not None:
             on_output(line)
 
-    result = engine.run("preview", stack, on_output=tee, on_event=on_event)
-    counts = {_op(op): int(count) for op, count in (result.change_summary or {}).items()}
-    return counts, ops, scrub("\n".join(lines))
+    try:
+        result = engine.run("preview", stack, on_output=tee, on_event=on_event, on_provider_event=on_provider_event)
+    except engine.OperationFailed as failure:
+        if failure.result is None:  # the engine itself failed: no plan
+            raise
+        result = failure.result
+    preview.counts = {_op(op): int(count) for op, count in (result.change_summary or {}).items()}
+    preview.output = scrub("\n".join(lines))
+    return preview
 
 
 def _op(op: Any) -> str:
     return str(getattr(op, "value", op))
 
 
-def plan_spec(spec: MiniProgramSpec, settings: Settings, state: dict[str, StateResource],
-              ops: dict[str, str]) -> AppReport:
-    """Each registered block's plan, from its own provider's observe() (what diff() runs)."""
+def plan_spec(spec: MiniProgramSpec, preview: Preview, state: dict[str, StateResource]) -> AppReport:
+    """Each managed block of a spec, with the plan its provider reported in the preview."""
     credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
     app = AppReport(spec.name, spec.appid, str(credentials.get("mode") or ""))
-    for block, resource_class in RESOURCES.items():
-        value = getattr(spec, block, None)
-        if value is None:
-            continue
+    for block in spec.managed_blocks():
         name = resource_name(spec.name, block)
-        old = state.get(name)
-        props = {"appid": spec.appid, "credentials": credentials, "spec": value.model_dump(mode="json")}
-        provider = resource_class.provider_class()
-        provider._settings = settings  # what configure() does with the stack's config
-        error = None
-        try:
-            plan, _live = provider.observe(provider.context(props), props, old.outputs if old else None)
-        except Exception as failure:  # shown in the plan as a failure; never a traceback
-            plan, error = Plan(block, spec.appid), scrub(f"{type(failure).__name__}: {failure}")
-        op = ops.get(name) or ("create" if old is None else "")
-        app.resources.append(ResourceReport(name, block, op, plan, error))
-    app.unplanned = [block for block in spec.managed_blocks() if block not in RESOURCES]
+        plan = preview.plans.get((spec.appid, block))
+        error = preview.errors.get((spec.appid, block))
+        if plan is None and error is None:
+            error = "its provider reported no plan"
+        op = preview.ops.get(name) or ("create" if name not in state else "")
+        app.resources.append(ResourceReport(name, block, op, plan or Plan(block, spec.appid), error))
     return app
 
 
 def removal(resource: StateResource, op: str) -> ResourceReport:
-    """A resource whose spec block is gone: what leaving Pulumi state means in WeChat."""
+    """A resource whose spec block is gone: what leaving Pulumi state means, and writes it makes."""
     appid = str(resource.outputs.get("appid") or "")
     spec = resource.outputs.get("spec")
     on_delete = spec.get("on_delete") if isinstance(spec, dict) else None  # some blocks are lists
-    plan = Plan(resource.block, appid)
-    if on_delete == "clear":
-        note = "Will be removed from Pulumi state; the spec says `on_delete: clear`."
-        plan.warnings.append(
-            f"on_delete: clear: removing {resource.block} also empties it in WeChat (platform credentials); "
-            "that write is not itemised, because providers have no plan for deletion"
-        )
+    resource_class = RESOURCES.get(resource.block)
+    plan = resource_class.provider_class().plan_delete(resource.outputs) if resource_class else Plan(
+        resource.block, appid)
+    if plan.calls:
+        note = f"Will be removed from Pulumi state, and emptied in WeChat (`on_delete: {on_delete}`)."
     elif on_delete:
         note = f"Will be removed from Pulumi state; WeChat keeps it as it is (`on_delete: {on_delete}`)."
     else:
@@ -163,29 +181,66 @@ def removal(resource: StateResource, op: str) -> ResourceReport:
 
 def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Printer | None = None,
             commit: str | None = None, generated_at: str | None = None) -> PlanReport:
-    """The plan of one stack (runs `pulumi preview` first; raises auto.CommandError if it fails)."""
-    engine_counts, ops, output = engine_preview(stack, on_output)
+    """The plan of one stack (runs `pulumi preview`; raises engine.OperationFailed if the engine fails)."""
     raw = stack.get_all_config()
     for item in raw.values():
         if item.secret:
             register_secret(item.value)  # the renderer's last line of defence knows them too
-    settings = Settings.from_config({key: item.value for key, item in raw.items()})
+    preview = engine_preview(stack, on_output)
     state = state_resources(stack.export_stack().deployment)
-    pattern = settings.lookup("specs") or DEFAULT_SPECS
+    pattern = raw[SPECS_KEY].value if SPECS_KEY in raw else DEFAULT_SPECS
     with working_dir(project_dir):
         specs = load_specs(sorted(project_dir.glob(pattern)))
-        apps = {spec.appid: plan_spec(spec, settings, state, ops) for spec in specs}
+    apps = {spec.appid: plan_spec(spec, preview, state) for spec in specs}
     declared = {resource.name for app in apps.values() for resource in app.resources}
     for name in sorted(set(state) - declared):
-        gone = removal(state[name], ops.get(name, ""))
+        gone = removal(state[name], preview.ops.get(name, ""))
         appid = gone.plan.appid
         app = apps.setdefault(appid, AppReport(state[name].app_name or appid, appid, ""))
         app.resources.append(gone)
     return PlanReport(
         stack=stack.name, project=stack.workspace.project_settings().name, backend=backend,
         apps=sorted(apps.values(), key=lambda app: (app.name, app.appid)),
-        engine_counts=engine_counts, engine_output=output, commit=commit, generated_at=generated_at,
+        engine_counts=preview.counts, engine_output=preview.output, commit=commit, generated_at=generated_at,
     )
+
+
+def differences(report: PlanReport, reviewed: dict[str, Any]) -> list[str]:
+    """Where the writes of `report` differ from those of a reviewed plan file, one line each."""
+    now, then = writes_of(report_to_dict(report)), writes_of(reviewed)
+
+    def paths(calls: list[Any]) -> str:
+        return ", ".join(str(call[1]) for call in calls) or "no write"
+
+    return [f"{appid} {block}: reviewed {paths(then.get((appid, block), []))}; now {paths(now.get((appid, block), []))}"
+            for appid, block in sorted(set(now) | set(then))
+            if now.get((appid, block), []) != then.get((appid, block), [])]
+
+
+def reviewed_plan_holds(stack: auto.Stack, path: Path, project_dir: Path = PROJECT_DIR,
+                        on_output: Printer = print) -> bool:
+    """`up --plan FILE`, before any write: a fresh preview must plan exactly the writes `path` lists.
+
+    Each provider checks its own writes again right before making them (the live state may move
+    between this preview and the write); this check makes a drifted plan refuse as a whole."""
+    try:
+        reviewed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        on_output(f"up --plan: cannot read the reviewed plan {path}: {error}")
+        return False
+    if reviewed.get("format") != FORMAT:
+        on_output(f"up --plan: {path} is not a plan file (`python -m runner plan --json FILE` writes one)")
+        return False
+    on_output(f"Checking that {path} is still what `up` would do…")
+    problems = [] if reviewed.get("stack") == stack.name else [
+        f"the plan is for stack {reviewed.get('stack')!r}, not {stack.name!r}"]
+    problems += differences(collect(stack, project_dir, ""), reviewed)
+    for problem in problems:
+        on_output(f"  {problem}")
+    if problems:
+        on_output(f"up refused: the writes it would make differ from the reviewed plan {path} "
+                  f"({len(problems)} difference(s) above); nothing was changed. Make the plan again and review it.")
+    return not problems
 
 
 def show_backend(url: str, project_dir: Path) -> str:
@@ -227,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = collect(stack, project_dir, backend, print if args.verbose else None, commit=args.commit)
     except auto.CommandError as error:
-        text = scrub(getattr(error, "stderr", "") or str(error))
+        failure = error.outcome if isinstance(error, engine.OperationFailed) else None
+        text = scrub("\n".join(failure.errors) if failure and failure.errors else str(error))
         project = stack.workspace.project_settings().name
         out.write_text(render_rejected(args.stack, project, backend, text, args.commit), encoding="utf-8")
         print(f"{args.stack}: the engine rejected the program; no plan (details in {out})")
@@ -236,5 +292,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         data = json.dumps(report_to_dict(report), ensure_ascii=False, indent=1, default=str)
         args.json.write_text(scrub(data), encoding="utf-8")
+    counts = report.counts()
     print(f"{summary_line(report)} (plan: {out})")
-    return 1 if report.counts().failed else 0
+    if counts.blocked or counts.failed:
+        print(f"{args.stack}: `up` cannot do all of this plan: {_n(counts.blocked, 'blocked')}, "
+              f"{_n(counts.failed, 'unread')} (see {out})")
+        return 1
+    return 0
+
+
+def _n(count: int, what: str) -> str:
+    return f"{count} {what}"

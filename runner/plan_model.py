@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from providers._plan import ApiCall, Change, ManualStep, Plan
+from providers._plan import Plan
 
 # engine operations (pulumi.automation.OpType values) grouped the way a reviewer counts them
 ADDS = frozenset({"create", "create-replacement", "import"})
@@ -54,7 +54,6 @@ class AppReport:
     appid: str
     mode: str  # credentials mode: platform | owner | command ("" if the spec is gone)
     resources: list[ResourceReport] = field(default_factory=list)
-    unplanned: list[str] = field(default_factory=list)  # spec blocks no registered provider manages
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ class PlanReport:
                 totals["add"] += 1
             elif resource.op in REMOVES:
                 totals["remove"] += 1
-            elif resource.op in CHANGES or plan.has_changes:
+            elif resource.op in CHANGES or plan.calls or plan.blocked:
                 totals["change"] += 1
             else:
                 totals["unchanged"] += 1
@@ -114,27 +113,30 @@ class PlanReport:
         return Counts(**totals)
 
 
+FORMAT = "wechat-iac-plan/1"
+
+
 def report_to_dict(report: PlanReport) -> dict[str, Any]:
-    """The plan as JSON-able data (`plan --json`): for tools, and for tests that run it in a process."""
-    data = asdict(report)
+    """The plan as data (`plan --json`, format `wechat-iac-plan/1`): what `up --plan FILE` holds `up`
+    to (each resource's `plan.calls`: method, path, args), and what tools and tests read."""
+    data: dict[str, Any] = {"format": FORMAT}
+    data.update({item.name: getattr(report, item.name) for item in fields(PlanReport) if item.name != "apps"})
+    data["apps"] = [
+        {"name": app.name, "appid": app.appid, "mode": app.mode,
+         "resources": [{**{item.name: getattr(resource, item.name) for item in fields(ResourceReport)},
+                        "plan": resource.plan.to_json()} for resource in app.resources]}
+        for app in report.apps
+    ]
     data["counts"] = asdict(report.counts())
     return data
 
 
 def report_from_dict(data: dict[str, Any]) -> PlanReport:
     """The inverse of `report_to_dict` (a provider's Plan subclass comes back as a plain Plan)."""
-    def plan(raw: dict[str, Any]) -> Plan:
-        known = {item.name for item in fields(Plan)}
-        values = {key: value for key, value in raw.items() if key in known}
-        values["changes"] = [Change(**item) for item in raw.get("changes") or []]
-        values["calls"] = [ApiCall(**item) for item in raw.get("calls") or []]
-        values["manual"] = [ManualStep(**item) for item in raw.get("manual") or []]
-        return Plan(**values)
-
     apps = [
         AppReport(app["name"], app["appid"], app["mode"],
-                  [ResourceReport(**{**resource, "plan": plan(resource["plan"])}) for resource in app["resources"]],
-                  list(app.get("unplanned") or []))
+                  [ResourceReport(**{**resource, "plan": Plan.from_json(resource["plan"])})
+                   for resource in app["resources"]])
         for app in data.get("apps") or []
     ]
     keys = {item.name for item in fields(PlanReport)} - {"apps"}

@@ -10,9 +10,10 @@ one is passed in), scrubbed of secrets, and kept under GitHub's comment limit.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from providers._plan import Change
+from providers._plan import Change, encode
 from runner.plan_model import ADDS, CHANGES, AppReport, Counts, PlanReport, ResourceReport
 from wechat.redact import scrub
 
@@ -61,7 +62,7 @@ def render_rejected(stack: str, project: str, backend: str, error: str, commit: 
         "",
         "`pulumi preview` failed, so no plan was made and `up` would fail the same way.",
         "",
-        _fold("pulumi preview error", "```text\n" + _tail(error) + "\n```"),
+        _fold("pulumi preview error", _fenced(_tail(error), "text")),
     ]
     return _fit([scrub("\n".join(lines))], COMMENT_LIMIT)
 
@@ -122,63 +123,64 @@ def _top_warnings(report: PlanReport) -> list[str]:
 
 
 def _alarms(app: AppReport, resource: ResourceReport) -> list[str]:
-    where = f"**{app.name}** · {_title(resource.block)}"
+    where = f"**{_prose(app.name)}** · {_title(resource.block)}"
     lines = []
     if resource.error:
-        lines.append(f"- ❌ {where}: could not read the live state: {_inline(resource.error)}")
+        lines.append(f"- ❌ {where}: could not read the live state: {_prose(resource.error)}")
     if resource.plan.blocked:
-        lines.append(f"- ⛔ {where}: `up` will refuse: {_inline(resource.plan.blocked)}")
-    return lines + [f"- ⚠ {where}: {_inline(warning)}" for warning in resource.plan.warnings]
+        lines.append(f"- ⛔ {where}: `up` will refuse: {_prose(resource.plan.blocked)}")
+    return lines + [f"- ⚠ {where}: {_prose(warning)}" for warning in resource.plan.warnings]
 
 
 # --- one mini-program --------------------------------------------------------------------------
 def _app(app: AppReport) -> list[str]:
     mode = f" · {app.mode} mode" if app.mode else " · spec removed"
-    blocks = [f"### {app.name} · `{app.appid}`{mode}"]
+    blocks = [f"### {_prose(app.name)} · {_code(app.appid)}{mode}"]
     quiet = [resource for resource in app.resources if not resource.interesting]
     blocks += [_resource(resource) for resource in app.resources if resource.interesting]
     quota = [(resource, call) for resource in app.resources for call in resource.plan.calls if call.quota]
     if quota:
-        rows = [f"- {_title(resource.block)}: `{call.path}` costs {call.quota}" for resource, call in quota]
+        rows = [f"- {_title(resource.block)}: {_code(call.path)} costs {_prose(call.quota or '')}"
+                for resource, call in quota]
         blocks.append("**Quota this plan spends**\n\n" + "\n".join(rows))
-    notes = []
     if quiet:
-        notes.append("No changes: " + ", ".join(_title(resource.block) for resource in quiet) + ".")
-    if app.unplanned:
-        names = ", ".join(_title(block) for block in app.unplanned)
-        notes.append(f"Not planned (no provider manages these blocks in this version): {names}.")
-    if notes:
-        blocks.append("\n\n".join(notes))
+        blocks.append("No changes: " + ", ".join(_title(resource.block) for resource in quiet) + ".")
     return blocks
 
 
 def _resource(resource: ResourceReport) -> str:
     plan = resource.plan
-    lines = [f"#### {_action(resource)} {_title(resource.block)} · `{resource.name}`"]
+    lines = [f"#### {_action(resource)} {_title(resource.block)} · {_code(resource.name)}"]
     if resource.note:
-        lines += ["", resource.note]
+        lines += ["", " ".join(resource.note.split())]  # the runner's own sentence, not provider text
     if resource.error:
-        lines += ["", f"> ❌ could not read the live state: {_inline(resource.error)}"]
+        lines += ["", f"> ❌ could not read the live state: {_prose(resource.error)}"]
     if plan.blocked:
-        lines += ["", f"> ⛔ **`up` will refuse:** {_inline(plan.blocked)}"]
+        lines += ["", f"> ⛔ **`up` will refuse:** {_prose(plan.blocked)}"]
     drift = sum(1 for change in plan.changes if change.drift)
     if drift:
-        lines += ["", f"> ⚠ **drift:** {_n(drift, 'item')} changed outside Pulumi (in the console); "
-                  "`up` puts the spec back."]
+        fix = "`up` puts the spec back." if plan.calls else "the manual steps below put the spec back."
+        lines += ["", f"> ⚠ **drift:** {_n(drift, 'item')} changed outside Pulumi (in the console); {fix}"]
     if plan.changes:
         lines += ["", _changes(plan.changes)]
     if plan.calls:
         lines += ["", "WeChat writes `up` makes, in order:", ""]
         for number, call in enumerate(plan.calls, start=1):
-            cost = f" · quota: {call.quota}" if call.quota else ""
-            lines.append(f"{number}. `{call.path}`: {_inline(call.summary)}{cost}")
-    elif plan.changes and not plan.manual and not plan.blocked:
+            cost = f" · quota: {_prose(call.quota)}" if call.quota else ""
+            what = f"{call.method} {call.path}" if call.path.startswith("/") else call.path  # not every step is HTTP
+            lines.append(f"{number}. {_code(what)}: {_prose(call.summary)}{cost}")
+        sent = [json.dumps({"method": call.method, "path": call.path, "args": encode(dict(call.args))},
+                           ensure_ascii=False, sort_keys=True) for call in plan.calls]
+        lines += ["", _fold("the calls exactly as `up` sends them (`up --plan` holds `up` to these)",
+                            _fenced("\n".join(sent)))]
+    elif plan.changes and not plan.manual and not plan.blocked and not any(c.after for c in plan.changes):
         lines += ["", "No WeChat write: what changes is recorded in Pulumi state."]
     if plan.manual:
-        lines += ["", "Manual steps (no API can do these; `up` never claims them):", ""]
-        lines += [f"- [ ] {_inline(step.text)} _({_inline(step.reason)})_" for step in plan.manual]
+        lines += ["", "Manual steps (no API can do these; `up` never claims them; they stay in every plan "
+                  "until WeChat shows them done):", ""]
+        lines += [f"- [ ] {_prose(step.text)} _({_prose(step.reason)})_" for step in plan.manual]
     if plan.warnings:
-        lines += ["", "\n>\n".join(f"> ⚠ {_inline(warning)}" for warning in plan.warnings)]
+        lines += ["", "\n>\n".join(f"> ⚠ {_prose(warning)}" for warning in plan.warnings)]
     return "\n".join(lines)
 
 
@@ -190,13 +192,18 @@ def _action(resource: ResourceReport) -> str:
         return "⛔ blocked:"
     if op in ADDS:
         return "+ create:" if plan.calls or plan.manual else "+ adopt (live already matches):"
-    if op in CHANGES or plan.has_changes:
+    if op in CHANGES or plan.calls:
         return "~ update:" if plan.calls or plan.manual else "~ update state only:"
+    if plan.manual:
+        return "☐ manual steps:"
     return "· no change:"
 
 
 def _changes(changes: list[Change]) -> str:
-    rows = ["| | field | live now | after `up` |", "|---|---|---|---|"]
+    """A row per item: live now, where this `up` leaves it, and the target when `up` stops short."""
+    short = any(change.after for change in changes)
+    rows = ["| | field | live now | after this `up` | target |" if short else "| | field | live now | after `up` |",
+            "|---|---|---|---|---|" if short else "|---|---|---|---|"]
     long: list[tuple[Change, str, str]] = []
     for change in changes:
         old, new = _value(change.old), _value(change.new)
@@ -204,15 +211,21 @@ def _changes(changes: list[Change]) -> str:
             long.append((change, old, new))
         drift = " **drift**" if change.drift else ""
         sign = OP_SIGNS.get(change.op, change.op)
-        rows.append(f"| {sign} | `{change.field}`{drift} | {_cell(old)} | {_cell(new)} |")
+        row = f"| {sign} | {_cell(change.field)}{drift} | {_cell(old)} | "
+        if short:
+            after = f"_{_prose(change.after)}_" if change.after else _cell(new)
+            row += f"{after} | {_cell(new)} |"
+        else:
+            row += f"{_cell(new)} |"
+        rows.append(row)
     table = "\n".join(rows)
     if len(changes) > FOLD_ROWS:
         table = _fold(_n(len(changes), "item change"), table)
     for change, old, new in long:
-        body = f"```json\n{_pretty(change.old)}\n```\n\n→\n\n```json\n{_pretty(change.new)}\n```"
+        body = _fenced(_pretty(change.old)) + "\n\n→\n\n" + _fenced(_pretty(change.new))
         if not old or not new:
-            body = f"```json\n{_pretty(change.new if new else change.old)}\n```"
-        table += "\n\n" + _fold(f"`{change.field}` in full", body)
+            body = _fenced(_pretty(change.new if new else change.old))
+        table += "\n\n" + _fold(f"{_code(change.field)} in full", body)
     return table
 
 
@@ -220,11 +233,12 @@ def _changes(changes: list[Change]) -> str:
 def _engine_output(report: PlanReport) -> list[str]:
     if not report.engine_output.strip():
         return []
-    return [_fold("pulumi preview output", "```text\n" + _tail(report.engine_output) + "\n```")]
+    return [_fold("pulumi preview output", _fenced(_tail(report.engine_output), "text"))]
 
 
 def _footer(report: PlanReport) -> str:
-    parts = ["Re-plan: `make plan`", "apply: merge (the workflow runs `make up`)"]
+    parts = ["Re-plan: `make plan`", "apply exactly this plan: `python -m runner up --plan plan.json` "
+             "(the `--json` of this plan; it refuses if the writes differ)"]
     if report.generated_at:
         parts.append(f"made {report.generated_at}")
     return "<sub>" + " · ".join(parts) + "</sub>"
@@ -281,19 +295,38 @@ def _cell(text: str) -> str:
         return ""
     if len(text) > CELL_CHARS:
         text = text[: CELL_CHARS - 1] + "…"
-    text = text.replace("\n", " ").replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
+    return _code(text).replace("|", "\\|")  # GitHub splits table rows on | even inside code spans
+
+
+def _code(text: str) -> str:
+    """Any value as one inline code span: the fence is longer than any run of backticks inside it,
+    so nothing in the value can end the span early (CommonMark), and it stays on one line."""
+    text = " ".join(scrub(str(text)).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _inline(text: str) -> str:
-    """Provider text on one line (a list item or quote must not be broken by a newline)."""
-    return " ".join(str(text).split())
+def _fenced(text: str, language: str = "json") -> str:
+    """A fenced block whose fence no line of `text` can close."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+_MARKUP = re.compile(r"[\\`*_\[\]|~#]")
+
+
+def _prose(text: str) -> str:
+    """Provider text (which quotes spec values) as inert Markdown on one line: every character that
+    could start markup, a link, an HTML tag or a mention is escaped, so a value renders as itself."""
+    flat = _MARKUP.sub(lambda match: "\\" + match.group(0), " ".join(scrub(str(text)).split()))
+    return flat.replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
 
 
 def _tail(text: str, lines: int = OUTPUT_LINES) -> str:
     kept = [line.rstrip()[:300] for line in text.strip("\n").splitlines() if line.strip()]
     if len(kept) > lines:
         kept = [f"… {len(kept) - lines} earlier lines not shown", *kept[-lines:]]
-    return "\n".join(kept).replace("```", "'''")
+    return "\n".join(kept)

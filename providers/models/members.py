@@ -54,6 +54,12 @@ class TestersSpec(SpecModel):
     """WeChat ids of the testers."""
     authoritative: Bool = False
     """If true, testers bound elsewhere (e.g. in the console) are unbound; if false they are left alone."""
+    known_outside: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)]],
+        SetLike("acknowledged userstrs", key=lambda item: item if isinstance(item, str) else None),
+    ] | None = None
+    """Userstrs of testers bound outside Pulumi that the spec keeps on purpose: never unbound, no drift
+    warning. WeChat lists testers only by userstr; a plan's drift warning shows the ones to copy here."""
 
 
 Role = Literal["developer", "operator", "data_analyst"]

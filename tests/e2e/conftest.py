@@ -48,12 +48,12 @@ class StackHarness:
     def set_config(self, key: str, value: str, secret: bool = False) -> None:
         self.stack.set_config(key, auto.ConfigValue(value=value, secret=secret))
 
-    def _run(self, operation: str) -> Any:
+    def _run(self, operation: str, *extra: str) -> Any:
         self.output.append(f"--- {operation} ---")
         command = [
             sys.executable, "-m", "runner.drive", operation,
             "--project", str(self.project_dir), "--state", str(self.env.state_dir),
-            "--cli", str(self.env.cli_dir), "--stack", self.stack_name, "--env", json.dumps(self.extra_env),
+            "--cli", str(self.env.cli_dir), "--stack", self.stack_name, "--env", json.dumps(self.extra_env), *extra,
         ]
         try:
             completed = subprocess.run(
@@ -74,11 +74,12 @@ class StackHarness:
             raise auto.CommandError(CommandResult(self.text(), completed.stderr, completed.returncode or 1))
         return _namespace(result)
 
-    def preview(self) -> Any:
-        return self._run("preview")
+    def preview(self, *extra: str) -> Any:
+        return self._run("preview", *extra)
 
-    def up(self) -> Any:
-        return self._run("up")
+    def up(self, *extra: str) -> Any:
+        """`up`; extra arguments as `python -m runner up` takes them (`--plan FILE`, `--verbose`)."""
+        return self._run("up", *extra)
 
     def refresh(self) -> Any:
         return self._run("refresh")
@@ -131,6 +132,14 @@ def make_stack(tmp_path: Path, pulumi_cli_dir: Path) -> Iterator[Any]:
     yield factory
 
 
+@pytest.fixture
+def shop(make_stack: Any, emu: Any) -> Any:
+    """Factory: shop(yaml_text) -> a StackHarness whose only spec is specs/shop.yaml, against `emu`."""
+
+    def factory(text: str) -> Any:
+        return make_stack(specs={"shop.yaml": text}, config={"baseUrl": emu.base_url})
+
+    return factory
 @pytest.fixture(autouse=True)
 def _fault_suite_invariant(request: pytest.FixtureRequest) -> Iterator[None]:
     """tests/e2e/test_faults*: never a second commit or submission per app and version (see

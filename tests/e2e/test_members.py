@@ -121,6 +121,8 @@ def test_developers_are_a_checklist_and_never_call_wechat(make_stack: Any, emu: 
     (stack.project_dir / "specs" / "demo-shop.yaml").write_text(spec(developers=[carol, erin]))
     assert stack.up().summary.result == "succeeded", stack.text()
     outs = outputs(stack, "Developers")
-    assert outs["manual_steps"] == ["in mp.weixin.qq.com → 管理 → 成员管理 → 项目成员: add erin_wx as a project "
-                                    "member with operator (运营者)"]
+    where = "in mp.weixin.qq.com → 管理 → 成员管理 → 项目成员: "
+    assert outs["manual_steps"] == [f"{where}make sure carol_wx is a project member with developer (开发者)",
+                                    f"{where}make sure erin_wx is a project member with operator (运营者)"], (
+        "nothing can read the roster: every declared member stays on the checklist")
     assert emu.calls() == [], "no API exists for project members: not one call, not even for a token"

@@ -4,12 +4,14 @@ same number of each). Reads are told apart by what they are (see `test_plan_supp
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import pytest
 
 from emulator.testing import EmulatorControl
 from providers.registry import RESOURCES
+from runner.env import PROJECT_DIR
 from runner.render import render
 
 from .test_plan_support import (
@@ -17,6 +19,7 @@ from .test_plan_support import (
     OWNER,
     OWNER_APP,
     OWNER_SECRET,
+    PLATFORM,
     is_read,
     made_writes,
     plan,
@@ -31,20 +34,6 @@ DOMAINS = {"request": ["https://api.shop.example.com", "https://api2.shop.exampl
            "socket": ["wss://ws.shop.example.com"], "upload": ["https://upload.shop.example.com"],
            "download": ["https://cdn.shop.example.com"]}
 WEBVIEW = {"domains": ["https://h5.shop.example.com"]}
-
-
-@pytest.fixture(autouse=True)
-def token_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-process plan gets tokens as the provider host does, from a cache of its own."""
-    monkeypatch.setenv("WECHAT_IAC_TOKEN_CACHE", str(tmp_path / "plan-tokens"))
-
-
-@pytest.fixture
-def shop(make_stack: Any, emu: EmulatorControl) -> Any:
-    def factory(text: str) -> Any:
-        return make_stack(specs={"shop.yaml": text}, config={"baseUrl": emu.base_url})
-
-    return factory
 
 
 def items(report: Any, block: str) -> list[tuple[str, str, Any, bool]]:
@@ -154,14 +143,14 @@ def test_removing_a_block_leaves_wechat_as_it_is(shop: Any, emu: EmulatorControl
     assert report.counts().remove == 1
 
 
-@pytest.mark.xfail(strict=True, reason="providers have no plan for deletion: on_delete: clear writes are not "
-                                       "itemised (the plan only warns); see runner.plan.removal")
 def test_removing_a_block_with_on_delete_clear_is_itemised(shop: Any, emu: EmulatorControl) -> None:
     stack = shop(spec_text(server_domains=DOMAINS, webview_domains={**WEBVIEW, "on_delete": "clear"}))
     up_matches_plan(stack, emu)
     write_spec(stack, spec_text(server_domains=DOMAINS))
-    assert "also empties it in WeChat" in render(plan(stack))
-    up_matches_plan(stack, emu)
+    report = up_matches_plan(stack, emu)  # the delete's write, arguments included, is in the plan
+    assert [call.args for _app, resource in report.resources() for call in resource.plan.calls] == [
+        {"action": "set", "webviewdomain": []}]
+    assert "emptied in WeChat" in render(report)
 
 
 def test_owner_mode_plans_manual_steps_and_up_writes_nothing(make_stack: Any, emu: EmulatorControl) -> None:
@@ -214,3 +203,45 @@ def test_gray_steps_do_what_each_plan_says(shop: Any, emu: EmulatorControl) -> N
         write_spec(stack, spec_text(release=release(percentage=percentage, wait=1)))
         step = up_matches_plan(stack, emu)
         assert [c.path for _a, r in step.resources() for c in r.plan.calls] == paths
+
+
+FOLDER = PROJECT_DIR / "tests" / "fixtures" / "miniprogram" / "valid"
+
+
+@pytest.mark.skipif("release" not in RESOURCES, reason="no Release provider is registered yet")
+def test_a_release_from_a_source_folder_does_what_its_plan_says(shop: Any, emu: EmulatorControl) -> None:
+    """The upload (miniprogram-ci; the emulator lands the draft) and addtotemplate are planned steps,
+    before the commit of the template they make: every write is in the plan."""
+    spec = {**release(version="3.0.0"), "source": {"path": "../miniprogram"}}
+    stack = shop(spec_text(credentials={**PLATFORM, "upload_key_config": "uploadPrivateKey"}, release=spec))
+    shutil.copytree(FOLDER, stack.project_dir / "miniprogram")
+    first = up_matches_plan(stack, emu)
+    calls = [call for _a, r in first.resources() for call in r.plan.calls]
+    assert [call.path for call in calls] == ["miniprogram-ci:upload", "/wxa/addtotemplate", "/wxa/commit",
+                                             "/wxa/submit_audit"]
+    assert calls[0].args["version"] == "3.0.0" and len(calls[0].args["sha256"]) == 64
+    platform = next(p for p in emu.state()["platforms"] if p["component_appid"] == PLATFORM["component_appid"])
+    template = next(t for t in platform["templates"] if t["user_version"] == "3.0.0")
+    committed = next(c for c in emu.calls() if c["path"] == "/wxa/commit")
+    assert committed["body"]["template_id"] == template["template_id"], "the template the plan's steps made"
+    second = up_matches_plan(stack, emu)  # approved at once by the demo platform: released, nothing uploaded
+    assert [call.path for _a, r in second.resources() for call in r.plan.calls] == ["/wxa/release"]
+
+
+@pytest.mark.skipif("release" not in RESOURCES, reason="no Release provider is registered yet")
+def test_another_versions_audit_and_gray_rollout_are_shown_and_never_released_as_v(
+    shop: Any, emu: EmulatorControl
+) -> None:
+    stack = shop(spec_text(release=release(percentage=20, wait=1)))
+    stack.set_config("auditPollSeconds", "1")
+    up_matches_plan(stack, emu)  # 1.1.0 rolls out to 20%
+    emu.console(APP, "commit", user_version="1.2.0", template_id=2)  # someone else commits and submits 1.2.0,
+    emu.console(APP, "submit_audit")  # which the demo platform approves at once
+    quiet = up_matches_plan(stack, emu)
+    assert quiet.counts().writes == 0, "1.1.0's rollout is still 20%: nothing to do"
+    write_spec(stack, spec_text(release=release(percentage=50, wait=1)))
+    blocked = up_matches_plan(stack, emu, succeeds=False)
+    (phase,) = [change for _a, r in blocked.resources() for change in r.plan.changes]
+    assert "1.1.0 for 20% of users" not in phase.old or "released(1.1.0, 20%)" in phase.old
+    assert blocked.counts().blocked == 1 and blocked.counts().writes == 0
+    assert "WeChat releases the latest approved audit, and that is now 1.2.0's" in render(blocked)

@@ -300,7 +300,8 @@ def test_audit_quota_exhausted(shop: Any, emu: EmulatorControl) -> None:
     emu.console(PLATFORM, "set_quota", rest=0)
     stack = shop(spec())
     assert "quota is spent" in str(plan_now(stack).blocked)
-    stack.preview()
+    with pytest.raises(auto.errors.CommandError):
+        stack.preview()  # blocked: the preview's exit code says what `up` would do
     message = failing_up(stack)
     assert "quota is spent" in message, message
     assert writes(emu) == [], "refused before any call: no commit, no submission"

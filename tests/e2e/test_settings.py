@@ -116,7 +116,8 @@ def test_create_converges_then_noop_then_repairs_console_drift(shop: Any, emu: E
 def test_a_spent_quota_is_refused_before_any_call(shop: Any, emu: EmulatorControl) -> None:
     emu.console(APP, "set_profile_quota", used={"signature": 5})
     stack = shop(spec(categories=None, privacy=None, profile={"signature": "换一个新的功能介绍文字"}))
-    stack.preview()
+    with pytest.raises(auto.errors.CommandError):
+        stack.preview()  # a blocked plan fails the preview: its exit code says what `up` would
     assert "BLOCKED: the intro quota is spent: 5 of 5 changes used this month" in stack.text(), stack.text()
     with pytest.raises(auto.errors.CommandError) as failure:
         stack.up()
@@ -133,11 +134,11 @@ def test_owner_mode_plans_manual_steps_and_writes_nothing(shop: Any, emu: Emulat
     assert up.summary.result == "succeeded", stack.text()
     text = stack.text()
     for item in (
-        "基本设置: ~ signature: None -> '一个演示用的小商城",
-        "基本设置: ~ nickname: None -> '演示商城'",
-        "基本设置: ~ avatar: None -> 'specs/assets/shop.png'",
-        "基本设置 → 服务类目: + categories: 304/322",
-        "服务内容声明 → 用户隐私保护指引: + settings: UserInfo",
+        "基本设置: make sure signature is 一个演示用的小商城",
+        "基本设置: make sure nickname is 演示商城",
+        "基本设置: make sure avatar is specs/assets/shop.png",
+        "基本设置 → 服务类目: make sure categories includes 304/322",
+        "服务内容声明 → 用户隐私保护指引: make sure settings.UserInfo is",
     ):
         assert f"MANUAL STEP: in mp.weixin.qq.com → 设置 → {item}" in text, (item, text)
     assert writes(emu) == [], "owner credentials never write"

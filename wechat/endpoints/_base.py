@@ -30,3 +30,20 @@ class Endpoints:
         return data(self._http.call("POST", path, json=body, params=params, files=files,
                                     idempotent=idempotent, token_param=self._token_param,
                                     errcode_required=errcode_required))
+
+    def send(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+        """One planned write exactly as given (`providers._plan.ApiCall`): never retried after a lost answer.
+
+        ``path`` as the call log shows it (``/wxa/modify_domain``); ``args`` is the JSON body of a
+        POST or the query of a GET. Values that are ``(filename, bytes, mime)`` tuples make a POST
+        multipart: they are its parts, and the other args go in the query (``media/upload?type=image``;
+        documented without an ``errcode``, so its answer is not required to carry one).
+        """
+        path = path.lstrip("/")
+        if method == "GET":
+            return data(self._http.call("GET", path, params=args, idempotent=False, token_param=self._token_param))
+        files = {key: value for key, value in args.items() if isinstance(value, tuple)}
+        if files:
+            query = {key: value for key, value in args.items() if key not in files}
+            return self._post(path, None, params=query, files=files, idempotent=False, errcode_required=False)
+        return self._post(path, args, idempotent=False)

@@ -1,21 +1,69 @@
-"""Representative plans built from `Plan` objects, as the providers would compute them.
+"""Representative plans, each computed by the real providers from a live state and old outputs.
 
-They are hand-made on purpose: the golden files test the renderer alone, fast, and stay stable
-while providers evolve (the e2e fidelity tests check real providers against real `up`s).
+Every `Plan` here comes out of a provider's own `plan()` (or `observe()`, for owner mode), the code
+`diff()` and `up` run, fed a live state as `read_live` shapes it; nothing is typed in by hand. So the
+golden files show what a reviewer would really read, and they change when a provider's plan does
+(`UPDATE_GOLDEN=1 pytest tests/unit/plan`). The e2e fidelity tests check the same providers against
+real `up`s and the emulator's call log.
 """
 
 from __future__ import annotations
 
-from providers._plan import ApiCall, Change, ManualStep, Plan
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from providers._base import WeChatResourceProvider
+from providers._plan import Plan
+from providers._settings import Settings
+from providers.categories import CategoriesProvider
+from providers.developers import DevelopersProvider
+from providers.profile import ProfileProvider
+from providers.release_phases import decide, snapshot
+from providers.server_domains import ServerDomainsProvider
+from providers.testers import TestersProvider
+from providers.webview_domains import WebviewDomainsProvider
+from runner.plan import working_dir
 from runner.plan_model import AppReport, PlanReport, ResourceReport
 
+PROJECT = Path(__file__).resolve().parents[3]
 SHOP, OWNER = "wx2222222222222222", "wx3333333333333333"
-DOMAIN_QUOTA = "1 of the 50 server-domain modifications WeChat allows a month"
-AUDIT_TAKES = "WeChat's audit takes 1-7 days (an expedited one 2-12 hours)"
-NEEDS_PLATFORM = (
-    "owner credentials cannot do this: WeChat allows it only to an authorized third-party platform "
-    "(errcode 48001 otherwise)"
-)
+EMPTY = {"request": [], "socket": [], "upload": [], "download": [], "udp": [], "tcp": []}
+SHOP_DOMAINS = {**EMPTY, "request": ["https://api.shop.example.com"], "socket": ["wss://ws.shop.example.com"]}
+INTRO = "演示商城小程序，提供商品浏览与下单服务"
+NEW_INTRO = "一个演示用的小商城，售卖示例商品"
+URL = "http://wx.qlogo.cn/mmhead/demo-shop/0"
+TEMPLATE_2 = {"user_version": "1.1.0", "user_desc": "cart and coupons", "create_time": 1764547200}
+
+
+def planned(provider_class: type[WeChatResourceProvider], desired: Any, live: Any, olds: Any = None,
+            appid: str = SHOP, mode: str = "platform") -> Plan:
+    """The provider's plan through `observe()`, with `live` standing in for its read (no I/O)."""
+    provider = provider_class()
+    provider._settings = Settings("http://127.0.0.1:1", {})
+    props = {"appid": appid, "credentials": {"mode": mode}, "spec": desired}
+    ctx = provider.context(props)
+    if live is not None:
+        read: Future[Any] = Future()
+        read.set_result(live)
+        ctx.prefetched = read
+    with working_dir(PROJECT):  # spec paths (the avatar) are relative to the project, as in the program
+        plan, _live = provider.observe(ctx, props, olds)
+    return plan
+
+
+def release_plan(desired: dict[str, Any], live: dict[str, Any] | None, olds: Any = None, appid: str = SHOP) -> Plan:
+    spec = {"version": "1.1.0", "source": {"template_id": 2}, "audit": {}, "allow_withdraw": False,
+            "wait_for_audit_minutes": 0,
+            "rollout": {"gray_percentage": 100, "support_debuger_first": False, "support_experiencer_first": False},
+            **desired}
+    return decide(appid, spec, live, olds)
+
+
+def profile_live(signature: str = INTRO, nickname: str = "Demo Shop", used: int = 0) -> dict[str, Any]:
+    quota = {"used": used, "quota": 5}
+    return {"nickname": nickname, "signature": signature, "head_image_url": URL,
+            "quota": {"signature": quota, "nickname": {"used": 0, "quota": 2}, "avatar": quota}}
 
 
 def report(*apps: AppReport, engine: dict[str, int] | None = None) -> PlanReport:
@@ -23,112 +71,126 @@ def report(*apps: AppReport, engine: dict[str, int] | None = None) -> PlanReport
                       engine_counts=engine or {}, commit="0123456789abcdef0123")
 
 
-def shop(*resources: ResourceReport, unplanned: tuple[str, ...] = ("testers", "developers")) -> AppReport:
-    return AppReport("demo-shop", SHOP, "platform", list(resources), list(unplanned))
+def shop(*resources: ResourceReport) -> AppReport:
+    return AppReport("demo-shop", SHOP, "platform", list(resources))
 
 
-def same(block: str, appid: str = SHOP, app: str = "demo-shop") -> ResourceReport:
-    return ResourceReport(f"{app}-{block.replace('_', '-')}", block, "same", Plan(block, appid))
+def resource(block: str, op: str, plan: Plan, app: str = "demo-shop", **extra: Any) -> ResourceReport:
+    return ResourceReport(f"{app}-{block.replace('_', '-')}", block, op, plan, **extra)
+
+
+def same(block: str, plan: Plan | None = None) -> ResourceReport:
+    return resource(block, "same", plan or Plan(block, SHOP))
 
 
 def no_changes() -> PlanReport:
-    return report(shop(same("server_domains"), same("webview_domains"), same("profile")), engine={"same": 5})
+    servers = planned(ServerDomainsProvider, {**SHOP_DOMAINS, "on_delete": "forget"}, SHOP_DOMAINS,
+                      {"spec": {**SHOP_DOMAINS, "on_delete": "forget"}})
+    profile = planned(ProfileProvider, {"signature": INTRO}, profile_live(), {"spec": {"signature": INTRO}})
+    assert not servers.has_changes and not profile.has_changes
+    return report(shop(same("server_domains", servers), same("profile", profile)), engine={"same": 4})
 
 
 def drift() -> PlanReport:
-    servers = Plan("server_domains", SHOP, changes=[
-        Change("request", "add", new="https://api2.shop.example.com", drift=True),
-        Change("request", "remove", old="https://evil.example.com", drift=True),
-        Change("download", "add", new="https://img.shop.example.com"),
-    ], calls=[ApiCall("/wxa/modify_domain", "set all six server-domain lists (6 domains)", DOMAIN_QUOTA)],
-        warnings=["removing https://evil.example.com: the released version stops reaching these servers at once"])
-    webview = Plan("webview_domains", SHOP, changes=[
-        Change("domains", "remove", old="https://promo.example.com", drift=True),
-    ], calls=[ApiCall("/wxa/setwebviewdomain", "set the web-view domain list (1 domains)")],
-        warnings=["removing https://promo.example.com: <web-view> pages on them stop opening"])
-    profile = Plan("profile", SHOP, changes=[
-        Change("signature", "update", old="控制台里改过的介绍文字", new="一个演示用的小商城，售卖示例商品", drift=True),
-    ], calls=[ApiCall("/cgi-bin/account/modifysignature", "set the intro to '一个演示用的小商城，售卖示例商品'",
-                      "1 of the 5 intro changes WeChat allows this month; 3 left before this one")])
+    declared = {**SHOP_DOMAINS, "request": ["https://api.shop.example.com", "https://api2.shop.example.com"],
+                "download": ["https://img.shop.example.com"], "on_delete": "forget"}
+    last = {**declared, "download": []}
+    live = {**SHOP_DOMAINS, "request": ["https://api.shop.example.com", "https://evil.example.com"]}
+    servers = planned(ServerDomainsProvider, declared, live, {"spec": last})
+    webview = planned(WebviewDomainsProvider, {"domains": [], "on_delete": "forget"},
+                      {"domains": ["https://promo.example.com"]}, {"spec": {"domains": [], "on_delete": "forget"}})
+    profile = planned(ProfileProvider, {"signature": NEW_INTRO}, profile_live("控制台里改过的介绍文字", used=2),
+                      {"spec": {"signature": NEW_INTRO}})
+    testers = planned(TestersProvider, {"members": ["alice_wx"], "authoritative": False},
+                      {"userstrs": ["u-alice", "u-console-mallory"]},
+                      {"spec": {"members": ["alice_wx"]}, "userstrs": {"alice_wx": "u-alice"}})
     return report(shop(
-        ResourceReport("demo-shop-server-domains", "server_domains", "update", servers),
-        ResourceReport("demo-shop-webview-domains", "webview_domains", "update", webview),
-        ResourceReport("demo-shop-profile", "profile", "update", profile),
-        same("categories"),
+        resource("server_domains", "update", servers), resource("webview_domains", "update", webview),
+        resource("profile", "update", profile), same("testers", testers), same("categories"),
     ), engine={"same": 3, "update": 3})
 
 
 def first_release() -> PlanReport:
-    release = Plan("release", SHOP, changes=[
-        Change("phase", "update", old="absent; live: 0.9.0", new="released(1.1.0, 100%)"),
-    ], calls=[
-        ApiCall("/wxa/commit", "commit 1.1.0 from template 2 as the experience version"),
-        ApiCall("/wxa/submit_audit", "submit 1.1.0 for audit",
-                "1 of 20 monthly audits, 20 left (shared by the whole platform)"),
-    ], warnings=[
-        f"submitting 1.1.0 for audit costs 1 of 20 monthly audits, 20 left (shared by the whole platform); "
-        f"{AUDIT_TAKES}",
-        "this `up` does not wait for the audit (wait_for_audit_minutes: 0): the next `up` after the approval "
-        "releases 1.1.0",
-    ])
-    servers = Plan("server_domains", SHOP, changes=[
-        Change("request", "add", new="https://api2.shop.example.com"),
-    ], calls=[ApiCall("/wxa/modify_domain", "set all six server-domain lists (6 domains)", DOMAIN_QUOTA)])
+    servers = planned(ServerDomainsProvider, {**SHOP_DOMAINS, "request": SHOP_DOMAINS["request"] + [
+        "https://api2.shop.example.com"], "on_delete": "forget"}, SHOP_DOMAINS)
+    webview = planned(WebviewDomainsProvider, {"domains": ["https://h5.shop.example.com"], "on_delete": "forget"},
+                      {"domains": ["https://h5.shop.example.com"]})
+    live = {**snapshot({"release_info": {"release_version": "0.9.0"}}, None, None), "quota": {"rest": 20, "limit": 20},
+            "history": [], "source": {"template_id": 2, "template": TEMPLATE_2}}
+    release = release_plan({"description": "Cart and coupons"}, live)
     return report(shop(
-        ResourceReport("demo-shop-server-domains", "server_domains", "create", servers),
-        ResourceReport("demo-shop-webview-domains", "webview_domains", "create", Plan("webview_domains", SHOP)),
-        ResourceReport("demo-shop-release", "release", "create", release),
+        resource("server_domains", "create", servers), resource("webview_domains", "create", webview),
+        resource("release", "create", release),
     ), engine={"create": 5})
 
 
 def gray_step() -> PlanReport:
-    release = Plan("release", SHOP, changes=[
-        Change("phase", "update", old="released(1.1.0, 10%)", new="released(1.1.0, 50%)"),
-    ], calls=[ApiCall("/wxa/grayrelease", "gray-release 1.1.0 to 50% of users, support_experiencer_first")],
-        warnings=["1.1.0 goes live for 50% of users (replacing 0.9.0 for them); a gray rollout can only widen: "
-                  "lowering it later cancels it first"])
-    return report(shop(same("server_domains"), ResourceReport("demo-shop-release", "release", "update", release)),
+    rollout = {"gray_percentage": 50, "support_debuger_first": False, "support_experiencer_first": True}
+    live = snapshot({"release_info": {"release_version": "0.9.0"}},
+                    {"auditid": 420000001, "status": 0, "user_version": "1.1.0"},
+                    {"status": 1, "gray_percentage": 10})
+    release = release_plan({"rollout": rollout}, {**live, "history": []})
+    return report(shop(same("server_domains"), resource("release", "update", release)),
                   engine={"same": 3, "update": 1})
 
 
 def rejection_pending() -> PlanReport:
-    release = Plan("release", SHOP, changes=[
-        Change("phase", "update", old="rejected(1.2.0, audit 4242: 页面存在空白页); live: 1.1.0",
-               new="released(1.2.0, 100%)"),
-    ], blocked=("WeChat rejected version 1.2.0 (audit 4242): 页面存在空白页. Screenshots (media ids, fetch them "
-                "with cgi-bin/media/get): shot-1, shot-2. Fix the problem and declare a new version; the next `up` "
-                "commits and submits it."))
-    gone = ResourceReport("demo-shop-webview-domains", "webview_domains", "delete", Plan("webview_domains", SHOP),
-                          note="Will be removed from Pulumi state; WeChat keeps it as it is (`on_delete: forget`).")
-    return report(shop(same("server_domains"), ResourceReport("demo-shop-release", "release", "update", release),
-                       gone), engine={"delete": 1, "same": 3, "update": 1})
+    live = snapshot({"exp_info": {"exp_version": "1.2.0"}, "release_info": {"release_version": "1.1.0"}},
+                    {"auditid": 4242, "status": 1, "user_version": "1.2.0", "reason": "页面存在空白页",
+                     "screenshot": "shot-1|shot-2"}, None)
+    release = release_plan({"version": "1.2.0"}, {**live, "history": []})
+    gone = resource("webview_domains", "delete", Plan("webview_domains", SHOP),
+                    note="Will be removed from Pulumi state; WeChat keeps it as it is (`on_delete: forget`).")
+    return report(shop(same("server_domains"), resource("release", "update", release), gone),
+                  engine={"delete": 1, "same": 3, "update": 1})
+
+
+def source_folder_release() -> PlanReport:
+    """A release from a project folder: the upload and addtotemplate are planned calls before the commit."""
+    upload = {"appid": "wx4444444444444444", "version": "2.0.0", "desc": "new checkout", "robot": 1,
+              "project": "miniprogram", "sha256": "9f2c" * 16, "bytes": 48_213}
+    source = {"template_id": None, "draft_id": None, "upload": upload, "uploader": "miniprogram-ci",
+              "ci_version": "2.1.14"}
+    live = {**snapshot({"release_info": {"release_version": "1.1.0"}}, None, None), "quota": {"rest": 19, "limit": 20},
+            "history": [], "source": source}
+    spec = {"version": "2.0.0", "description": "new checkout", "source": {"path": "miniprogram"}}
+    release = release_plan(spec, live)
+    return report(shop(same("server_domains"), resource("release", "update", release)), engine={"same": 3, "update": 1})
+
+
+def foreign_gray() -> PlanReport:
+    """2.1.0 rolls out to 20% (started before 2.2.0 was submitted); 2.2.0 is approved: the live column says so."""
+    versions = {"release_info": {"release_version": "2.0.0"}, "exp_info": {"exp_version": "2.2.0", "exp_time": 150}}
+    live = {**snapshot(versions, {"auditid": 9, "status": 0, "user_version": "2.2.0", "submit_audit_time": 200},
+                       {"status": 1, "gray_percentage": 20, "create_timestamp": 100}),
+            "quota": {"rest": 20, "limit": 20}, "history": []}
+    olds = {"phase": "released", "version": "2.1.0", "gray_percentage": 20}
+    release = release_plan({"version": "2.2.0"}, live, olds)
+    return report(shop(resource("release", "update", release)), engine={"same": 2, "update": 1})
 
 
 def owner_mode() -> PlanReport:
-    servers = Plan("server_domains", OWNER, changes=[
-        Change("request", "add", new="https://api.owner.example.com"),
-    ], manual=[ManualStep("in mp.weixin.qq.com → 开发管理 → 开发设置 → 服务器域名: + request: "
-                          "https://api.owner.example.com", NEEDS_PLATFORM)],
-        warnings=[])
-    release = Plan("release", OWNER, changes=[
-        Change("phase", "update", old="unknown (these credentials cannot read it)", new="released(1.0.0, 100%)"),
-        Change("upload", "add", new="../miniprogram as 1.0.0 (miniprogram-ci)"),
-    ], manual=[
-        ManualStep("in mp.weixin.qq.com → 管理 → 版本管理: make the development version 1.0.0 (uploaded with "
-                   "miniprogram-ci) the experience version", NEEDS_PLATFORM),
-        ManualStep("in mp.weixin.qq.com → 管理 → 版本管理: submit 1.0.0 for audit", NEEDS_PLATFORM),
-        ManualStep("in mp.weixin.qq.com → 管理 → 版本管理: release 1.0.0", NEEDS_PLATFORM),
-    ], warnings=[AUDIT_TAKES])
-    developers = Plan("developers", OWNER, manual=[
-        ManualStep("in mp.weixin.qq.com → 管理 → 成员管理: add carol_wx as developer", "WeChat has no API for "
-                   "project members"),
-    ])
+    def owned(provider_class: type[WeChatResourceProvider], desired: Any, live: Any = None,
+              olds: Any = None) -> Plan:
+        return planned(provider_class, desired, live, olds, appid=OWNER, mode="owner")
+
+    declared = {**EMPTY, "request": ["https://api.owner.example.com"], "on_delete": "forget"}
+    servers = owned(ServerDomainsProvider, declared, {**EMPTY, "tcp": None}, {"spec": declared})
+    testers = owned(TestersProvider, {"members": ["alice_wx"], "authoritative": False}, None,
+                    {"spec": {"members": ["alice_wx"]}})
+    profile = owned(ProfileProvider, {"signature": NEW_INTRO}, None, {"spec": {"signature": NEW_INTRO}})
+    categories = owned(CategoriesProvider, [{"first": 287, "second": 616}])
+    developers = owned(DevelopersProvider, [{"wechat_id": "carol_wx", "roles": ["developer"]}])
+    release = release_plan({"version": "1.0.0", "source": {"path": "../miniprogram"}}, None, appid=OWNER)
     owner = AppReport("demo-owner", OWNER, "owner", [
-        ResourceReport("demo-owner-server-domains", "server_domains", "update", servers),
-        ResourceReport("demo-owner-developers", "developers", "create", developers),
-        ResourceReport("demo-owner-release", "release", "create", release),
+        resource("server_domains", "same", servers, "demo-owner"),
+        resource("testers", "same", testers, "demo-owner"),
+        resource("profile", "same", profile, "demo-owner"),
+        resource("categories", "create", categories, "demo-owner"),
+        resource("developers", "create", developers, "demo-owner"),
+        resource("release", "create", release, "demo-owner"),
     ])
-    return report(shop(same("server_domains"), unplanned=()), owner, engine={"create": 2, "same": 3, "update": 1})
+    return report(shop(same("server_domains")), owner, engine={"create": 2, "same": 4})
 
 
 SCENARIOS = {
@@ -138,4 +200,6 @@ SCENARIOS = {
     "gray_step": gray_step,
     "rejection_pending": rejection_pending,
     "owner_mode": owner_mode,
+    "source_folder_release": source_folder_release,
+    "foreign_gray": foreign_gray,
 }

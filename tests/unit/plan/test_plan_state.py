@@ -8,7 +8,7 @@ from pathlib import Path
 from plan_scenarios import SCENARIOS
 
 from runner.plan import removal, resource_name, reveal, show_backend, state_resources
-from runner.plan_model import PlanReport, report_from_dict, report_to_dict
+from runner.plan_model import AppReport, PlanReport, report_from_dict, report_to_dict
 from runner.render import render
 
 SIG = "4dabf18193072939515e22adb298388d"
@@ -56,14 +56,16 @@ def test_a_removed_block_says_what_wechat_keeps() -> None:
     assert not gone.plan.calls and not gone.plan.warnings
 
 
-def test_on_delete_clear_is_a_warning() -> None:
-    outputs = {"appid": "wx2222222222222222", "spec": {"on_delete": "clear"}}
+def test_on_delete_clear_is_itemised_as_the_write_delete_makes() -> None:
+    outputs = {"appid": "wx2222222222222222", "credentials": {"mode": "platform"}, "spec": {"on_delete": "clear"}}
     found = state_resources({"resources": [exported("demo-shop-server-domains", "server_domains",
                                                      "ServerDomains", outputs)]})
     gone = removal(found["demo-shop-server-domains"], "delete")
-    assert "also empties it in WeChat" in gone.plan.warnings[0]
-    counts = PlanReport("dev", "wechat-iac", "file://x", apps=[]).counts()
-    assert counts.remove == 0
+    assert [(call.path, call.args["requestdomain"]) for call in gone.plan.calls] == [("/wxa/modify_domain", [])]
+    assert "emptied in WeChat" in (gone.note or "")
+    report = PlanReport("dev", "wechat-iac", "file://x", apps=[AppReport("demo-shop", "wx2222222222222222", "",
+                                                                          [gone])])
+    assert report.counts().remove == 1 and report.counts().writes == 1
 
 
 def test_names_and_backends() -> None:

@@ -5,12 +5,14 @@ Plus apply() making one addcategory/deletecategory per planned call, in the plan
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from providers._base import Context
-from providers._plan import Change
+from providers._executor import Run
+from providers._plan import UNKNOWN, Change
 from providers._settings import Settings
 from providers.categories import ADD, DELETE, CategoriesProvider
 from wechat import ConflictError
@@ -167,37 +169,35 @@ def test_categories_under_review_or_rejected_are_reported() -> None:
     ]
 
 
-def test_a_category_needing_documents_is_a_manual_step_listed_once() -> None:
+def test_a_category_needing_documents_is_a_manual_step_until_wechat_lists_it() -> None:
     tree = {"304/321": node((304, 321), sensitive=True, remark="需提供《食品经营许可证》")}
     desired = spec((304, 305), (304, 321))
     first = CategoriesProvider().plan(ctx(), desired, live(held(304, 305), tree=tree), None)
-    assert paths(first) == [] and [c.op for c in first.changes] == ["add"]
+    assert paths(first) == [] and [(c.op, bool(c.after)) for c in first.changes] == [("add", True)]
     assert "add category 304/321 (食品)" in first.manual[0].text and "食品经营许可证" in first.manual[0].reason
     later = CategoriesProvider().plan(ctx(), desired, live(held(304, 305), tree=tree), {"spec": desired})
-    assert (later.changes, later.manual, later.calls) == ([], [], [])
-    assert "304/321 (食品) is still missing" in later.warnings[0]
+    assert (later.changes, later.manual, later.calls) == (first.changes, first.manual, [])
 
 
-def test_owner_mode_compares_with_the_last_spec_and_plans_a_call_per_change() -> None:
+def test_owner_mode_shows_the_declared_categories_against_unknown() -> None:
     plan = CategoriesProvider().plan(ctx("owner"), spec((304, 305), (304, 322)), None, {"spec": spec((304, 305))})
-    assert plan.changes == [Change("categories", "add", new="304/322")] and paths(plan) == [ADD]
+    assert [(c.op, c.old, c.new) for c in plan.changes] == [("add", UNKNOWN, "304/305"), ("add", UNKNOWN, "304/322")]
+    assert paths(plan) == []
 
 
 class FakeClient:
+    """The executor's one entry point, and getcategory for a settle."""
+
     def __init__(self) -> None:
-        self.calls: list[tuple[str, int, int]] = []
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
-    def add_category(self, first: int, second: int) -> dict[str, Any]:
-        self.calls.append((ADD, first, second))
-        return {}
-
-    def delete_category(self, first: int, second: int) -> dict[str, Any]:
-        self.calls.append((DELETE, first, second))
+    def send(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((method, path, args))
         return {}
 
 
 @pytest.mark.parametrize("category_limit", [20, 2])
-def test_apply_follows_the_plan_call_for_call(category_limit: int) -> None:
+def test_up_sends_the_plan_call_for_call(category_limit: int) -> None:
     context = Context(APPID, {"mode": "platform"}, Settings("http://127.0.0.1:1", {}))
     client = FakeClient()
     context.__dict__["client"] = client
@@ -208,11 +208,18 @@ def test_apply_follows_the_plan_call_for_call(category_limit: int) -> None:
         category_limit=category_limit,
         tree={"304/322": node((304, 322)), "287/616": node((287, 616))},
     )
-    plan = CategoriesProvider().plan(context, desired, observed, None)
+    provider = CategoriesProvider()
+    plan = provider.plan(context, desired, observed, None)
     assert plan.blocked is None
-    CategoriesProvider().apply(context, plan, desired, observed, None)
-    assert [path for path, *_ in client.calls] == paths(plan)
-    assert sorted(client.calls) == sorted([(ADD, 287, 616), (ADD, 304, 322), (DELETE, 287, 612), (DELETE, 304, 305)])
+    provider.execute(Run(context, plan, observed, lambda: []))
+    assert [(method, path) for method, path, _ in client.calls] == [("POST", path) for path in paths(plan)]
+    sent = sorted((path, json.dumps(args, sort_keys=True)) for _, path, args in client.calls)
+    assert sent == sorted([
+        (ADD, json.dumps({"categories": [{"first": 287, "second": 616, "certicates": []}]}, sort_keys=True)),
+        (ADD, json.dumps({"categories": [{"first": 304, "second": 322, "certicates": []}]}, sort_keys=True)),
+        (DELETE, json.dumps({"first": 287, "second": 612}, sort_keys=True)),
+        (DELETE, json.dumps({"first": 304, "second": 305}, sort_keys=True)),
+    ])
 
 
 class ReadingClient:
@@ -256,9 +263,18 @@ def test_observe_reads_the_tree_only_when_something_is_added(pairs, reads, calls
 class DuplicateClient(FakeClient):
     """addcategory answers 53304: the category is already there (added meanwhile, or a lost answer)."""
 
-    def add_category(self, first: int, second: int) -> dict[str, Any]:
-        self.calls.append((ADD, first, second))
-        raise ConflictError(53304, "duplicate category", "cgi-bin/wxopen/addcategory")
+    def __init__(self, errcode: int = 53304) -> None:
+        super().__init__()
+        self.errcode = errcode
+
+    def send(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((method, path, args))
+        raise ConflictError(self.errcode, "duplicate category", "cgi-bin/wxopen/addcategory")
+
+
+def added_meanwhile(desired: Any, observed: Any) -> Any:
+    """What a plan made from a fresh read calls once 304/322 is on the account."""
+    return lambda: CategoriesProvider().plan(ctx(), desired, live(held(304, 305), held(304, 322)), None).calls
 
 
 def test_an_addition_answered_53304_is_done_not_a_failure() -> None:
@@ -268,19 +284,15 @@ def test_an_addition_answered_53304_is_done_not_a_failure() -> None:
     desired = spec((304, 305), (304, 322))
     observed = live(held(304, 305), tree={"304/322": node((304, 322))})
     plan = CategoriesProvider().plan(context, desired, observed, None)
-    assert CategoriesProvider().apply(context, plan, desired, observed, None) == {}
-    assert client.calls == [(ADD, 304, 322)]  # once: never sent again
+    CategoriesProvider().execute(Run(context, plan, observed, added_meanwhile(desired, observed)))
+    assert [path for _, path, _ in client.calls] == [ADD]  # once: never sent again
 
 
 def test_other_conflicts_on_an_addition_still_fail() -> None:
-    class Refusing(FakeClient):
-        def add_category(self, first: int, second: int) -> dict[str, Any]:
-            raise ConflictError(53308, "category under review", "cgi-bin/wxopen/addcategory")
-
     context = Context(APPID, {"mode": "platform"}, Settings("http://127.0.0.1:1", {}))
-    context.__dict__["client"] = Refusing()
+    context.__dict__["client"] = DuplicateClient(errcode=53308)
     desired = spec((304, 305), (304, 322))
     observed = live(held(304, 305), tree={"304/322": node((304, 322))})
     plan = CategoriesProvider().plan(context, desired, observed, None)
-    with pytest.raises(ConflictError):
-        CategoriesProvider().apply(context, plan, desired, observed, None)
+    with pytest.raises(ConflictError):  # a fresh read still lacks it: the conflict stands
+        CategoriesProvider().execute(Run(context, plan, observed, lambda: plan.calls))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from providers._base import Context
-from providers._plan import Change
+from providers._plan import UNKNOWN, Change
 from providers._settings import Settings
 from providers.privacy import SET, PrivacySettingsProvider
 
@@ -104,24 +104,16 @@ def test_an_empty_settings_list_is_refused_before_calling() -> None:
     assert plan.blocked == "privacy.settings is empty, and WeChat wants at least one privacy key in a ver=2 guide"
 
 
-def test_owner_mode_compares_with_the_last_spec() -> None:
+def test_owner_mode_shows_the_declared_guide_against_unknown() -> None:
     provider = PrivacySettingsProvider()
-    assert provider.plan(ctx("owner"), guide(None, USER_INFO), None, {"spec": guide(None, USER_INFO)}).changes == []
-    plan = provider.plan(ctx("owner"), guide(None, USER_INFO, LOCATION), None, {"spec": guide(None, USER_INFO)})
-    assert plan.changes == [Change("settings", "add", new="Location")] and len(plan.calls) == 1
+    plan = provider.plan(ctx("owner"), guide(None, USER_INFO), None, {"spec": guide(None, USER_INFO)})
+    assert {change.old for change in plan.changes} == {UNKNOWN}, "never the last spec: it is not WeChat"
+    assert "settings.UserInfo" in [change.field for change in plan.changes] and plan.calls == []
 
 
-def test_apply_sends_the_whole_guide_as_ver_2() -> None:
-    sent: list[tuple[Any, ...]] = []
-
-    class Client:
-        def set_privacy_setting(self, ver: int, owner: Any, settings: Any) -> dict[str, Any]:
-            sent.append((ver, owner, settings))
-            return {}
-
-    context = ctx()
-    context.__dict__["client"] = Client()
+def test_the_planned_call_is_the_whole_guide_as_ver_2() -> None:
     desired = PrivacySettingsProvider().normalize(guide(None, USER_INFO))
-    plan = PrivacySettingsProvider().plan(context, desired, live({}), None)
-    PrivacySettingsProvider().apply(context, plan, desired, live({}), None)
-    assert sent == [(2, OWNER, [USER_INFO])]
+    plan = PrivacySettingsProvider().plan(ctx(), desired, live({}), None)
+    assert [(call.method, call.path, call.args) for call in plan.calls] == [
+        ("POST", "/cgi-bin/component/setprivacysetting",
+         {"privacy_ver": 2, "owner_setting": OWNER, "setting_list": [USER_INFO]})]

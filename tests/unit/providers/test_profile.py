@@ -1,7 +1,7 @@
 """Profile plans: (desired, live, old outputs) -> changes, calls, manual steps, warnings, refusals.
 
 Plus the paths around plan(): observe() asking about a pending rename, owner mode reading nothing,
-and apply() making exactly the planned writes in the planned order (against a fake client).
+and `up` sending exactly the planned calls, arguments included, in the planned order (a fake client).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+import providers._clients
 from providers._base import Context
 from providers._errors import RefusedError
-from providers._plan import Change
+from providers._executor import resolve
+from providers._plan import UNKNOWN, Change, File
 from providers._settings import Settings
 from providers.profile import SET_AVATAR, SET_NICKNAME, SET_SIGNATURE, UPLOAD, ProfileProvider
 from wechat import AmbiguousWriteError
@@ -47,6 +49,15 @@ def avatar(tmp_path: Path) -> str:
     path = tmp_path / "avatar.png"
     path.write_bytes(PNG)
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def licence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The naming material the specs below name (a plan pins each file it uploads by its content)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("licence.jpg", "l.jpg"):
+        (tmp_path / name).write_bytes(PNG)
+    return "l.jpg"
 
 
 def sha(path: str) -> str:
@@ -140,15 +151,17 @@ def test_a_counter_wechat_leaves_out_refuses_nothing_on_a_guess() -> None:
     assert (paths(plan), plan.calls[0].quota, plan.blocked) == ([SET_SIGNATURE], None, None)
 
 
-def test_a_rename_without_material_is_a_manual_step_listed_once() -> None:
+def test_a_rename_without_material_is_a_manual_step_until_wechat_shows_it_done() -> None:
     desired = {"nickname": "演示商城"}
     first = ProfileProvider().plan(ctx(), desired, live(), None)
     assert paths(first) == [] and [change.field for change in first.changes] == ["nickname"]
+    assert first.changes[0].after, "this up does not reach it"
     assert len(first.manual) == 1 and "rename to '演示商城'" in first.manual[0].text
     assert "licence" in first.manual[0].reason
     later = ProfileProvider().plan(ctx(), desired, live(), {"spec": desired})
-    assert (later.changes, later.manual, later.calls) == ([], [], [])
-    assert "still 'Demo Shop'" in later.warnings[0]
+    assert later.manual == first.manual and later.calls == [], "still to do: WeChat still shows the old name"
+    done = ProfileProvider().plan(ctx(), desired, live(nickname="演示商城"), {"spec": desired})
+    assert (done.changes, done.manual) == ([], [])
 
 
 @pytest.mark.parametrize(
@@ -242,21 +255,15 @@ class FakeClient:
         self.calls.append(("wxa/api_wxa_querynickname", {"audit_id": audit_id}))
         return dict(self.review or {})
 
-    def upload_image(self, image: Any, filename: str | None = None) -> str:
-        self.calls.append((UPLOAD, filename or image))
-        return f"media-{len(self.calls)}"
-
-    def set_nickname(self, name: str, **media: str) -> dict[str, Any]:
-        self.calls.append((SET_NICKNAME, (name, media)))
-        return dict(self.audit or {"wording": ""})
-
-    def modify_signature(self, text: str) -> dict[str, Any]:
-        self.calls.append((SET_SIGNATURE, text))
-        return {}
-
-    def modify_head_image(self, media_id: str) -> dict[str, Any]:
-        self.calls.append((SET_AVATAR, media_id))
-        self.url = "http://wx.qlogo.cn/mmhead/new/0"
+    def send(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The executor's one entry point: record the call as sent, answer as WeChat would."""
+        self.calls.append((path, args))
+        if path == UPLOAD:
+            return {"media_id": f"media-{len(self.calls)}"}
+        if path == SET_NICKNAME:
+            return dict(self.audit or {"wording": ""})
+        if path == SET_AVATAR:
+            self.url = "http://wx.qlogo.cn/mmhead/new/0"
         return {}
 
 
@@ -269,7 +276,15 @@ def props(spec: dict[str, Any], mode: str = "platform") -> dict[str, Any]:
     return {"appid": APPID, "credentials": {"mode": mode}, "spec": spec}
 
 
-def test_owner_mode_reads_nothing_and_lists_each_change_as_a_manual_step(avatar: str) -> None:
+def up(client: FakeClient, desired: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """One `pulumi up` creating the resource, with `client` standing in for WeChat."""
+    monkeypatch.setattr(providers._clients, "client_for", lambda *args: client)
+    provider = ProfileProvider()
+    provider._settings = Settings("http://127.0.0.1:1", {})
+    return provider.create(props(desired)).outs or {}
+
+
+def test_owner_mode_reads_nothing_and_shows_every_field_against_unknown(avatar: str) -> None:
     class Unreadable(ProfileProvider):
         def read_live(self, ctx: Context) -> dict[str, Any] | None:
             raise AssertionError("owner credentials must not read (48001)")
@@ -278,15 +293,13 @@ def test_owner_mode_reads_nothing_and_lists_each_change_as_a_manual_step(avatar:
     plan, observed = Unreadable().observe(ctx("owner"), props(spec, "owner"), None)
     assert observed is None and plan.calls == [] and plan.blocked is None
     items = [step.text.removeprefix("in mp.weixin.qq.com → 设置 → 基本设置: ") for step in plan.manual]
-    assert items == [
-        f"~ signature: None -> {NEW_INTRO!r}",
-        "~ nickname: None -> '演示商城'",
-        f"~ avatar: None -> {avatar!r}",
-    ]
+    assert items == [f"make sure signature is {NEW_INTRO}", "make sure nickname is 演示商城",
+                     f"make sure avatar is {avatar}"]
     assert all("48001" in step.reason for step in plan.manual)
-    # later runs compare with what the last up asked for: nothing new, nothing listed
+    assert {change.old for change in plan.changes} == {UNKNOWN}, "never the last spec: it is not WeChat"
+    # a later run is no wiser: the same steps, until something can read WeChat
     again, _ = Unreadable().observe(ctx("owner"), props(spec, "owner"), {"spec": spec})
-    assert (again.changes, again.manual) == ([], [])
+    assert (again.changes, again.manual) == (plan.changes, plan.manual)
 
 
 def test_observe_asks_about_a_pending_rename_and_does_not_submit_it_again() -> None:
@@ -302,30 +315,36 @@ def test_observe_asks_about_a_pending_rename_and_does_not_submit_it_again() -> N
     assert any("under WeChat review (audit_id 1001)" in warning for warning in plan.warnings)
 
 
-def test_apply_makes_the_planned_writes_in_order_and_records_review_and_avatar(avatar: str) -> None:
+def test_up_sends_the_planned_calls_in_order_and_records_review_and_avatar(
+    avatar: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = FakeClient(audit={"wording": "under review", "audit_id": 1002})
     desired = {"signature": NEW_INTRO, "nickname": "新的商城名字", "license": avatar, "avatar": avatar}
-    context = with_client(ctx(), client)
-    provider = ProfileProvider()
-    plan = provider.plan(context, desired, live(), None)
-    extra = provider.apply(context, plan, desired, live(), None)
-    writes = [path for path, _ in client.calls if path != "getaccountbasicinfo"]
-    assert writes == paths(plan) == [SET_SIGNATURE, UPLOAD, SET_NICKNAME, UPLOAD, SET_AVATAR]
-    assert client.calls[2][1] == ("新的商城名字", {"license": "media-2"})
-    assert extra["nickname_review"] == {"audit_id": 1002, "nickname": "新的商城名字"}
-    assert extra["avatar"] == {
-        "path": avatar,
-        "sha256": sha(avatar),
-        "head_image_url": "http://wx.qlogo.cn/mmhead/new/0",
-    }
+    plan = ProfileProvider().plan(ctx(), desired, live(), None)
+    outs = up(client, desired, monkeypatch)
+    writes = [(path, args) for path, args in client.calls if path != "getaccountbasicinfo"]
+    assert [path for path, _ in writes] == paths(plan) == [SET_SIGNATURE, UPLOAD, SET_NICKNAME, UPLOAD, SET_AVATAR]
+    assert writes[0][1] == {"signature": NEW_INTRO}
+    upload = writes[1][1]
+    assert upload["type"] == "image" and upload["media"] == ("avatar.png", PNG, "image/png")
+    assert writes[2][1] == {"nick_name": "新的商城名字", "license": "media-3"}, "the media_id the upload answered"
+    assert writes[4][1] == {"head_img_media_id": "media-5", "x1": 0, "y1": 0, "x2": 1, "y2": 1}
+    assert outs["nickname_review"] == {"audit_id": 1002, "nickname": "新的商城名字"}
+    assert outs["avatar"] == {"path": avatar, "sha256": sha(avatar), "head_image_url": "http://wx.qlogo.cn/mmhead/new/0"}
 
 
-def test_a_rename_set_at_once_records_no_review() -> None:
+def test_a_rename_set_at_once_records_no_review(monkeypatch: pytest.MonkeyPatch) -> None:
     client = FakeClient(audit={"wording": ""})
-    desired = {"nickname": "Demo Shop Ltd", "license": "l.jpg"}
-    context = with_client(ctx(), client)
-    plan = ProfileProvider().plan(context, desired, live(), None)
-    assert ProfileProvider().apply(context, plan, desired, live(), None) == {"nickname_review": None}
+    outs = up(client, {"nickname": "Demo Shop Ltd", "license": "l.jpg"}, monkeypatch)
+    assert outs["nickname_review"] is None
+
+
+def test_a_file_changed_since_the_plan_is_not_uploaded(avatar: str) -> None:
+    plan = ProfileProvider().plan(ctx(), {"avatar": avatar}, live(), None)
+    assert plan.calls[0].args["media"] == File.of(avatar)
+    Path(avatar).write_bytes(PNG + b"changed")
+    with pytest.raises(RefusedError, match="changed since the plan was made"):
+        resolve(plan.calls[0].args, [])
 
 
 # --- a lost answer on modifyheadimage is settled by reading, never sent again --------------------
@@ -343,44 +362,42 @@ class LosingClient(FakeClient):
         info["head_image_info"]["modify_used_count"] = self.used
         return info
 
-    def modify_head_image(self, media_id: str) -> dict[str, Any]:
-        self.calls.append((SET_AVATAR, media_id))
+    def send(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+        if path != SET_AVATAR:
+            return super().send(method, path, args)
+        self.calls.append((path, args))
         if self.landed:
             self.url, self.used = "http://wx.qlogo.cn/mmhead/new/0", self.used + 1
         raise AmbiguousWriteError("POST cgi-bin/account/modifyheadimage failed: ReadTimeout.", endpoint=SET_AVATAR)
 
 
-def test_a_lost_avatar_answer_that_took_effect_is_recorded_not_resent(avatar: str) -> None:
+def test_a_lost_avatar_answer_that_took_effect_is_recorded_not_resent(avatar: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     client = LosingClient(landed=True)
-    context = with_client(ctx(), client)
     desired = {"avatar": avatar}
-    plan = ProfileProvider().plan(context, desired, live(), None)
-    extra = ProfileProvider().apply(context, plan, desired, live(), None)
+    outs = up(client, desired, monkeypatch)
     assert [path for path, _ in client.calls].count(SET_AVATAR) == 1
-    assert extra["avatar"]["sha256"] == sha(avatar)  # recorded: the next up sets nothing
-    again = ProfileProvider().plan(context, desired, live(url=client.url), {"spec": desired, **extra})
+    assert outs["avatar"]["sha256"] == sha(avatar)  # recorded: the next up sets nothing
+    again = ProfileProvider().plan(ctx(), desired, live(url=client.url), {"spec": desired, **outs})
     assert paths(again) == []
 
 
-def test_a_lost_avatar_answer_with_the_same_url_is_settled_by_the_change_counter(avatar: str) -> None:
+def test_a_lost_avatar_answer_with_the_same_url_is_settled_by_the_change_counter(
+    avatar: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Setting the image already live keeps its URL: the counter still tells."""
     client = LosingClient(landed=True)
     client.url = "http://wx.qlogo.cn/mmhead/new/0"
-    context = with_client(ctx(), client)
-    desired = {"avatar": avatar}
-    before = live(url=client.url)
-    plan = ProfileProvider().plan(context, desired, before, None)
-    extra = ProfileProvider().apply(context, plan, desired, before, None)
-    assert [path for path, _ in client.calls].count(SET_AVATAR) == 1 and extra["avatar"]["sha256"] == sha(avatar)
+    outs = up(client, {"avatar": avatar}, monkeypatch)
+    assert [path for path, _ in client.calls].count(SET_AVATAR) == 1 and outs["avatar"]["sha256"] == sha(avatar)
 
 
-def test_a_lost_avatar_answer_that_did_not_take_effect_stops_without_resending(avatar: str) -> None:
+def test_a_lost_avatar_answer_that_did_not_take_effect_stops_without_resending(
+    avatar: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = LosingClient(landed=False)
-    context = with_client(ctx(), client)
-    desired = {"avatar": avatar}
-    plan = ProfileProvider().plan(context, desired, live(), None)
-    with pytest.raises(RefusedError, match="did not change, and the call was not sent again"):
-        ProfileProvider().apply(context, plan, desired, live(), None)
+    with pytest.raises(RefusedError, match="did not take effect, and it was not sent again"):
+        up(client, {"avatar": avatar}, monkeypatch)
     assert [path for path, _ in client.calls].count(SET_AVATAR) == 1
 
 

@@ -1,4 +1,4 @@
-"""providers.release: the provider and its executor against an in-memory fake of WeChat's code API.
+"""providers.release: the provider on the base's executor against an in-memory fake of WeChat's code API.
 
 The fake follows the emulator's rules closely enough for the executor: commit replaces the
 experience version, submit_audit appends an audit (85009 while one runs), release and grayrelease
@@ -15,8 +15,9 @@ import pytest
 
 import providers._clients
 from providers._errors import RefusedError
+from providers._executor import Run
 from providers._settings import Settings
-from providers.release import Executor, ReleaseProvider
+from providers.release import ReleaseProvider
 from providers.release_phases import COMMIT, GRAY, RELEASE, REVERT_GRAY, ROLLBACK, SUBMIT, UNDO, decide, snapshot
 from wechat import AmbiguousWriteError, ConflictError, NotFoundError, ServerBusyError
 
@@ -39,6 +40,7 @@ class FakeWeChat:
         self.after: dict[str, Any] = {}  # path -> what another party does right after that write lands
         self.now, self.exp_time = 1000, 0
         self.dropped: set[str] = set()  # server domains a platform release would drop
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []  # (method, path, args) of every planned call
 
     # --- helpers ---
     def lose(self, path: str, when: str, error: Exception | None = None) -> None:
@@ -111,7 +113,22 @@ class FakeWeChat:
     def query_quota(self) -> dict[str, Any]:
         return {"rest": self.rest, "limit": self.limit, "speedup_rest": 0, "speedup_limit": 0}
 
-    # --- writes ---
+    # --- writes: the executor sends each planned call through send(), exactly as planned ---
+    def send(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.sent.append((method, path, dict(args)))
+        if path == COMMIT:
+            return self.commit(args["template_id"], args["ext_json"], args["user_version"], args["user_desc"])
+        if path == SUBMIT:
+            return {"auditid": self.submit_audit(**args)}
+        if path == RELEASE:
+            return self.release()
+        if path == GRAY:
+            return self.gray_release(args["gray_percentage"], args["support_debuger_first"],
+                                     args["support_experiencer_first"])
+        if path == ROLLBACK:
+            return self.revert_code_release(int(args["app_version"]))
+        return {UNDO: self.undo_audit, REVERT_GRAY: self.revert_gray_release}[path]()
+
     def commit(self, template_id: int, ext_json: Any, user_version: str, user_desc: str) -> dict[str, Any]:
         def effect() -> dict[str, Any]:
             self.commit_as(user_version)
@@ -195,7 +212,20 @@ def release_spec(version: str = "1.1.0", percentage: int = 100, wait: int = 0, *
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeWeChat:
     wechat = FakeWeChat()
     monkeypatch.setattr(providers._clients, "client_for", lambda *args: wechat)
+    # the template library (component token) as the plan reads it: template 2 is 1.1.0's code
+    monkeypatch.setattr("providers.release.source_state", lambda ctx, desired: {
+        "template_id": desired["source"]["template_id"],
+        "template": {"user_version": "1.1.0", "user_desc": "cart and coupons", "create_time": 1700000000}})
     return wechat
+
+
+def execute(provider: ReleaseProvider, spec: dict[str, Any], plan: Any, live: Any = None,
+            olds: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What update() does with a plan made earlier: the executor, then the record it keeps."""
+    ctx, desired = provider.context(props(spec)), provider.normalize(spec)
+    run = Run(ctx, plan, live, lambda: provider.replan(ctx, desired, olds), olds=olds, desired=desired)
+    provider.execute(run)
+    return provider.record(run, desired, olds)
 
 
 @pytest.fixture
@@ -277,10 +307,9 @@ def test_stale_plan_is_rechecked_before_commit_and_submit(fake: FakeWeChat, prov
     assert [call.path for call in plan.calls] == [COMMIT, SUBMIT]
     fake.exp = "1.1.0"
     fake.audits.append({"auditid": 55, "status": 2, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
-    ctx = provider.context(props(release_spec()))
-    record = Executor(ctx, plan, desired).run()
+    record = execute(provider, release_spec(), plan)
     assert fake.writes == []
-    assert (record["phase"], record["auditid"]) == ("auditing", 55)
+    assert (record["phase"], record["auditid"]) == ("auditing", 55)  # the guards read it: nothing was written
 
 
 def test_quota_spent_refuses_before_any_write(fake: FakeWeChat, provider: ReleaseProvider) -> None:
@@ -298,7 +327,7 @@ def test_quota_spent_between_plan_and_submit(fake: FakeWeChat, provider: Release
     plan = decide(APPID, desired, {**snapshot({}, None, None), "quota": {"rest": 1, "limit": 20}}, None)
     fake.rest = 0
     with pytest.raises(RefusedError, match="quota is spent"):
-        Executor(provider.context(props(release_spec())), plan, desired).run()
+        execute(provider, release_spec(), plan)
     assert fake.writes == [COMMIT]
 
 
@@ -318,14 +347,43 @@ def test_waits_for_the_audit_then_releases(fake: FakeWeChat, provider: ReleasePr
 
 
 def test_wait_ends_without_a_decision(fake: FakeWeChat, provider: ReleaseProvider,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                      monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     now = [0.0]
     monkeypatch.setattr("providers.release.time.monotonic", lambda: now[0])
     monkeypatch.setattr("providers.release.time.sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
     outs = up(provider, release_spec(wait=1), None)
     assert fake.writes == [COMMIT, SUBMIT]
     assert now[0] == pytest.approx(60.0)
-    assert outs["phase"] == "auditing"
+    assert outs["phase"] == "auditing", "the outputs record where it stopped"
+    # an `unfinished` event: the runner exits non-zero with this as its last line
+    assert "audit 101 of 1.1.0 is still under review after 1 min: not released yet" in capsys.readouterr().out
+
+
+def test_up_sends_exactly_the_planned_calls_arguments_included(fake: FakeWeChat, provider: ReleaseProvider,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("providers.release.time.sleep", lambda _: fake.decide(0))
+    spec = release_spec(wait=5, description="cart and coupons")
+    plan, _ = provider.observe(provider.context(props(spec)), props(spec), None)
+    up(provider, spec, None)
+    assert fake.sent == [(call.method, call.path, dict(call.args)) for call in plan.calls]
+    commit = plan.calls[0]
+    assert commit.args == {"template_id": 2, "ext_json": "{}", "user_version": "1.1.0", "user_desc": "cart and coupons"}
+    assert "template 2 (made from version 1.1.0: cart and coupons, drafted 2023-11-14" in commit.summary
+
+
+def test_a_template_made_from_another_version_is_said_loudly(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    spec = release_spec(version="1.2.0")
+    plan, _ = provider.observe(provider.context(props(spec)), props(spec), None)
+    assert any(w.startswith("CODE: template 2 was made from version 1.1.0, not 1.2.0") for w in plan.warnings)
+
+
+def test_a_changed_source_for_a_committed_version_is_refused(fake: FakeWeChat, provider: ReleaseProvider) -> None:
+    outs = up(provider, release_spec(), None)  # 1.1.0 committed from template 2 (and under audit)
+    fake.decide(3)  # withdrawn: 1.1.0 would be submitted again, from what is committed
+    changed = {**release_spec(), "source": {"template_id": 3}}
+    with pytest.raises(RefusedError, match=r"release\.source changed, but 1\.1\.0 is already committed"):
+        up(provider, changed, outs)
+    assert fake.writes == [COMMIT, SUBMIT]
 
 
 def test_rejection_during_the_wait_fails_with_the_reason(fake: FakeWeChat, provider: ReleaseProvider,
@@ -396,7 +454,7 @@ def test_withdraw_skipped_when_the_other_audit_ended_meanwhile(fake: FakeWeChat,
     fake.audits.append({"auditid": 7, "status": 2, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
     plan = decide(APPID, desired, snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None), None)
     fake.decide(0)  # the other audit passed between the plan and the withdrawal
-    Executor(provider.context(props(release_spec())), plan, desired).run()
+    execute(provider, release_spec(version="1.2.0", allow_withdraw=True), plan)
     assert fake.writes == [COMMIT, SUBMIT]
 
 
@@ -432,19 +490,21 @@ def test_conflict_on_release_that_already_happened_is_settled(fake: FakeWeChat, 
     desired = provider.normalize(release_spec())
     plan = decide(APPID, desired, snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None), None)
     fake.lose(RELEASE, "after", ConflictError(85052, "app is already released", "wxa/release"))
-    record = Executor(provider.context(props(release_spec())), plan, desired).run()
+    record = execute(provider, release_spec(), plan)
     assert fake.writes == [RELEASE] and record["phase"] == "released"
 
 
-def test_owner_mode_folder_upload_that_cannot_run_becomes_a_manual_step(
+def test_owner_mode_plans_the_folder_upload_and_fails_with_the_reason_when_it_cannot_run(
     fake: FakeWeChat, provider: ReleaseProvider, tmp_path: Any
 ) -> None:
     owner = {"mode": "owner", "app_secret_config": "appSecret"}
     spec = {**release_spec(), "source": {"path": str(tmp_path)}}
-    outs = provider.create(props(spec, owner)).outs or {}  # no uploader configured: refused, not fatal
+    plan, _ = provider.observe(provider.context(props(spec, owner)), props(spec, owner), None)
+    assert [call.path for call in plan.calls] == ["miniprogram-ci:upload-own"], "owner credentials can upload"
+    assert len(plan.manual) == 3  # the rest is the console's
+    with pytest.raises(RefusedError, match="uploader"):  # (preflight says so before any resource is touched)
+        provider.create(props(spec, owner))
     assert fake.writes == []
-    assert outs["manual_steps"][0].startswith(f"upload {tmp_path} as 1.1.0 with miniprogram-ci")
-    assert "uploaded_version" not in outs
 
 
 # --- WeChat as it really answers: fields left out, another party acting between our calls -------------
@@ -505,7 +565,7 @@ def test_release_refused_when_the_latest_approved_audit_is_not_v(fake: FakeWeCha
     plan = decide(APPID, desired, snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None), None)
     fake.audits.append({"auditid": 8, "status": 0, "user_version": "9.9.9", "reason": "", "ScreenShot": ""})
     with pytest.raises(RefusedError, match="latest approved audit"):
-        Executor(provider.context(props(release_spec())), plan, desired).run()
+        execute(provider, release_spec(), plan)
     assert fake.writes == [] and fake.live == "1.0.0"
 
 
@@ -561,5 +621,22 @@ def test_the_domain_guard_rereads_right_before_the_release(fake: FakeWeChat, pro
     plan = decide(APPID, spec, {**snapshot(fake.get_version_info(), fake.get_latest_audit_status(), None)}, None)
     fake.dropped = {"https://api.shop.example.com"}  # the platform's list changed after the plan was made
     with pytest.raises(RefusedError, match="would drop"):
-        Executor(provider.context(props(release_spec())), plan, spec).run()
+        execute(provider, {**release_spec(), "declared_domains": DECLARED}, plan)
     assert fake.writes == []
+
+
+def test_a_declared_domain_this_up_sets_first_is_judged_right_before_the_release(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    """The spec declares a domain the mini-program does not have yet: the domain resources set it in this
+    very `up`, before the release (it depends on them), so the plan does not call it dropped (that would
+    block a release `up` then makes); the guard judges it right before the release."""
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    declared = {"server": {"requestdomain": ["https://api.shop.example.com", "https://new.shop.example.com"]}}
+    spec = {**release_spec(), "declared_domains": declared}
+    plan, _ = provider.observe(provider.context(props(spec)), props(spec), None)
+    assert plan.blocked is None and [call.path for call in plan.calls] == [RELEASE]
+    with pytest.raises(RefusedError, match=r"would drop domains the spec declares: request https://new\.shop"):
+        up(provider, spec, None)  # still not in force at the release (nothing set it): refused, not released
+    assert fake.writes == [] and fake.live == "1.0.0"

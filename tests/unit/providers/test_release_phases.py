@@ -15,6 +15,7 @@ from providers.release_phases import (
     RELEASE,
     REVERT_GRAY,
     ROLLBACK,
+    SOURCE,
     SUBMIT,
     UNDO,
     Phase,
@@ -215,11 +216,11 @@ def test_drift_after_a_console_rollback() -> None:
     assert plan.changes[0].drift
 
 
-def test_changed_source_without_new_version_is_warned() -> None:
+def test_changed_source_without_new_version_is_refused() -> None:
+    """V is committed from the old source: submitting it would audit and ship the old code."""
     olds = {"spec": spec(template_id=1, ext_json=None, path=None)}
     plan = decide(APPID, spec(), live(exp="1.1.0"), olds)
-    assert paths(plan) == [SUBMIT]
-    assert any("source changed" in warning for warning in plan.warnings)
+    assert paths(plan) == [] and "release.source changed, but 1.1.0 is already committed" in str(plan.blocked)
 
 
 def test_owner_mode_lists_the_whole_way_as_manual_steps() -> None:
@@ -229,28 +230,32 @@ def test_owner_mode_lists_the_whole_way_as_manual_steps() -> None:
     assert len(steps) == 3 and all(text.startswith("in mp.weixin.qq.com") for text in steps)
     assert "experience version" in steps[0] and "submit 1.1.0" in steps[1] and "30%" in steps[2]
     assert all("48001" in step.reason for step in plan.manual)
-    assert not plan.owner_upload  # a template source: nothing to upload
+    assert plan.calls == []  # a template source: nothing to upload
 
 
 def test_owner_mode_uploads_a_folder_once() -> None:
     desired = spec(template_id=None, ext_json=None, path="miniprogram")
-    assert decide(APPID, desired, None, None).owner_upload
-    assert not decide(APPID, desired, None, {"uploaded_version": "1.1.0"}).owner_upload
+    assert paths(decide(APPID, desired, None, None)) == ["miniprogram-ci:upload-own"]
+    assert paths(decide(APPID, desired, None, {"uploaded_version": "1.1.0"})) == [], "the record spares it"
 
 
-def test_owner_mode_recorded_release_is_quiet() -> None:
+def test_owner_mode_never_claims_a_release_it_cannot_see() -> None:
+    """Nothing owner credentials can read shows the release: the steps stay, whatever the last up recorded."""
     olds = {"phase": "released", "version": "1.1.0", "gray_percentage": 100}
-    assert not decide(APPID, spec(), None, olds).has_changes
+    plan = decide(APPID, spec(), None, olds)
+    assert [change.old for change in plan.changes] == ["unknown (these credentials cannot read it)"]
+    assert len(plan.manual) == 3 and plan.calls == []
 
 
 @pytest.mark.parametrize(
     ("desired", "snap", "reads"),
     [
-        (spec(), live(), [HISTORY, DOMAINS, QUOTA]),  # V not live: a rollback or a submission may follow
-        (spec(), live(rel=None), [DOMAINS, QUOTA]),
+        (spec(), live(), [HISTORY, DOMAINS, QUOTA, SOURCE]),  # V not live: a rollback or a submission may follow
+        (spec(), live(rel=None), [DOMAINS, QUOTA, SOURCE]),
         (spec(), live(rel="1.1.0"), []),  # V is live: nothing to read
         (spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), [HISTORY, DOMAINS]),  # submitted: no quota needed
         (spec(), live(exp="1.1.0", audit=(7, 3, "1.1.0")), [HISTORY, DOMAINS, QUOTA]),  # withdrawn: may resubmit
+        (spec(), live(exp="1.0.0"), [HISTORY, DOMAINS, QUOTA, SOURCE]),  # a commit follows: which template
         (spec(percentage=50), live(audit=(7, 0, "1.1.0"), gray=10), [HISTORY, DOMAINS]),
     ],
 )
@@ -378,3 +383,38 @@ def test_the_outputs_remember_which_versions_went_live() -> None:
     olds = {"phase": "released", "version": "1.0.0", "gray_percentage": 100, "released_versions": ["0.9.0"]}
     plan = decide(APPID, spec(), live(rel="1.0.0"), olds)
     assert plan.record()["released_versions"] == ["0.9.0", "1.0.0"]
+
+
+# --- truthful columns: what is live now (other versions' audits and gray rollouts), what this up reaches
+
+
+def gray_then_newer_audit(status: int) -> dict[str, Any]:
+    """2.0.0 live, 2.1.0 rolling out to 20% since t=100, then 2.2.0 submitted at t=200 (status given)."""
+    versions = {"release_info": {"release_version": "2.0.0"}, "exp_info": {"exp_version": "2.2.0", "exp_time": 150}}
+    snap = snapshot(versions,
+                    {"auditid": 9, "status": status, "user_version": "2.2.0", "submit_audit_time": 200},
+                    {"status": 1, "gray_percentage": 20, "create_timestamp": 100})
+    return {**snap, "quota": {"rest": 20, "limit": 20}, "history": []}
+
+
+@pytest.mark.parametrize("status", [0, 2])  # 2.2.0 approved, or still in review
+def test_another_versions_gray_rollout_is_never_taken_for_v(status: int) -> None:
+    plan = decide(APPID, spec(version="2.2.0"), gray_then_newer_audit(status), None)
+    (phase,) = plan.changes
+    assert "released(2.2.0" not in phase.old, "the rollout started before 2.2.0 was submitted: it is not 2.2.0's"
+    assert "and an earlier version for 20% of users (a gray rollout)" in phase.old
+    recorded = {"phase": "released", "version": "2.1.0", "gray_percentage": 20}
+    plan = decide(APPID, spec(version="2.2.0"), gray_then_newer_audit(status), recorded)
+    assert "and 2.1.0 (as the last up recorded) for 20% of users" in plan.changes[0].old
+
+
+@pytest.mark.parametrize(("desired", "snap", "after"), [
+    (spec(), live(), "auditing(1.1.0): WeChat's audit takes 1-7 days; the next `up` after it releases"),
+    (spec(wait=5), live(), "released(1.1.0, 100%) if the audit passes within 5 min; else auditing(1.1.0)"),
+    (spec(), live(exp="1.1.0", audit=(7, 2, "1.1.0")), "unchanged: auditing(1.1.0) until WeChat decides"),
+    (spec(), live(exp="1.1.0", audit=(7, 0, "1.1.0")), None),  # approved: this up releases it
+    (spec(), live(exp="1.1.0", audit=(7, 1, "1.1.0", "blank page")), "unchanged (blocked)"),
+])
+def test_the_plan_says_where_this_up_leaves_the_release(desired: Any, snap: Any, after: str | None) -> None:
+    (phase,) = decide(APPID, desired, snap, None).changes
+    assert phase.after == after and phase.new == "released(1.1.0, 100%)"

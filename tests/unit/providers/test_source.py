@@ -19,9 +19,9 @@ from providers._source import (
     PACKAGE_LIMIT,
     check_source_folder,
     ext_json_string,
-    template_for_source,
     upload_owner,
 )
+from providers.release_source import source_state, source_steps
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "miniprogram"
 DEV_APPID = "wx4444444444444444"  # the fixtures' project.config.json appid (the emulator's dev mini-program)
@@ -264,45 +264,34 @@ def ctx(mode: str = "platform", **config: str) -> Any:
                            credentials={"mode": mode})
 
 
-def test_template_id_is_returned_without_any_call() -> None:
-    assert template_for_source(ctx(), {"version": "1", "source": {"template_id": 12, "ext_json": {}}}) == 12
-    assert template_for_source(ctx(), {"version": "1", "source": {"template_id": 0}}) == 0
+def test_a_given_template_needs_no_step_before_the_commit() -> None:
+    assert source_steps({"version": "1", "source": {"template_id": 12}}, {"template_id": 12}) == []
+    assert source_steps({"version": "1", "source": {"template_id": 0}}, {}) == [], "no library read: no step"
 
 
 def test_template_id_with_a_bad_ext_json_is_refused() -> None:
     with pytest.raises(RefusedError, match="85013"):
-        template_for_source(ctx(), {"version": "1", "source": {"template_id": 3, "ext_json": [1]}})
-
-
-def test_a_source_needs_template_id_or_path() -> None:
-    with pytest.raises(RefusedError, match=r"template_id .* or path"):
-        template_for_source(ctx(), {"version": "1", "source": {}})
-
-
-def test_owner_mode_cannot_make_templates() -> None:
-    spec = {"version": "1", "source": {"path": str(FIXTURES / "valid")}}
-    with pytest.raises(RefusedError, match="owner credentials cannot make templates"):
-        template_for_source(ctx("owner"), spec)
+        ext_json_string({"version": "1", "source": {"template_id": 3, "ext_json": [1]}})
 
 
 def test_source_path_needs_the_dev_mini_program_appid() -> None:
     spec = {"version": "1", "source": {"path": str(FIXTURES / "valid")}}
     with pytest.raises(RefusedError, match="pulumi config set devMiniProgramAppid"):
-        template_for_source(ctx(uploader="emulator", baseUrl="http://127.0.0.1:1"), spec)
+        source_state(ctx(uploader="emulator", baseUrl="http://127.0.0.1:1"), spec)
 
 
 def test_command_mode_cannot_reach_the_template_library() -> None:
     spec = {"version": "1", "source": {"path": str(FIXTURES / "valid")}}
     config = {"uploader": "emulator", "baseUrl": "http://127.0.0.1:1", "devMiniProgramAppid": DEV_APPID}
     with pytest.raises(RefusedError, match="platform's own credentials"):
-        template_for_source(ctx("command", **config), spec)
+        source_state(ctx("command", **config), spec)
 
 
 def test_local_checks_run_before_any_call() -> None:
     spec = {"version": "1", "source": {"path": str(FIXTURES / "valid")}}
     config = {"uploader": "emulator", "baseUrl": "http://127.0.0.1:1", "devMiniProgramAppid": OTHER_APPID}
     with pytest.raises(RefusedError, match=r"project\.config\.json says appid"):
-        template_for_source(ctx(**config), spec)  # no component credentials needed to get here
+        source_state(ctx(**config), spec)  # no component credentials needed to get here
 
 
 @pytest.mark.parametrize(("config", "match"), [
@@ -313,7 +302,7 @@ def test_local_checks_run_before_any_call() -> None:
 def test_uploader_setting_must_match_the_endpoint(config: dict[str, str], match: str) -> None:
     spec = {"version": "1", "source": {"path": str(FIXTURES / "valid")}}
     with pytest.raises(RefusedError, match=match):
-        template_for_source(ctx(devMiniProgramAppid=DEV_APPID, **config), spec)
+        source_state(ctx(devMiniProgramAppid=DEV_APPID, **config), spec)
 
 
 # --- owner mode ---------------------------------------------------------------------------------

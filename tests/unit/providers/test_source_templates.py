@@ -1,7 +1,10 @@
-"""template_for_source against the emulator: reuse a template or draft, upload at most once per version.
+"""A source folder's release steps against the emulator: reuse a template or draft, upload at most once
+per version, and the plan's steps are the writes made.
 
-Drafts appear in the emulator the way a miniprogram-ci upload would leave them, through the control
-API (`POST /_emulator/drafts`, `EmulatorControl.land_draft`).
+`template_for_source` below runs the planned steps as `up` does (`source_state` at plan time, then
+each of `source_steps` through `send_step`, Refs resolved from the answers before them). Drafts appear
+in the emulator the way a miniprogram-ci upload would leave them, through the control API
+(`POST /_emulator/drafts`, `EmulatorControl.land_draft`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from typing import Any
 import pytest
 
 from emulator.testing import COMPONENT_APPID, COMPONENT_SECRET, DEV_APPID, VERIFY_TICKET, EmulatorControl
-from providers import _source
+from providers import _source, release_source
 from providers._base import Context
 from providers._errors import RefusedError
+from providers._executor import resolve
 from providers._settings import Settings
-from providers._source import plan_source, template_for_source
+from providers.release_source import ADD_TO_TEMPLATE, UPLOAD, send_step, source_state, source_steps
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "miniprogram" / "valid"
 CREDENTIALS = {
@@ -36,7 +40,7 @@ KEY = "-----BEGIN RSA PRIVATE KEY-----\nnot-a-real-key-0001\n-----END RSA PRIVAT
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("WECHAT_IAC_TOKEN_CACHE", str(tmp_path / "tokens"))
     monkeypatch.setattr(_source, "_components", {})
-    monkeypatch.setattr(_source, "DRAFT_POLL_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(release_source, "DRAFT_POLL_DELAYS", (0.0, 0.0))
     yield
 
 
@@ -52,6 +56,15 @@ def context(emu: EmulatorControl, **config: str) -> Context:
     }
     settings = Settings.from_config({f"wechat-iac:{key}": value for key, value in values.items()})
     return Context("wx2222222222222222", dict(CREDENTIALS), settings)
+
+
+def template_for_source(ctx: Context, release: dict[str, Any]) -> int:
+    """The template the commit would use, after the planned steps ran as `up` runs them."""
+    state = source_state(ctx, release)
+    answers: list[dict[str, Any]] = []
+    for call in source_steps(release, state):
+        answers.append(send_step(ctx, call, resolve(call.args, answers), sleep=lambda _: None))
+    return int(state["template_id"] if state.get("template_id") is not None else answers[-1]["template_id"])
 
 
 def spec(version: str, desc: str = "built from a folder") -> dict[str, Any]:
@@ -143,7 +156,7 @@ def test_the_newest_template_wins_when_a_version_was_added_twice(emu: EmulatorCo
 
 def test_in_emulator_mode_miniprogram_ci_is_never_run(emu: EmulatorControl, monkeypatch: pytest.MonkeyPatch
                                                       ) -> None:
-    monkeypatch.setattr(_source, "run_mp_upload", lambda *a, **k: pytest.fail("miniprogram-ci must not run"))
+    monkeypatch.setattr(release_source, "run_mp_upload", lambda *a, **k: pytest.fail("miniprogram-ci must not run"))
     assert template_for_source(context(emu), spec("6.0.0")) > 0
 
 
@@ -161,7 +174,7 @@ def test_miniprogram_ci_uploader_gets_the_exact_options(emu: EmulatorControl, mo
                        source_miniprogram_appid=options["appid"])
         return {"ok": True, "result": {}}
 
-    monkeypatch.setattr(_source, "run_mp_upload", fake)
+    monkeypatch.setattr(release_source, "run_mp_upload", fake)
     ctx = context(emu, uploader="miniprogram-ci", uploadPrivateKey=KEY, uploadRobot="9",
                   uploadTimeoutSeconds="120")
     release = {"version": "7.0.0", "description": "via ci", "source": {"path": str(folder)}}
@@ -178,7 +191,7 @@ def test_miniprogram_ci_uploader_gets_the_exact_options(emu: EmulatorControl, mo
 
 def test_an_upload_whose_draft_never_appears_is_reported(emu: EmulatorControl, monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
-    monkeypatch.setattr(_source, "run_mp_upload", lambda *a, **k: {"ok": True})
+    monkeypatch.setattr(release_source, "run_mp_upload", lambda *a, **k: {"ok": True})
     ctx = context(emu, uploader="miniprogram-ci", uploadPrivateKey=KEY)
     with pytest.raises(RefusedError, match="no draft with that user_version appeared"):
         template_for_source(ctx, spec("8.0.0"))
@@ -191,36 +204,50 @@ def test_a_full_template_library_is_a_wechat_error_with_advice(emu: EmulatorCont
     assert "85065" in str(caught.value)
 
 
-# --- the read-only plan matches what template_for_source then does -----------------------------------
+# --- the plan's steps are the writes made -----------------------------------------------------------
 def writes(emu: EmulatorControl) -> list[str]:
-    return [path for path in paths(emu) if path == "/wxa/addtotemplate"]
+    return [path for path in paths(emu) if path == ADD_TO_TEMPLATE]
 
 
 def test_plan_for_an_existing_template_makes_no_write(emu: EmulatorControl) -> None:
-    plan = plan_source(context(emu), spec("1.1.0"))
-    assert (plan.template_id, plan.upload, plan.calls) == (2, None, ())
-    assert "not uploaded again" in plan.summary
+    state = source_state(context(emu), spec("1.1.0"))
+    assert state["template_id"] == 2 and source_steps(spec("1.1.0"), state) == []
+    assert state["template"]["user_version"] == "1.1.0", "the plan shows what the template was made from"
 
 
 def test_plan_for_an_existing_draft_is_one_addtotemplate(emu: EmulatorControl) -> None:
     draft_id = emu.land_draft(COMPONENT_APPID, "2.5.0", source_miniprogram_appid=DEV_APPID)
     emu.clear_calls()
-    plan = plan_source(context(emu), spec("2.5.0"))
-    assert (plan.draft_id, plan.upload, plan.calls) == (draft_id, None, ("/wxa/addtotemplate",))
+    steps = source_steps(spec("2.5.0"), source_state(context(emu), spec("2.5.0")))
+    assert [(call.path, call.args) for call in steps] == [(ADD_TO_TEMPLATE, {"draft_id": draft_id, "template_type": 0})]
     assert writes(emu) == []  # planning reads only
     template_for_source(context(emu), spec("2.5.0"))
-    assert writes(emu) == list(plan.calls)
+    assert writes(emu) == [ADD_TO_TEMPLATE]
+    logged = next(call for call in emu.calls() if call["path"] == ADD_TO_TEMPLATE)
+    assert logged["body"] == {"draft_id": draft_id, "template_type": 0}, "sent exactly as planned"
 
 
 def test_plan_for_a_new_version_is_an_upload_then_addtotemplate(emu: EmulatorControl) -> None:
     drafts = len(platform(emu)["drafts"])
     emu.clear_calls()
-    plan = plan_source(context(emu), spec("10.0.0"))
-    assert (plan.template_id, plan.upload, plan.calls) == (None, "emulator", ("/wxa/addtotemplate",))
-    assert "miniprogram-ci cannot be emulated" in plan.summary
+    steps = source_steps(spec("10.0.0"), source_state(context(emu), spec("10.0.0")))
+    assert [call.path for call in steps] == [UPLOAD, ADD_TO_TEMPLATE]
+    upload = steps[0].args
+    assert (upload["appid"], upload["version"], upload["project"]) == (DEV_APPID, "10.0.0", str(FIXTURE))
+    assert len(upload["sha256"]) == 64 and "the upload protocol is private" in steps[0].summary
     assert len(platform(emu)["drafts"]) == drafts and writes(emu) == []
     template_for_source(context(emu), spec("10.0.0"))
-    assert writes(emu) == list(plan.calls) and len(platform(emu)["drafts"]) == drafts + 1
+    assert writes(emu) == [ADD_TO_TEMPLATE] and len(platform(emu)["drafts"]) == drafts + 1
+
+
+def test_a_folder_changed_since_the_plan_is_not_uploaded(emu: EmulatorControl, tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    shutil.copytree(FIXTURE, folder)
+    release = {"version": "11.0.0", "source": {"path": str(folder)}}
+    (upload, _add) = source_steps(release, source_state(context(emu), release))
+    (folder / "pages" / "index" / "index.js").write_text("// changed after the review\n", encoding="utf-8")
+    with pytest.raises(RefusedError, match="changed since the plan was made"):
+        send_step(context(emu), upload, dict(upload.args))
 
 
 def test_plan_refuses_a_bad_folder_like_up_would(emu: EmulatorControl, tmp_path: Path) -> None:
@@ -228,4 +255,4 @@ def test_plan_refuses_a_bad_folder_like_up_would(emu: EmulatorControl, tmp_path:
     shutil.copytree(FIXTURE, folder)
     (folder / "ext.json").unlink()
     with pytest.raises(RefusedError, match=r"no ext\.json"):
-        plan_source(context(emu), {"version": "1", "source": {"path": str(folder)}})
+        source_state(context(emu), {"version": "1", "source": {"path": str(folder)}})

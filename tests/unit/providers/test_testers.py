@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 import providers._clients
+from providers._errors import RefusedError
+from providers._plan import UNKNOWN
 from providers._settings import Settings
 from providers.testers import TestersProvider, decide
 from wechat import AmbiguousWriteError, APIError, api_error
@@ -66,6 +68,15 @@ class FakeWeChat:
 
         self._write("unbind", str(wechatid or userstr), effect)
 
+    def send(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The executor's one entry point: the planned call exactly as planned."""
+        assert method == "POST"
+        if path == "/wxa/bind_tester":
+            return {"userstr": self.bind_tester(**args)}
+        assert path == "/wxa/unbind_tester", path
+        self.unbind_tester(**args)
+        return {}
+
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeWeChat:
@@ -115,7 +126,7 @@ PLANS = {
         [("bind", A), ("bind", B)], [f"+ members: {A}", f"+ members: {B}"], None),
     "create keeps a console tester, with a warning": (
         spec(A), [X], None,
-        [("bind", A)], [f"+ members: {A}"], "bound outside Pulumi (userstr u-console-…): kept"),
+        [("bind", A)], [f"+ members: {A}"], "bound outside Pulumi (userstr u-console-x): kept"),
     "authoritative unbinds the console tester first": (
         spec(A, authoritative=True), [X], None,
         [("unbind", X), ("bind", A)],
@@ -167,9 +178,10 @@ PLANS = {
 @pytest.mark.parametrize(("desired", "live", "old", "writes", "changes", "warning"), PLANS.values(), ids=PLANS)
 def test_plan_table(desired: dict[str, Any], live: list[str], old: dict[str, Any] | None,
                     writes: list[tuple[str, str]], changes: list[str], warning: str | None) -> None:
-    plan, ops = decide(APPID, desired, {"userstrs": live}, old)
-    assert [("bind", op.wechat_id) if op.bind else ("unbind", op.userstr or op.wechat_id) for op in ops] == writes
-    assert [call.path for call in plan.calls] == [f"/wxa/{op}_tester" for op, _ in writes]
+    plan = decide(APPID, desired, {"userstrs": live}, old)
+    assert [(call.path.split("/")[-1].removesuffix("_tester"), call.args.get("wechatid") or call.args.get("userstr"))
+            for call in plan.calls] == writes
+    assert all(call.landed == "tester" for call in plan.calls), "a lost answer is settled by memberauth"
     assert [change.describe() for change in plan.changes] == changes
     assert plan.manual == []
     if warning is None:
@@ -231,15 +243,21 @@ def test_85004_is_recorded_as_bound_with_an_unknown_userstr(fake: FakeWeChat, pr
     assert outs["unmapped"] == [] and A not in fake.bound
 
 
-@pytest.mark.parametrize("when", ["after", "before"])
-def test_a_lost_bind_answer_is_settled_by_re_reading(fake: FakeWeChat, provider: TestersProvider, when: str) -> None:
+def test_a_lost_bind_answer_that_landed_is_settled_by_re_reading(fake: FakeWeChat, provider: TestersProvider) -> None:
     fake.bound = {"console-x": X}
-    fake.lose("bind", A, when)
+    fake.lose("bind", A, "after")
     outs = up(provider, spec(A), None)
-    # after: it landed, the list shows one new userstr, no resend; before: it did not, one more send
-    assert fake.writes == [("bind", A)] * (1 if when == "after" else 2)
+    assert fake.writes == [("bind", A)], "the list shows one new userstr: it landed, nothing is sent again"
     assert fake.reads == 2, "the plan's read, then one re-read"
     assert outs["userstrs"] == ALICE
+
+
+def test_a_lost_bind_answer_that_did_not_land_is_not_sent_again(fake: FakeWeChat, provider: TestersProvider) -> None:
+    fake.lose("bind", A, "before")
+    with pytest.raises(RefusedError, match="did not take effect, and it was not sent again"):
+        up(provider, spec(A), None)
+    assert fake.writes == [("bind", A)]
+    assert up(provider, spec(A), None)["userstrs"] == ALICE, "the next up does what is missing"
 
 
 def test_errcode_minus_1_on_bind_is_settled_the_same_way(fake: FakeWeChat, provider: TestersProvider) -> None:
@@ -286,26 +304,37 @@ def test_a_failure_midway_says_what_was_already_done(fake: FakeWeChat, provider:
     with pytest.raises(APIError) as failure:
         up(provider, spec(A, "nonexistent_wx"), None)
     message = str(failure.value)
-    assert "Already done in this run: bound alice_wx" in message
+    assert "Already done in this run: bind alice_wx as a tester" in message
     assert "unknown userstr" in message
     assert fake.writes == [("bind", A), ("bind", "nonexistent_wx")]
 
 
-def test_owner_mode_turns_every_change_into_a_manual_step(fake: FakeWeChat, provider: TestersProvider) -> None:
+def test_owner_mode_shows_the_roster_against_unknown_in_every_plan(fake: FakeWeChat, provider: TestersProvider) -> None:
     outs = up(provider, spec(A, B), None, OWNER)
     assert fake.writes == [] and fake.reads == 0, "owner tokens can neither read nor write testers (48001)"
     console = "in mp.weixin.qq.com → 管理 → 成员管理 → 体验成员: "
-    assert len(outs["manual_steps"]) == 2
-    for step, who in zip(outs["manual_steps"], (A, B), strict=True):
-        assert step.startswith(console) and who in step
+    assert outs["manual_steps"] == [f"{console}make sure members includes {who}" for who in (A, B)]
     assert outs["spec"] == spec(A, B) and outs["userstrs"] == {}
 
-    # the diff compares with the roster declared last time
+    # nothing compares with the roster declared last time: the steps stay until WeChat can show them done,
+    # and manual steps alone are no update
     assert up(provider, spec(A, B), outs, OWNER) is outs
-    plan, _ = provider.observe(provider.context(props(spec(A), OWNER)), props(spec(A), OWNER), outs)
-    assert [change.describe() for change in plan.changes] == [f"- members: {B}"]
-    assert [step.text for step in plan.manual] == [f"{console}- members: {B}"]
+    plan, _ = provider.observe(provider.context(props(spec(A, B), OWNER)), props(spec(A, B), OWNER), outs)
+    assert [(change.old, change.new, change.drift) for change in plan.changes] == [(UNKNOWN, A, False),
+                                                                                   (UNKNOWN, B, False)]
+    assert all(change.after for change in plan.changes), "this up does not reach them"
+    assert [step.text for step in plan.manual] == outs["manual_steps"]
     assert plan.calls == [] and fake.writes == []
+
+
+def test_acknowledged_testers_bound_outside_pulumi_are_kept_without_a_warning() -> None:
+    live = {"userstrs": ["u-alice_wx", X]}
+    warned = decide(APPID, spec(A), live, olds(A, userstrs=ALICE))
+    assert any(X in warning and "known_outside" in warning for warning in warned.warnings)
+    quiet = decide(APPID, {**spec(A), "known_outside": [X]}, live, olds(A, userstrs=ALICE))
+    assert quiet.warnings == [] and quiet.calls == []
+    kept = decide(APPID, {**spec(A, authoritative=True), "known_outside": [X]}, live, olds(A, userstrs=ALICE))
+    assert kept.calls == [], "authoritative unbinds unknown testers, never acknowledged ones"
 
 
 def test_delete_forgets(fake: FakeWeChat, provider: TestersProvider) -> None:
