@@ -29,8 +29,9 @@ $(NODE_STAMP): package.json package-lock.json
 pulumi-cli:
 	@bash scripts/ensure-pulumi.sh >/dev/null
 
+# UP_ARGS='--plan plan.json' applies only a reviewed plan (`make plan PLAN_ARGS='--json plan.json'`).
 up preview refresh destroy: setup
-	$(PY) -m runner $@ --stack $(STACK) $(if $(filter dev,$(STACK)),--start-emulator)
+	$(PY) -m runner $@ --stack $(STACK) $(if $(filter dev,$(STACK)),--start-emulator) $(if $(filter up,$@),$(UP_ARGS))
 
 # A stack for real WeChat: a passphrase (or INIT_ARGS='--secrets-provider awskms://...') and the
 # secrets the specs name, from prompts or KEY=VALUE lines on stdin. See README, "Going to production".
