@@ -248,6 +248,10 @@ def _dump(block: Any) -> dict[str, Any] | None:
 
 def _app_findings(app: AppSubject, state_known: bool) -> tuple[list[Finding], list[str]]:
     subject, name, facts, spec = app.appid, app.name, app.facts, app.spec
+    if app.platform is not None and app.platform.facts.error("component_token") is not None:
+        # one cause, said once: the platform's ⛔ credentials finding; nothing of this app can be read
+        return [Finding("token", UNKNOWN, subject, name, "not read: the platform's component token cannot be had "
+                                                         f"({app.platform.name} credentials, above)")], []
     found = [access.token(subject, name, facts, state_known)]
     if app.mode == "owner":
         found.append(Finding("authorization", UNKNOWN, subject, name,
