@@ -72,8 +72,12 @@ class PlatformDomainListProvider(WeChatResourceProvider):
     def client(self, ctx: Context) -> ComponentClient:
         return component_client(ctx.credentials, ctx.settings)
 
+    def get(self, client: ComponentClient) -> Props:
+        """`action: get` of this list (a read: the client retries it when an answer is lost)."""
+        raise NotImplementedError
+
     def read_live(self, ctx: Context) -> Props | None:
-        answer = self.client(ctx).send("POST", self.path, {"action": "get", "is_modify_published_together": False})
+        answer = self.get(self.client(ctx))
         return {"published": hosts(answer, f"published_{self.wire}"), "testing": hosts(answer, f"testing_{self.wire}")}
 
     def send(self, run: Run, call: ApiCall, args: Props) -> Props:

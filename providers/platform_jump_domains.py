@@ -12,9 +12,10 @@ web-view domains under a host on the published copy.
 
 from __future__ import annotations
 
-from providers._base import WeChatResource
+from providers._base import Props, WeChatResource
 from providers._platform import PlatformDomainListProvider
 from providers.models import PlatformJumpDomainsSpec
+from wechat import ComponentClient
 
 
 class PlatformJumpDomainsProvider(PlatformDomainListProvider):
@@ -25,6 +26,9 @@ class PlatformJumpDomainsProvider(PlatformDomainListProvider):
     path = "/cgi-bin/component/modify_wxa_jump_domain"
     what = "mini-program business domains"
     loses = "loses its web-view domains under these hosts"
+
+    def get(self, client: ComponentClient) -> Props:
+        return client.modify_wxa_jump_domain("get")
 
 
 class PlatformJumpDomains(WeChatResource, module="wechat", name="PlatformJumpDomains"):

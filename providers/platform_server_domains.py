@@ -12,9 +12,10 @@ copies, and a release through the platform keeps only the domains on the publish
 
 from __future__ import annotations
 
-from providers._base import WeChatResource
+from providers._base import Props, WeChatResource
 from providers._platform import PlatformDomainListProvider
 from providers.models import PlatformServerDomainsSpec
+from wechat import ComponentClient
 
 
 class PlatformServerDomainsProvider(PlatformDomainListProvider):
@@ -25,6 +26,9 @@ class PlatformServerDomainsProvider(PlatformDomainListProvider):
     path = "/cgi-bin/component/modify_wxa_server_domain"
     what = "mini-program server domains"
     loses = "loses its server domains on these hosts"
+
+    def get(self, client: ComponentClient) -> Props:
+        return client.modify_wxa_server_domain("get")
 
 
 class PlatformServerDomains(WeChatResource, module="wechat", name="PlatformServerDomains"):

@@ -27,6 +27,14 @@ class FakeClient:
         self.sent.append((method, path, args))
         return self.answer
 
+    def modify_wxa_server_domain(self, action: str) -> dict[str, Any]:
+        self.sent.append(("get", "modify_wxa_server_domain", {"action": action}))
+        return self.answer
+
+    def modify_wxa_jump_domain(self, action: str) -> dict[str, Any]:
+        self.sent.append(("get", "modify_wxa_jump_domain", {"action": action}))
+        return self.answer
+
 
 class Recording(PlatformServerDomainsProvider):
     """Sends to a FakeClient instead of WeChat."""
@@ -91,4 +99,4 @@ def test_the_jump_list_reads_its_own_fields() -> None:
 def test_a_get_answer_without_the_lists_reads_as_empty() -> None:
     provider = Recording()
     assert provider.read_live(CTX) == {"published": [], "testing": []}
-    assert provider.fake.sent == [("POST", PATH, {"action": "get", "is_modify_published_together": False})]
+    assert provider.fake.sent == [("get", "modify_wxa_server_domain", {"action": "get"})], "a read, never `send`"
