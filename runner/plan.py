@@ -3,12 +3,15 @@
 1. The engine's own `pulumi preview` runs. Each resource's provider reports the `Plan` its diff()
    (or, for a resource to create, its check()) computed against the live state: the very plan its
    update() computes and executes call for call. Those plans, with the engine's operation for
-   each resource (create, update, same, delete) and its counts, make the review plan. A program the
-   engine rejects (a bad spec, a preflight problem) gets no plan.
-2. The specs the stack names give each mini-program's name and credentials mode; resources in state
+   each resource (create, update, same, delete) and its counts, make the review plan; platform
+   specs' resources included. A program the engine rejects (a bad spec) gets no plan.
+2. Preflight (`providers.preflight`) runs here rather than in the preview's program, so that its
+   findings sit in the plan beside the resources (a table, each ⛔ again at the top) instead of
+   replacing it: a ⛔ makes the plan exit 1, as it would fail `preview` and stop `up`.
+3. The specs the stack names give each mini-program's name and credentials mode; resources in state
    whose spec block is gone are listed as leaving Pulumi state, with the writes deleting them makes
    (`plan_delete`, from their last outputs).
-3. `--json` writes the same plan as data (format `wechat-iac-plan/1`): `up --plan FILE` refuses to
+4. `--json` writes the same plan as data (format `wechat-iac-plan/1`): `up --plan FILE` refuses to
    write anything that file does not list.
 
 `runner.render` turns the result into Markdown; nothing here or there re-implements a diff.
