@@ -33,6 +33,7 @@ from providers._errors import RefusedError
 from providers._executor import Run, Stop, resolve
 from providers._plan import ApiCall, Plan
 from providers._source import upload_owner
+from providers.audit_events import EventWatch
 from providers.models import ReleaseSpec
 from providers.release_live import audit_of, audit_version
 from providers.release_phases import (
@@ -62,6 +63,7 @@ from providers.release_source import ADD_TO_TEMPLATE, UPLOAD, landed_template, s
 from wechat import MiniProgramClient, NotFoundError
 
 DEFAULT_POLL_SECONDS = 30.0  # stack config `auditPollSeconds` overrides it (tests use 1)
+EVENT_FALLBACK_POLL_SECONDS = 120.0  # with audit events, WeChat is read on an event or this often
 
 
 def latest_audit(client: MiniProgramClient) -> Props | None:
@@ -112,11 +114,11 @@ class ReleaseProvider(WeChatResourceProvider):
         return extra
 
     def normalize(self, spec: Any) -> Any:
-        """The release block, plus the domains the spec declares (added by the program, see program.py)."""
+        """The release block, plus what the program adds from the other specs (stack_inputs): the
+        domains the spec declares, and where the platform's audit events are."""
         spec = dict(spec)
-        declared = spec.pop("declared_domains", None)
-        out = super().normalize(spec)
-        return {**out, "declared_domains": declared} if declared else out
+        added = {key: spec.pop(key, None) for key in ("declared_domains", "audit_events")}
+        return {**super().normalize(spec), **{key: value for key, value in added.items() if value}}
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
@@ -250,7 +252,11 @@ class ReleaseProvider(WeChatResourceProvider):
         """Poll the audit of V until it passes (returns), fails (RefusedError), or the wait is over
         (Stop: this `up` ends short of the target and exits non-zero; the next resumes)."""
         minutes = int(getattr(run.plan, "wait_minutes", 0))
-        deadline, poll, version = time.monotonic() + minutes * 60, poll_seconds(run.ctx), self.version(run)
+        events = run.desired.get("audit_events")
+        watch = EventWatch(events, run.ctx.appid) if events else None  # an event wakes the wait early
+        sleep = watch.sleep if watch else time.sleep
+        deadline, version = time.monotonic() + minutes * 60, self.version(run)
+        poll = poll_seconds(run.ctx, watch is not None)
         while True:
             live = self.fresh(run)
             audit = live["audit"]
@@ -272,7 +278,7 @@ class ReleaseProvider(WeChatResourceProvider):
                 raise Stop(f"{what} is still {state} after {minutes} min: not released yet; "
                            "the next `pulumi up` resumes from here")
             self.say(run, f"waiting for {what}: {state} ({left / 60:.1f} min left)")
-            time.sleep(min(poll, left))
+            sleep(min(poll, left))
 
     def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
         """Where V stands after this run (a fresh read when it wrote anything): phase, auditid, gray
@@ -293,12 +299,14 @@ class ReleaseProvider(WeChatResourceProvider):
         return record
 
 
-def poll_seconds(ctx: Context) -> float:
+def poll_seconds(ctx: Context, events: bool = False) -> float:
+    """How often a waiting `up` reads the audit; with audit events, a slow fallback (an event wakes it)."""
     raw = ctx.settings.lookup("auditPollSeconds")
     try:
-        return max(float(raw), 0.1) if raw else DEFAULT_POLL_SECONDS
+        poll = max(float(raw), 0.1) if raw else DEFAULT_POLL_SECONDS
     except ValueError:
-        return DEFAULT_POLL_SECONDS
+        poll = DEFAULT_POLL_SECONDS
+    return max(poll, EVENT_FALLBACK_POLL_SECONDS) if events else poll
 
 
 class Release(WeChatResource, module="wechat", name="Release"):

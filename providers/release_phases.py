@@ -221,16 +221,19 @@ def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
     spec declares would go (unless release.accept_domain_loss lists it); warn about the others."""
     if live.get("domains") is None:
         return
-    # judged on the declared domains in force now; the others are set by this very `up` (the domain
-    # resources run before the release), so the guard judges them right before the release
-    declared = release_domains.in_force(desired.get("declared_domains") or {}, live["domains"])
-    declared_lost, others = release_domains.lost(declared, live["domains"], desired.get("accept_domain_loss") or [])
+    # judged on the declared domains in force now, or forecast for this run's platform changes; the
+    # others are set by this very `up` (the domain resources run before the release), so the guard
+    # judges them right before the release
+    declared = desired.get("declared_domains") or {}
+    domains = release_domains.projected(live["domains"], declared)  # after this run's platform changes
+    judged = release_domains.in_force(declared, domains)
+    declared_lost, others = release_domains.lost(judged, domains, desired.get("accept_domain_loss") or [])
     releasing = any(call.path in RELEASING for call in plan.calls)
+    message = release_domains.loss_message(plan.version, declared_lost, (declared.get("platform") or {}).get("spec"))
     if declared_lost and releasing:
-        plan.blocked = plan.blocked or release_domains.loss_message(plan.version, declared_lost)
+        plan.blocked = plan.blocked or message
     elif declared_lost:
-        plan.warnings.append(f"the release that follows the audit would be refused: "
-                             f"{release_domains.loss_message(plan.version, declared_lost)}")
+        plan.warnings.append(f"the release that follows the audit would be refused: {message}")
     if others:
         plan.warnings.append(
             f"releasing {plan.version} through the platform drops domains in force now that the spec does not "

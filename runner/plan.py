@@ -3,12 +3,15 @@
 1. The engine's own `pulumi preview` runs. Each resource's provider reports the `Plan` its diff()
    (or, for a resource to create, its check()) computed against the live state: the very plan its
    update() computes and executes call for call. Those plans, with the engine's operation for
-   each resource (create, update, same, delete) and its counts, make the review plan. A program the
-   engine rejects (a bad spec, a preflight problem) gets no plan.
-2. The specs the stack names give each mini-program's name and credentials mode; resources in state
+   each resource (create, update, same, delete) and its counts, make the review plan; platform
+   specs' resources included. A program the engine rejects (a bad spec) gets no plan.
+2. Preflight (`providers.preflight`) runs here rather than in the preview's program, so that its
+   findings sit in the plan beside the resources (a table, each ⛔ again at the top) instead of
+   replacing it: a ⛔ makes the plan exit 1, as it would fail `preview` and stop `up`.
+3. The specs the stack names give each mini-program's name and credentials mode; resources in state
    whose spec block is gone are listed as leaving Pulumi state, with the writes deleting them makes
    (`plan_delete`, from their last outputs).
-3. `--json` writes the same plan as data (format `wechat-iac-plan/1`): `up --plan FILE` refuses to
+4. `--json` writes the same plan as data (format `wechat-iac-plan/1`): `up --plan FILE` refuses to
    write anything that file does not list.
 
 `runner.render` turns the result into Markdown; nothing here or there re-implements a diff.
@@ -28,20 +31,20 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from providers import preflight
 from providers._executor import reviewed_writes as writes_of
 from providers._plan import Plan
-from providers.models import MiniProgramSpec, load_specs
-from providers.program import DEFAULT_SPECS
-from providers.registry import RESOURCES
-from runner import engine, local_emulator, trust
-from runner.env import PROJECT_DIR, display_backend, pulumi_env
-from runner.plan_model import FORMAT, AppReport, PlanReport, ResourceReport, report_to_dict
+from providers.models import MiniProgramSpec, PlatformSpec, load_stack
+from providers.program import DEFAULT_SPECS, PREFLIGHT_ENV
+from providers.registry import PLATFORM_RESOURCES, RESOURCES
+from providers.stack_inputs import platform_inputs
+from runner import engine, project_args, trust
+from runner.env import PROJECT_DIR, display_backend
+from runner.plan_model import FORMAT, PLATFORM_LEVEL, AppReport, PlanReport, ResourceReport, report_to_dict
 from runner.render import render, render_rejected, summary_line
-from runner.stacks import stack_base_url
-from wechat.redact import register_secret, scrub
+from wechat.redact import scrub
 
 DYNAMIC_TYPE = "pulumi-python:dynamic/wechat:"
-SPECS_KEY = "wechat-iac:specs"
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 
 Printer = Callable[[str], None]
@@ -132,12 +135,20 @@ def engine_preview(stack: auto.Stack, on_output: Printer | None) -> Preview:
         if on_output is not None:
             on_output(line)
 
+    # the plan runs preflight itself (and shows its findings): the program skips it for this preview
+    previous = os.environ.get(PREFLIGHT_ENV)
+    os.environ[PREFLIGHT_ENV] = "off"
     try:
         result = engine.run("preview", stack, on_output=tee, on_event=on_event, on_provider_event=on_provider_event)
     except engine.OperationFailed as failure:
         if failure.result is None:  # the engine itself failed: no plan
             raise
         result = failure.result
+    finally:
+        if previous is None:
+            os.environ.pop(PREFLIGHT_ENV, None)
+        else:
+            os.environ[PREFLIGHT_ENV] = previous
     preview.counts = {_op(op): int(count) for op, count in (result.change_summary or {}).items()}
     preview.output = scrub("\n".join(lines))
     return preview
@@ -152,14 +163,26 @@ def plan_spec(spec: MiniProgramSpec, preview: Preview, state: dict[str, StateRes
     credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
     app = AppReport(spec.name, spec.appid, str(credentials.get("mode") or ""))
     for block in spec.managed_blocks():
-        name = resource_name(spec.name, block)
-        plan = preview.plans.get((spec.appid, block))
-        error = preview.errors.get((spec.appid, block))
-        if plan is None and error is None:
-            error = "its provider reported no plan"
-        op = preview.ops.get(name) or ("create" if name not in state else "")
-        app.resources.append(ResourceReport(name, block, op, plan or Plan(block, spec.appid), error))
+        app.resources.append(_reported(preview, state, resource_name(spec.name, block), spec.appid, block))
     return app
+
+
+def plan_platform(spec: PlatformSpec, preview: Preview, state: dict[str, StateResource]) -> AppReport:
+    """A platform spec's platform-level resources, with the plans their providers reported."""
+    app = AppReport(spec.name, spec.component_appid, PLATFORM_LEVEL)
+    for block in platform_inputs(spec):
+        kind = PLATFORM_RESOURCES[block].provider_class.kind
+        app.resources.append(_reported(preview, state, resource_name(spec.name, block), spec.component_appid, kind))
+    return app
+
+
+def _reported(preview: Preview, state: dict[str, StateResource], name: str, appid: str, kind: str) -> ResourceReport:
+    plan = preview.plans.get((appid, kind))
+    error = preview.errors.get((appid, kind))
+    if plan is None and error is None:
+        error = "its provider reported no plan"
+    op = preview.ops.get(name) or ("create" if name not in state else "")
+    return ResourceReport(name, kind, op, plan or Plan(kind, appid), error)
 
 
 def removal(resource: StateResource, op: str) -> ResourceReport:
@@ -181,17 +204,18 @@ def removal(resource: StateResource, op: str) -> ResourceReport:
 
 def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Printer | None = None,
             commit: str | None = None, generated_at: str | None = None) -> PlanReport:
-    """The plan of one stack (runs `pulumi preview`; raises engine.OperationFailed if the engine fails)."""
-    raw = stack.get_all_config()
-    for item in raw.values():
-        if item.secret:
-            register_secret(item.value)  # the renderer's last line of defence knows them too
+    """The plan of one stack (runs `pulumi preview`, then preflight; raises engine.OperationFailed if the
+    engine fails)."""
+    settings = project_args.stack_settings(stack)  # its secrets: the renderer's last line of defence knows them
     preview = engine_preview(stack, on_output)
     state = state_resources(stack.export_stack().deployment)
-    pattern = raw[SPECS_KEY].value if SPECS_KEY in raw else DEFAULT_SPECS
+    pattern = settings.lookup("specs") or DEFAULT_SPECS
     with working_dir(project_dir):
-        specs = load_specs(sorted(project_dir.glob(pattern)))
-    apps = {spec.appid: plan_spec(spec, preview, state) for spec in specs}
+        stack_specs = load_stack(sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern)))
+        # the providers offered the state's rotated refresh tokens in the preview (_rotation)
+        findings = preflight.run(stack_specs, settings, show_domains=True, state_known=True)
+    apps = {spec.component_appid: plan_platform(spec, preview, state) for spec in stack_specs.platforms}
+    apps.update({spec.appid: plan_spec(spec, preview, state) for spec in stack_specs.miniprograms})
     declared = {resource.name for app in apps.values() for resource in app.resources}
     for name in sorted(set(state) - declared):
         gone = removal(state[name], preview.ops.get(name, ""))
@@ -202,6 +226,7 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
         stack=stack.name, project=stack.workspace.project_settings().name, backend=backend,
         apps=sorted(apps.values(), key=lambda app: (app.name, app.appid)),
         engine_counts=preview.counts, engine_output=preview.output, commit=commit, generated_at=generated_at,
+        preflight=findings.to_dict(),
     )
 
 
@@ -251,20 +276,14 @@ def show_backend(url: str, project_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m runner plan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", default="dev")
     parser.add_argument("--out", default="plan.md", help="where to write the Markdown (default: plan.md)")
     parser.add_argument("--commit", help="the git commit the plan is for (shown, to spot stale plans)")
     parser.add_argument("--verbose", action="store_true", help="stream `pulumi preview` output too")
     parser.add_argument("--json", type=Path, help="also write the plan as JSON data, for tools")
-    parser.add_argument("--start-emulator", action="store_true",
-                        help="start the local WeChat emulator at the stack's baseUrl first if it is not running")
     parser.add_argument("--untrusted", action="store_true",
                         help="the change is untrusted (a pull request): refuse credential sources the spec names "
                              "(runner.trust); implied by WECHAT_IAC_UNTRUSTED=1")
-    where = parser.add_argument_group("another project copy (tests, CI)")
-    where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
-    where.add_argument("--state", type=Path, help="state folder (default: the project's .state)")
-    where.add_argument("--cli", type=Path, help="folder holding the pulumi CLI (default: found or built)")
+    project_args.add_arguments(parser)
     args = parser.parse_args(argv)
     project_dir, out = args.project.resolve(), Path(args.out)
     if args.untrusted or trust.untrusted_by_environment():
@@ -274,10 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.stack}: no plan for an untrusted change whose specs name their own credential source "
                   f"(details in {out})")
             return 1
-    env = pulumi_env(args.stack, state_dir=args.state, cli_dir=args.cli)
-    if args.start_emulator:
-        local_emulator.ensure_running(stack_base_url(project_dir, args.stack), env.state_dir)
-    stack = engine.open_stack(args.stack, project_dir=project_dir, env=env)
+    env, project_dir, stack = project_args.open_stack(args)
     backend = show_backend(env.backend, project_dir)
     try:
         report = collect(stack, project_dir, backend, print if args.verbose else None, commit=args.commit)

@@ -14,7 +14,10 @@ import re
 from typing import Any
 
 from providers._plan import Change, encode
-from runner.plan_model import ADDS, CHANGES, AppReport, Counts, PlanReport, ResourceReport
+from runner import render_preflight
+from runner.markdown import code as _code
+from runner.markdown import prose as _prose
+from runner.plan_model import ADDS, CHANGES, PLATFORM_LEVEL, AppReport, Counts, PlanReport, ResourceReport
 from wechat.redact import scrub
 
 MARKER = "<!-- wechat-iac-plan -->"  # the workflow finds its previous comment by this
@@ -32,6 +35,8 @@ BLOCK_TITLES = {
     "categories": "categories",
     "privacy": "privacy settings",
     "release": "release",
+    "platform_server_domains": "platform server domains",
+    "platform_jump_domains": "platform business (jump) domains",
 }
 ENGINE_ORDER = ("create", "update", "replace", "delete", "same")
 OP_SIGNS = {"add": "+", "remove": "−", "update": "~"}
@@ -40,7 +45,7 @@ OP_SIGNS = {"add": "+", "remove": "−", "update": "~"}
 def render(report: PlanReport, limit: int = COMMENT_LIMIT) -> str:
     """The whole comment; blocks that do not fit under `limit` are left out with a note."""
     counts = report.counts()
-    blocks = [_header(report, counts), *_top_warnings(report)]
+    blocks = [_header(report, counts), *_top_warnings(report), *render_preflight.section(report)]
     blocks += [block for app in _sorted(report.apps) for block in _app(app)]
     blocks += _engine_output(report)
     blocks.append(_footer(report))
@@ -102,7 +107,10 @@ def _identity(stack: str, project: str, backend: str, commit: str | None, engine
     if commit:
         parts.append(f"commit `{commit[:12]}`")
     if apps is not None:
-        parts.append(_n(len(apps), "mini-program"))
+        platforms = sum(1 for app in apps if app.mode == PLATFORM_LEVEL)
+        parts.append(_n(len(apps) - platforms, "mini-program"))
+        if platforms:
+            parts.append(_n(platforms, "platform"))
     if engine:
         order = {op: index for index, op in enumerate(ENGINE_ORDER)}
         ops = sorted(engine, key=lambda op: (order.get(op, len(order)), op))
@@ -113,7 +121,7 @@ def _identity(stack: str, project: str, backend: str, commit: str | None, engine
 
 def _top_warnings(report: PlanReport) -> list[str]:
     """Every warning, refusal and failure again at the top, where a reviewer cannot miss it."""
-    lines: list[str] = []
+    lines: list[str] = render_preflight.alarms(report)
     for app in _sorted(report.apps):
         for resource in app.resources:
             lines += _alarms(app, resource)
@@ -135,6 +143,7 @@ def _alarms(app: AppReport, resource: ResourceReport) -> list[str]:
 # --- one mini-program --------------------------------------------------------------------------
 def _app(app: AppReport) -> list[str]:
     mode = f" · {app.mode} mode" if app.mode else " · spec removed"
+    mode = " · third-party platform" if app.mode == PLATFORM_LEVEL else mode
     blocks = [f"### {_prose(app.name)} · {_code(app.appid)}{mode}"]
     quiet = [resource for resource in app.resources if not resource.interesting]
     blocks += [_resource(resource) for resource in app.resources if resource.interesting]
@@ -298,31 +307,11 @@ def _cell(text: str) -> str:
     return _code(text).replace("|", "\\|")  # GitHub splits table rows on | even inside code spans
 
 
-def _code(text: str) -> str:
-    """Any value as one inline code span: the fence is longer than any run of backticks inside it,
-    so nothing in the value can end the span early (CommonMark), and it stays on one line."""
-    text = " ".join(scrub(str(text)).split())
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _fenced(text: str, language: str = "json") -> str:
     """A fenced block whose fence no line of `text` can close."""
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{text}\n{fence}"
-
-
-_MARKUP = re.compile(r"[\\`*_\[\]|~#]")
-
-
-def _prose(text: str) -> str:
-    """Provider text (which quotes spec values) as inert Markdown on one line: every character that
-    could start markup, a link, an HTML tag or a mention is escaped, so a value renders as itself."""
-    flat = _MARKUP.sub(lambda match: "\\" + match.group(0), " ".join(scrub(str(text)).split()))
-    return flat.replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
 
 
 def _tail(text: str, lines: int = OUTPUT_LINES) -> str:

@@ -8,6 +8,7 @@ import shutil
 from typing import Any
 
 import pytest
+import yaml
 
 from emulator.testing import EmulatorControl
 from providers.registry import RESOURCES
@@ -20,6 +21,7 @@ from .test_plan_support import (
     OWNER_APP,
     OWNER_SECRET,
     PLATFORM,
+    PLATFORM_APPID,
     is_read,
     made_writes,
     plan,
@@ -49,8 +51,11 @@ def test_the_read_set_is_what_it_says() -> None:
     assert is_read({"path": "/wxa/setwebviewdomain", "body": {"action": "get"}})
     assert is_read({"path": "/wxa/revertcoderelease", "query": {"action": "get_history_version"}})
     assert not is_read({"path": "/wxa/revertcoderelease", "query": {}})
+    assert is_read({"path": "/cgi-bin/component/modify_wxa_server_domain", "body": {"action": "get"}})
+    assert not is_read({"path": "/cgi-bin/component/modify_wxa_jump_domain", "body": {"action": "set"}})
     for read in ("/wxa/memberauth", "/cgi-bin/account/getaccountbasicinfo", "/wxa/get_latest_auditstatus",
-                 "/wxa/queryquota", "/cgi-bin/component/api_authorizer_token", "/cgi-bin/stable_token"):
+                 "/wxa/queryquota", "/cgi-bin/component/api_authorizer_token", "/cgi-bin/stable_token",
+                 "/cgi-bin/component/api_get_authorizer_info", "/wxa/icp/get_icp_entrance_info"):
         assert is_read({"path": read, "body": {}}), read
     for write in ("/wxa/commit", "/wxa/submit_audit", "/cgi-bin/media/upload", "/wxa/bind_tester",
                   "/cgi-bin/component/setprivacysetting", "/wxa/undocodeaudit"):
@@ -118,13 +123,14 @@ def test_console_drift_in_profile_categories_privacy_and_testers_is_repaired_as_
 def test_a_domain_edit_is_planned_item_by_item(shop: Any, emu: EmulatorControl) -> None:
     stack = shop(spec_text(server_domains=DOMAINS, webview_domains=WEBVIEW))
     up_matches_plan(stack, emu)
-    edited = {**DOMAINS, "request": ["https://api.shop.example.com", "https://api3.shop.example.com"],
+    # h5.shop.example.com: a host on the platform's list (preflight refuses unregistered ones, 85017)
+    edited = {**DOMAINS, "request": ["https://api.shop.example.com", "https://h5.shop.example.com"],
               "download": ["https://cdn.shop.example.com", "https://img.shop.example.com"]}
     write_spec(stack, spec_text(server_domains=edited, webview_domains={"domains": []}))
 
     report = up_matches_plan(stack, emu)
     assert items(report, "server_domains") == [
-        ("add", "request", "https://api3.shop.example.com", False),
+        ("add", "request", "https://h5.shop.example.com", False),
         ("remove", "request", "https://api2.shop.example.com", False),
         ("add", "download", "https://img.shop.example.com", False),
     ]
@@ -245,3 +251,35 @@ def test_another_versions_audit_and_gray_rollout_are_shown_and_never_released_as
     assert "1.1.0 for 20% of users" not in phase.old or "released(1.1.0, 20%)" in phase.old
     assert blocked.counts().blocked == 1 and blocked.counts().writes == 0
     assert "WeChat releases the latest approved audit, and that is now 1.2.0's" in render(blocked)
+
+
+def test_a_platform_domain_change_does_what_its_plan_says(make_stack: Any, emu: EmulatorControl) -> None:
+    """The platform's lists on the executor: each `set` (published with testing, then testing alone) is a
+    planned call with its arguments, the monthly quota is in the plan, and `up` sends exactly that."""
+    platform = next(p for p in emu.state()["platforms"] if p["component_appid"] == PLATFORM_APPID)
+    seeded = sorted(platform.get("server_domains") or [])
+
+    def platform_text(published: list[str], testing: list[str] | None = None) -> str:
+        server: dict[str, Any] = {"published": published, **({"testing": testing} if testing is not None else {})}
+        return yaml.safe_dump({"kind": "platform", "name": "partner", "component_appid": PLATFORM_APPID,
+                               "credentials": {"component_secret_config": "componentSecret",
+                                               "verify_ticket_config": "componentVerifyTicket"},
+                               "server_domains": server}, sort_keys=False)
+
+    app = spec_text(credentials={"mode": "platform", "refresh_token_config": "demoShopRefreshToken"},
+                    server_domains={"request": ["https://api.shop.example.com"]}) + "platform: partner\n"
+    stack = make_stack(specs={"partner.yaml": platform_text(seeded), "shop.yaml": app},
+                       config={"baseUrl": emu.base_url})
+    up_matches_plan(stack, emu)
+    grown = sorted([*seeded, "new.shop.example.com"])
+    write_spec(stack, platform_text(grown, [*grown, "staging.shop.example.com"]), "partner.yaml")
+    report = up_matches_plan(stack, emu)
+    calls = [call for _app, resource in report.resources() for call in resource.plan.calls]
+    assert [(call.path, call.args["is_modify_published_together"], call.args["wxa_server_domain"].split(";"))
+            for call in calls] == [
+        ("/cgi-bin/component/modify_wxa_server_domain", True, grown),
+        ("/cgi-bin/component/modify_wxa_server_domain", False, sorted([*grown, "staging.shop.example.com"])),
+    ]
+    assert all("1 of the 50 changes a month" in str(call.quota) for call in calls)
+    assert "1 of the 50 changes a month" in render(report), "the quota is in the reviewers' plan"
+    assert plan(stack).counts().writes == 0, "converged: nothing left to do"

@@ -18,16 +18,20 @@ from providers._plan import Plan
 from providers._settings import Settings
 from providers.categories import CategoriesProvider
 from providers.developers import DevelopersProvider
+from providers.platform_server_domains import PlatformServerDomainsProvider
+from providers.preflight import BLOCK, Finding, Report
+from providers.preflight.checks_release import audit_quota
+from providers.preflight.facts import Facts
 from providers.profile import ProfileProvider
 from providers.release_phases import decide, snapshot
 from providers.server_domains import ServerDomainsProvider
 from providers.testers import TestersProvider
 from providers.webview_domains import WebviewDomainsProvider
 from runner.plan import working_dir
-from runner.plan_model import AppReport, PlanReport, ResourceReport
+from runner.plan_model import PLATFORM_LEVEL, AppReport, PlanReport, ResourceReport
 
 PROJECT = Path(__file__).resolve().parents[3]
-SHOP, OWNER = "wx2222222222222222", "wx3333333333333333"
+SHOP, OWNER, PLATFORM = "wx2222222222222222", "wx3333333333333333", "wx1111111111111111"
 EMPTY = {"request": [], "socket": [], "upload": [], "download": [], "udp": [], "tcp": []}
 SHOP_DOMAINS = {**EMPTY, "request": ["https://api.shop.example.com"], "socket": ["wss://ws.shop.example.com"]}
 INTRO = "演示商城小程序，提供商品浏览与下单服务"
@@ -193,6 +197,26 @@ def owner_mode() -> PlanReport:
     return report(shop(same("server_domains")), owner, engine={"create": 2, "same": 4})
 
 
+def platform_change() -> PlanReport:
+    """A platform spec grows its published server list (one `set`, the monthly quota shown) while the
+    stack's preflight finds the audit quota nearly spent (⚠) and a missing stack config key (⛔)."""
+    hosts = ["api.shop.example.com", "ws.shop.example.com"]
+    lists = planned(PlatformServerDomainsProvider, {"published": [*hosts, "new.shop.example.com"]},
+                    {"published": hosts, "testing": hosts}, {"spec": {"published": hosts}}, appid=PLATFORM,
+                    mode="component")
+    platform = AppReport("partner", PLATFORM, PLATFORM_LEVEL,
+                         [resource("platform_server_domains", "update", lists, "partner")])
+    facts = Facts()
+    facts.put("quota", {"rest": 2, "limit": 20, "speedup_rest": 1})
+    findings = audit_quota(PLATFORM, "partner", facts, submissions=1, reserve=2)
+    local = Finding("credentials", BLOCK, SHOP, "demo-shop", "stack config key 'demoShopRefreshToken' (the "
+                    "authorizer refresh token) is not set", fix="run: pulumi config set --secret demoShopRefreshToken "
+                    "<value>", where="specs/demo-shop.yaml: credentials.refresh_token_config")
+    plan_report = report(platform, shop(same("server_domains")), engine={"update": 1, "same": 3})
+    plan_report.preflight = Report([local, *findings]).to_dict()
+    return plan_report
+
+
 SCENARIOS = {
     "no_changes": no_changes,
     "drift": drift,
@@ -202,4 +226,5 @@ SCENARIOS = {
     "owner_mode": owner_mode,
     "source_folder_release": source_folder_release,
     "foreign_gray": foreign_gray,
+    "platform_change": platform_change,
 }

@@ -13,12 +13,12 @@ import pytest
 from markdown_it import MarkdownIt
 from plan_scenarios import SHOP, report, shop
 
-from providers import _base, _executor
+from providers import _base, _executor, preflight
 from providers._errors import RefusedError
 from providers._plan import ApiCall, Change, File, ManualStep, Plan, Ref
 from providers._settings import Settings
-from providers.models import load_spec_file
-from providers.preflight import preflight
+from providers.models import load_stack
+from providers.preflight import BLOCK
 from runner.display import Display, EventsFile, Outcome
 from runner.plan import differences
 from runner.plan_model import ResourceReport, report_from_dict, report_to_dict
@@ -143,15 +143,16 @@ credentials: {mode: platform, component_appid: wx1111111111111111, component_sec
 
 
 def test_preflight_lists_every_problem_once_with_file_and_path(tmp_path: Path) -> None:
-    spec_file = tmp_path / "shop.yaml"
-    spec_file.write_text(PLATFORM_SPEC, encoding="utf-8")
-    spec = load_spec_file(spec_file)
-    problems = preflight([spec, spec], Settings("http://127.0.0.1:1", {"wechat-iac:componentSecret": "s"}))
-    assert [(problem.path, problem.message.split(" (")[0]) for problem in problems] == [
-        ("credentials.refresh_token_config", "stack config key 'shopRefreshToken'"),
-        ("credentials.verify_ticket_env", "environment variable NO_SUCH_TICKET_VARIABLE"),
-    ] * 2, "each spec's problems once; no token is tried with credentials known to be incomplete"
-    assert all(problem.file == spec_file.as_posix() for problem in problems)
+    files = [tmp_path / "shop.yaml", tmp_path / "shop2.yaml"]
+    files[0].write_text(PLATFORM_SPEC, encoding="utf-8")
+    files[1].write_text(PLATFORM_SPEC.replace("wx2222222222222222", "wx3333333333333333"), encoding="utf-8")
+    report = preflight.run(load_stack(files), Settings("http://127.0.0.1:1", {"wechat-iac:componentSecret": "s"}))
+    assert [(finding.severity, finding.where, finding.message.split(" (")[0]) for finding in report.findings] == [
+        (BLOCK, f"{file.as_posix()}: {path}", message) for file in files for path, message in [
+            ("credentials.refresh_token_config", "stack config key 'shopRefreshToken'"),
+            ("credentials.verify_ticket_env", "environment variable NO_SUCH_TICKET_VARIABLE")]
+    ], "each spec's problems once, ⛔; no token is tried with credentials known to be incomplete"
+    assert all(finding.fix for finding in report.findings), "each says what to do"
 
 
 def test_a_guard_can_stop_the_run_short_without_failing_it(capsys: pytest.CaptureFixture[str]) -> None:
