@@ -93,7 +93,7 @@ class WaveSpec(SpecModel):
             return [(where, "give exactly one of apps, count or percent")]
         apps = data.get("apps")
         if isinstance(apps, list):
-            return [((index,), "name apps one by one here (globs belong in fleet.apps)")
+            return [(("apps", index), "name apps one by one here (globs belong in fleet.apps)")
                     for index, item in enumerate(apps) if isinstance(item, str) and set(item) & set("*?[")]
         return []
 
@@ -110,7 +110,7 @@ class FleetSpec(SpecModel):
     audit: AuditSpec = Field(default_factory=AuditSpec)
     rollout: RolloutSpec = Field(default_factory=RolloutSpec)
     """How far each mini-program's release reaches; a wave is released when all its apps reach it."""
-    apps: FleetAppsSpec = Field(default_factory=FleetAppsSpec)
+    apps: FleetAppsSpec = Field(default_factory=lambda: FleetAppsSpec.model_validate({}))
     waves: Annotated[list[WaveSpec], MinLen(1)]
     hold_minutes: Annotated[int, Strict(), Field(ge=0, le=MAX_HOLD_MINUTES), WholeNumber] = 0
     """After a wave is fully released, wait this long before the next wave starts."""
