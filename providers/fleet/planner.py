@@ -64,6 +64,7 @@ class AppState:
     percentage: int | None = None  # released: how many users have V
     released_at: float | None = None  # epoch seconds (WeChat's release_time), released apps only
     cause: str = ""  # blocked / failed / rejected / unknown: the reason, the same text for the same cause
+    committed: bool = False  # V is the experience version already (a submission needs no commit)
     local: bool = True  # observed live by this runner; False: another runner's report in the ledger
 
 
@@ -240,6 +241,8 @@ def _app_plan(member: Member, wave: Wave, wave_state: WaveState, state: AppState
 
     if plan.stopped:
         return make(WAIT, f"the fleet is stopped: {plan.stopped}")
+    if state.phase in (BLOCKED, UNKNOWN, UNSEEN):  # before its wave's turn: the cause is what to fix
+        return make(WAIT, state.cause or state.phase)
     if wave_state.status == W_WAITING:
         return make(WAIT, f"{wave.name} {wave_state.reason}")
     if wave_state.status == W_STARTED and state.phase in TO_SUBMIT:
@@ -253,8 +256,6 @@ def _app_plan(member: Member, wave: Wave, wave_state: WaveState, state: AppState
         return make(NOTHING, "under audit" if phase == AUDITING else f"audit delayed: {state.cause}")
     if phase in FAILURES:
         return make(NOTHING, f"{phase}: {state.cause}")
-    if phase in (BLOCKED, UNKNOWN, UNSEEN):
-        return make(WAIT, state.cause or phase)
     return make(SUBMIT, "commit and submit" if phase != COMMITTED else "submit")
 
 
