@@ -71,6 +71,9 @@ class LedgerError(RuntimeError):
     """The ledger's database cannot be reached or used; the message names it without its password."""
 
 
+Choose = Callable[[int | None, int | None, int], Sequence[str]]  # (rest, limit, pending) -> apps, in order
+
+
 @dataclass(frozen=True)
 class Grant:
     """What `reserve()` granted, and the live quota it was granted against."""
@@ -229,13 +232,17 @@ class Ledger:
         return sum(1 for row in rows if (row[0], row[1]) not in exclude)
 
     # --- reservations ----------------------------------------------------------------------------
-    def reserve(self, component: str, version: str, wanted: Sequence[str],
+    def reserve(self, component: str, version: str, wanted: Sequence[str] | Choose,
                 read_quota: Callable[[], tuple[int | None, int | None]], *, audit_reserve: int,
-                max_in_flight: int, runner: str, lease_seconds: float = LEASE_SECONDS) -> Grant:
-        """Reserve one audit for each app of `wanted`, in order, as far as the live quota allows.
+                max_in_flight: int, runner: str, own: Iterable[str] = (),
+                lease_seconds: float = LEASE_SECONDS) -> Grant:
+        """Reserve one audit for each app wanted, in order, as far as the live quota allows.
 
         `read_quota` reads WeChat's queryquota (rest, limit); it is called with the platform's row
-        locked, so no other runner reserves between that read and these reservations.
+        locked, so no other runner reserves between that read and these reservations. `wanted` is
+        the list of apps, or a function of (rest, limit, pending) that returns it (the wave
+        planner, run on the numbers read under the lock); `own` are the apps whose earlier
+        reservations this runner may take over (its shard's), not counted as pending for it.
         """
         with self._transaction() as cursor:
             self._run(cursor, "INSERT INTO wechat_iac_audit_quota (component_appid) VALUES (?) "
@@ -247,14 +254,18 @@ class Ledger:
             now = self._now(cursor)
             self._run(cursor, "UPDATE wechat_iac_audit_quota SET rest = ?, quota_limit = ?, read_at = ?, "
                               "read_by = ? WHERE component_appid = ?", (rest, limit, now, runner, component))
-            pending = self._pending(cursor, now, component, {(version, appid) for appid in wanted})
+            mine = set(own) | (set() if callable(wanted) else set(wanted))
+            chosen = list(wanted(rest, limit, self._pending(cursor, now, component, {(version, a) for a in mine}))
+                          if callable(wanted) else wanted)
+            # the cap itself: only the chosen apps' own old reservations are not pending
+            pending = self._pending(cursor, now, component, {(version, appid) for appid in chosen})
             in_flight = self._run(cursor, f"""
                 SELECT count(*) FROM wechat_iac_fleet_apps WHERE component_appid = ? AND version = ?
                 AND phase IN ({', '.join('?' for _ in IN_FLIGHT)})""",
                                   (component, version, *sorted(IN_FLIGHT))).fetchone()[0]
             room = 0 if rest is None else max(rest - audit_reserve - pending, 0)
             room = min(room, max(max_in_flight - int(in_flight) - pending, 0))
-            granted = tuple(wanted[:room])
+            granted = tuple(chosen[:room])
             for appid in granted:
                 self._run(cursor, """
                     INSERT INTO wechat_iac_fleet_apps (component_appid, version, appid, reservation,

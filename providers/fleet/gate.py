@@ -1,0 +1,148 @@
+"""A fleet member's Release: the single-app release engine (`providers/release.py`), held to what the
+fleet's wave planner admits for it in this `up`.
+
+The program plans the whole fleet before it declares any resource (`providers/fleet/run.py`) and
+hands each member's Release one more input, `spec.fleet`:
+
+    {"platform": component appid, "wave": "canary", "allow": "hold" | "release" | "submit"}
+
+`allow` is the furthest this `up` may take the app: `hold` makes no write at all (and shows no
+change, so 400 waiting apps do not clutter the diff); `release` may release or widen a rollout of
+an approved version but never commits or submits; `submit` may also commit and submit, on the
+audit reservation the program took in the ledger for it. The Release engine's own plan is cut to
+that, so the per-resource plans and the fleet plan say the same.
+
+Around the submission, the ledger (`providers/fleet/ledger.py`): right before `submit_audit` the
+reservation is claimed (the fence: no pending, unexpired reservation, no submission), and right
+after it is settled with what happened. WeChat refusing the submission (an APIError such as 85077)
+is recorded as the app's failure, which counts against its wave's budget; an answer that may have
+landed leaves the reservation to expire, which errs towards spending less.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from providers._base import Context, Props
+from providers._errors import RefusedError
+from providers._plan import Plan
+from providers.fleet.ledger import Ledger, LedgerError, ledger_url
+from providers.fleet.planner import FAILED
+from providers.release import Executor, Release, ReleaseProvider
+from providers.release_phases import COMMIT, SUBMIT, UNDO, ReleasePlan
+from wechat import APIError, ConflictError, QuotaError, ServerBusyError
+
+HOLD, RELEASE_ONLY, SUBMIT_TOO = "hold", "release", "submit"
+ALLOWS = (HOLD, RELEASE_ONLY, SUBMIT_TOO)
+SUBMISSION_CALLS = frozenset({COMMIT, SUBMIT, UNDO})
+LEDGER_CONFIG = "fleetLedger"  # stack config key: the ledger's URL (secret if it holds a password)
+LEDGER_ENV = "WECHAT_IAC_FLEET_LEDGER"
+
+
+def runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def open_ledger(settings: Any) -> Ledger:
+    """The ledger this stack shares: config fleetLedger, $WECHAT_IAC_FLEET_LEDGER, else Pulumi's
+    PostgreSQL backend (the shared state database), else an SQLite file beside a file backend."""
+    explicit = settings.lookup(LEDGER_CONFIG) or os.environ.get(LEDGER_ENV)
+    backend = os.environ.get("PULUMI_BACKEND_URL")
+    if not explicit and backend and not backend.startswith(("postgres://", "postgresql://", "file://")):
+        raise LedgerError(
+            f"a fleet release needs its audit ledger in a database every runner shares, and this stack's "
+            f"backend ({backend.split('://', 1)[0]}://) is not one: set stack config {LEDGER_CONFIG} "
+            f"(pulumi config set --secret {LEDGER_CONFIG} postgres://…) or ${LEDGER_ENV}")
+    return Ledger(ledger_url(explicit, backend, None))
+
+
+def cut_to(plan: ReleasePlan, allow: str, wave: str) -> ReleasePlan:
+    """The Release engine's plan, limited to what the fleet allows this `up`."""
+    if allow == SUBMIT_TOO:
+        return plan
+    if allow == HOLD:
+        waiting = bool(plan.calls or plan.changes)
+        plan.calls, plan.changes, plan.warnings = [], [], []
+        if waiting:
+            plan.warnings.append(f"held by the fleet ({wave}): no write in this `up`; the fleet plan says why")
+        return plan
+    cut = [call for call in plan.calls if call.path in SUBMISSION_CALLS]
+    if cut:
+        plan.calls = [call for call in plan.calls if call.path not in SUBMISSION_CALLS]
+        plan.warnings = [w for w in plan.warnings if "submit" not in w and "audit" not in w]
+        plan.warnings.append(f"not submitted in this `up`: the fleet admitted no audit for it ({wave})")
+    return plan
+
+
+class FleetReleaseProvider(ReleaseProvider):
+    """ReleaseProvider with the fleet's gate (see the module docstring)."""
+
+    def normalize(self, spec: Any) -> Any:
+        spec = dict(spec)
+        gate = dict(spec.pop("fleet", None) or {})
+        out = super().normalize(spec)
+        if gate.get("allow") not in ALLOWS or not gate.get("platform"):
+            raise RefusedError(f"spec.fleet must say platform and allow (one of {', '.join(ALLOWS)}), got {gate}")
+        return {**out, "fleet": {"platform": str(gate["platform"]), "wave": str(gate.get("wave") or ""),
+                                 "allow": str(gate["allow"])}}
+
+    def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
+        plan = super().plan(ctx, desired, live, olds)
+        assert isinstance(plan, ReleasePlan)
+        gate = desired["fleet"]
+        return cut_to(plan, gate["allow"], gate["wave"])
+
+    def apply(self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None) -> Props:
+        assert isinstance(plan, ReleasePlan)
+        if not any(call.path == SUBMIT for call in plan.calls):
+            return super().apply(ctx, plan, desired, live, olds)
+        return FleetExecutor(ctx, plan, desired, olds=olds).run()
+
+
+class FleetExecutor(Executor):
+    """The Release executor, with the ledger's fence before the submission and its settling after."""
+
+    def submit(self) -> None:
+        gate = self.desired["fleet"]
+        platform, runner = gate["platform"], runner_id()
+        with open_ledger(self.ctx.settings) as ledger:
+            if not ledger.claim(platform, self.version, self.ctx.appid, runner):
+                raise RefusedError(
+                    f"{self.ctx.appid} release: {self.version} was not submitted: its audit reservation in the fleet "
+                    "ledger is gone (it expired, or another run took it over). Run `pulumi up` again: it reserves "
+                    "afresh within the audit quota")
+            try:
+                super().submit()
+            except (QuotaError, ConflictError) as error:  # not this app's fault: a platform limit, another audit
+                ledger.settle(platform, self.version, self.ctx.appid, "committed",
+                              f"submit_audit refused: {error.errcode} {_meaning(error)}", runner)
+                raise
+            except ServerBusyError:
+                raise  # may have landed: the reservation expires on its own
+            except APIError as error:
+                ledger.settle(platform, self.version, self.ctx.appid, FAILED,
+                              f"submit_audit refused: {error.errcode} {_meaning(error)}", runner)
+                raise
+            ledger.settle(platform, self.version, self.ctx.appid, str(self.record.get("phase") or "auditing"), "",
+                          runner)
+
+
+def _meaning(error: APIError) -> str:
+    """The errcode's meaning from the client's table (the same for every app: it groups well)."""
+    return (error.meaning or error.errmsg or "").rstrip(".")[:120]
+
+
+class FleetRelease(Release, module="wechat", name="Release"):
+    """A fleet member's release (same type as Release: an app moves in and out of a fleet in place)."""
+
+    provider_class = FleetReleaseProvider
+
+
+def gate_input(platform: str, wave: str, allow: str) -> dict[str, str]:
+    return {"platform": platform, "wave": wave, "allow": allow}
+
+
+__all__ = ["ALLOWS", "HOLD", "RELEASE_ONLY", "SUBMIT_TOO", "FleetRelease", "FleetReleaseProvider", "LedgerError",
+           "cut_to", "gate_input", "open_ledger"]
