@@ -39,6 +39,11 @@ ALLOWS = (HOLD, RELEASE_ONLY, SUBMIT_TOO)
 SUBMISSION_CALLS = frozenset({COMMIT, SUBMIT, UNDO})
 LEDGER_CONFIG = "fleetLedger"  # stack config key: the ledger's URL (secret if it holds a password)
 LEDGER_ENV = "WECHAT_IAC_FLEET_LEDGER"
+AUDIT_QUOTA_ERRCODE = 85085
+BACK_OFF_SECONDS = 3600.0
+REFUSED_85085 = ("WeChat answered 85085 although queryquota showed audits left (its other limit: too many "
+                 "mini-programs submitted in the last 7 days, which no API shows); the fleet submits nothing "
+                 "for an hour")
 
 
 def runner_id() -> str:
@@ -109,6 +114,10 @@ class FleetExecutor(Executor):
         platform, runner = gate["platform"], runner_id()
         with open_ledger(self.ctx.settings) as ledger:
             if not ledger.claim(platform, self.version, self.ctx.appid, runner):
+                refused = ledger.refused(platform)
+                if refused:
+                    ledger.settle(platform, self.version, self.ctx.appid, "committed", "", runner)
+                    raise RefusedError(f"{self.ctx.appid} release: {self.version} was not submitted: {refused}")
                 raise RefusedError(
                     f"{self.ctx.appid} release: {self.version} was not submitted: its audit reservation in the fleet "
                     "ledger is gone (it expired, or another run took it over). Run `pulumi up` again: it reserves "
@@ -116,6 +125,8 @@ class FleetExecutor(Executor):
             try:
                 super().submit()
             except (QuotaError, ConflictError) as error:  # not this app's fault: a platform limit, another audit
+                if error.errcode == AUDIT_QUOTA_ERRCODE:  # admitted by the quota, refused all the same
+                    ledger.back_off(platform, BACK_OFF_SECONDS, REFUSED_85085)
                 ledger.settle(platform, self.version, self.ctx.appid, "committed",
                               f"submit_audit refused: {error.errcode} {_meaning(error)}", runner)
                 raise

@@ -10,9 +10,13 @@ Where: the team's shared state database. A PostgreSQL URL (`postgres://…`, wha
 `PULUMI_BACKEND_URL` holds when Pulumi's state is in PostgreSQL) or, on one machine, an SQLite
 file (`sqlite:///path`). Two tables, created on first use:
 
-    wechat_iac_audit_quota  (component_appid PK, rest, quota_limit, read_at, read_by)
+    wechat_iac_audit_quota  (component_appid PK, rest, quota_limit, read_at, read_by,
+                             refused_until, refused_cause)
         one row per platform: the row a reservation locks (SELECT … FOR UPDATE; SQLite: BEGIN
-        IMMEDIATE), and the last live queryquota read, for display
+        IMMEDIATE), the last live queryquota read, for display, and a back-off: WeChat answered
+        85085 although queryquota showed audits left (its other limit, too many mini-programs
+        submitted in the last 7 days, which no API shows), so nothing is reserved or claimed
+        until `refused_until`
     wechat_iac_fleet_apps   (component_appid, version, appid PK; phase, percentage, released_at,
                              cause, observed_at, observed_by; reservation, reserved_by, lease_until)
         what the runner that owns an app last saw of its release of `version` (other shards read
@@ -56,7 +60,8 @@ SPENT_PHASES = ("auditing", "delayed", "approved", "rejected", "released", "supe
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS wechat_iac_audit_quota (
         component_appid TEXT PRIMARY KEY,
-        rest INTEGER, quota_limit INTEGER, read_at DOUBLE PRECISION, read_by TEXT)""",
+        rest INTEGER, quota_limit INTEGER, read_at DOUBLE PRECISION, read_by TEXT,
+        refused_until DOUBLE PRECISION, refused_cause TEXT)""",
     """CREATE TABLE IF NOT EXISTS wechat_iac_fleet_apps (
         component_appid TEXT NOT NULL, version TEXT NOT NULL, appid TEXT NOT NULL,
         phase TEXT NOT NULL DEFAULT 'unseen', percentage INTEGER, released_at DOUBLE PRECISION,
@@ -71,7 +76,7 @@ class LedgerError(RuntimeError):
     """The ledger's database cannot be reached or used; the message names it without its password."""
 
 
-Choose = Callable[[int | None, int | None, int], Sequence[str]]  # (rest, limit, pending) -> apps, in order
+Choose = Callable[[int | None, int | None, int, str], Sequence[str]]  # (rest, limit, pending, refused) -> apps
 
 
 @dataclass(frozen=True)
@@ -248,22 +253,23 @@ class Ledger:
             self._run(cursor, "INSERT INTO wechat_iac_audit_quota (component_appid) VALUES (?) "
                               "ON CONFLICT (component_appid) DO NOTHING", (component,))
             lock = " FOR UPDATE" if self.postgres else ""
-            self._run(cursor, f"SELECT rest FROM wechat_iac_audit_quota WHERE component_appid = ?{lock}",
-                      (component,))
+            row = self._run(cursor, "SELECT refused_until, refused_cause FROM wechat_iac_audit_quota "
+                                    f"WHERE component_appid = ?{lock}", (component,)).fetchone()
             rest, limit = read_quota()
             now = self._now(cursor)
+            refused = (row[1] or "refused") if row[0] is not None and float(row[0]) > now else ""
             self._run(cursor, "UPDATE wechat_iac_audit_quota SET rest = ?, quota_limit = ?, read_at = ?, "
                               "read_by = ? WHERE component_appid = ?", (rest, limit, now, runner, component))
             mine = set(own) | (set() if callable(wanted) else set(wanted))
-            chosen = list(wanted(rest, limit, self._pending(cursor, now, component, {(version, a) for a in mine}))
-                          if callable(wanted) else wanted)
+            chosen = list(wanted(rest, limit, self._pending(cursor, now, component, {(version, a) for a in mine}),
+                                 refused) if callable(wanted) else wanted)
             # the cap itself: only the chosen apps' own old reservations are not pending
             pending = self._pending(cursor, now, component, {(version, appid) for appid in chosen})
             in_flight = self._run(cursor, f"""
                 SELECT count(*) FROM wechat_iac_fleet_apps WHERE component_appid = ? AND version = ?
                 AND phase IN ({', '.join('?' for _ in IN_FLIGHT)})""",
                                   (component, version, *sorted(IN_FLIGHT))).fetchone()[0]
-            room = 0 if rest is None else max(rest - audit_reserve - pending, 0)
+            room = 0 if rest is None or refused else max(rest - audit_reserve - pending, 0)
             room = min(room, max(max_in_flight - int(in_flight) - pending, 0))
             granted = tuple(chosen[:room])
             for appid in granted:
@@ -283,6 +289,8 @@ class Ledger:
         unexpired (it is then `submitting`, with a fresh lease); False means do not submit."""
         with self._transaction() as cursor:
             now = self._now(cursor)
+            if self._refused(cursor, now, component):
+                return False
             found = self._run(cursor, """
                 UPDATE wechat_iac_fleet_apps SET reservation = ?, reserved_by = ?, lease_until = ?
                 WHERE component_appid = ? AND version = ? AND appid = ? AND reservation IN (?, ?)
@@ -303,6 +311,26 @@ class Ledger:
                     phase = excluded.phase, cause = excluded.cause, observed_at = excluded.observed_at,
                     observed_by = excluded.observed_by, reservation = NULL, reserved_by = NULL,
                     lease_until = NULL""", (component, version, appid, phase, cause, now, runner))
+
+    def back_off(self, component: str, seconds: float, cause: str) -> None:
+        """WeChat refused a submission the quota admitted (85085 with audits left): reserve and
+        claim nothing for `seconds`."""
+        with self._transaction() as cursor:
+            now = self._now(cursor)
+            self._run(cursor, "INSERT INTO wechat_iac_audit_quota (component_appid) VALUES (?) "
+                              "ON CONFLICT (component_appid) DO NOTHING", (component,))
+            self._run(cursor, "UPDATE wechat_iac_audit_quota SET refused_until = ?, refused_cause = ? "
+                              "WHERE component_appid = ?", (now + seconds, cause, component))
+
+    def refused(self, component: str) -> str:
+        """Why nothing is submitted for now ('' when submissions may go out)."""
+        with self._transaction() as cursor:
+            return self._refused(cursor, self._now(cursor), component)
+
+    def _refused(self, cursor: Any, now: float, component: str) -> str:
+        row = self._run(cursor, "SELECT refused_until, refused_cause FROM wechat_iac_audit_quota "
+                                "WHERE component_appid = ?", (component,)).fetchone()
+        return (row[1] or "refused") if row and row[0] is not None and float(row[0]) > now else ""
 
     def forget_failure(self, component: str, version: str, appid: str) -> bool:
         """Drop a recorded refusal (after fixing its cause) so the fleet submits the app again."""

@@ -81,6 +81,7 @@ class Quota:
     rest: int | None  # live queryquota.rest
     limit: int | None
     pending: int = 0  # reservations other runners hold and have not spent yet
+    refused: str = ""  # WeChat refused submissions the quota admitted (85085's 7-day limit): why
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,8 @@ def _app_plan(member: Member, wave: Wave, wave_state: WaveState, state: AppState
 def _admission(plan: FleetPlan, spent: int) -> str:
     """Why one more submission is not admitted now ('' when it is)."""
     policy, quota = plan.policy, plan.quota
+    if quota.refused:
+        return f"waiting: {quota.refused}"
     if plan.available is None:
         return "the audit quota is unknown (queryquota gave no rest): nothing is submitted"
     if spent >= plan.available:

@@ -131,18 +131,19 @@ def plan_fleet_release(release: FleetRelease, settings: Settings, *, dry_run: bo
 def _preview(release: FleetRelease, waves: Waves, local: Mapping[str, AppState], read_quota: Any,
              settings: Settings, now: float) -> FleetPlan:
     recorded: dict[str, AppState] = {}
-    pending = 0
+    pending, refused = 0, ""
     try:
         with open_ledger(settings) as ledger:
             recorded = ledger.records(release.component_appid, release.spec.version)
             pending = ledger.pending(release.component_appid,
                                      {(release.spec.version, appid) for appid in release.local})
+            refused = ledger.refused(release.component_appid)
     except LedgerError as error:
         release.notes.append(f"the ledger could not be read ({error}); this plan assumes no other runner holds "
                              "audits and knows only this runner's apps")
     rest, limit = read_quota()
-    return plan_fleet(release.spec.version, waves, merge(local, recorded), release.local, Quota(rest, limit, pending),
-                      release.policy(), now)
+    return plan_fleet(release.spec.version, waves, merge(local, recorded), release.local,
+                      Quota(rest, limit, pending, refused), release.policy(), now)
 
 
 def _up(release: FleetRelease, waves: Waves, local: Mapping[str, AppState], read_quota: Any, settings: Settings,
@@ -157,8 +158,8 @@ def _up(release: FleetRelease, waves: Waves, local: Mapping[str, AppState], read
         states = merge(local, ledger.records(component, version))
         plans: list[FleetPlan] = []
 
-        def choose(rest: int | None, limit: int | None, pending: int) -> list[str]:
-            plans.append(plan_fleet(version, waves, states, release.local, Quota(rest, limit, pending),
+        def choose(rest: int | None, limit: int | None, pending: int, refused: str) -> list[str]:
+            plans.append(plan_fleet(version, waves, states, release.local, Quota(rest, limit, pending, refused),
                                     release.policy(), now))
             return plans[-1].submissions
 

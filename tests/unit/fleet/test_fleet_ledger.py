@@ -184,3 +184,19 @@ def test_concurrent_runners_never_overspend(url: str, rest: int, reserve: int) -
     assert len(submitted) <= rest - reserve
     assert len(submitted) == len(set(submitted))  # one submission per app and version
     assert len(submitted) >= (rest - reserve) // 2  # and the quota was used, not hoarded
+
+
+def test_after_wechat_refused_an_admitted_submission_nothing_is_reserved_or_claimed(ledger: Ledger) -> None:
+    ledger.reserve(PLATFORM, V, ["a"], quota(10), audit_reserve=0, max_in_flight=20, runner="r")
+    ledger.back_off(PLATFORM, 60, "85085 with audits left")
+    assert not ledger.claim(PLATFORM, V, "a", "r")
+    seen: list[str] = []
+
+    def choose(rest: int | None, limit: int | None, pending: int, refused: str) -> list[str]:
+        seen.append(refused)
+        return ["b"]
+
+    assert ledger.reserve(PLATFORM, V, choose, quota(10), audit_reserve=0, max_in_flight=20, runner="r").granted == ()
+    assert seen == ["85085 with audits left"] and ledger.refused(PLATFORM) == "85085 with audits left"
+    ledger.back_off(PLATFORM, -1, "over")
+    assert ledger.refused(PLATFORM) == ""
