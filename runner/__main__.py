@@ -4,6 +4,7 @@
     plan ...      the reviewers' Markdown plan (runner.plan; --help)
     adopt ...     write a spec from a live mini-program (runner.adopt; --help)
     init STACK    create a stack for real WeChat (runner.stacks; --help)
+    fleet ...     a fleet's shard stacks: init, and up/preview in parallel (runner.fleet; --help)
     env [--stack dev]                      print the shell settings for bare `pulumi`:
                                            eval "$(.venv/bin/python -m runner env)"
     emulator start|stop [--stack dev]      the local emulator at the stack's baseUrl
@@ -90,6 +91,10 @@ def emulator_main(argv: list[str]) -> int:
 
 def dispatch(argv: list[str]) -> int:
     command = argv[0] if argv else ""
+    if command == "fleet":
+        from runner import fleet
+
+        return fleet.main(argv[1:])
     if command in ("plan", "adopt", "init"):
         from runner import adopt, plan, stacks
 

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from pulumi import automation as auto
 
+from providers.fleet.ledger import LEDGER_ENV
 from runner.env import DEV_STACK, PROJECT_DIR, PulumiEnv, pulumi_env
 from runner.stacks import check_secrets_provider, unknown_stack
 from runner.state_repair import first_aid
@@ -70,6 +71,8 @@ def open_stack(
     # dynamic-provider plugin, which would then run the system python3; use ours.
     variables["PULUMI_PYTHON_CMD"] = sys.executable
     variables.update(extra_env or {})
+    if LEDGER_ENV in variables:  # the inline program runs in this process (providers/fleet/gate.py)
+        os.environ[LEDGER_ENV] = variables[LEDGER_ENV]
     check_secrets_provider(stack_name, project_dir, variables)
     workspace = auto.LocalWorkspace(
         work_dir=str(project_dir),

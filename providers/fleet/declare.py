@@ -9,6 +9,8 @@ as a `FleetRelease` (the Release resource, held to its gate).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from providers._settings import Settings
@@ -16,11 +18,52 @@ from providers.fleet.run import FleetRelease, plan_fleet_release
 from providers.fleet.shards import Shard
 from providers.fleet.waves import Member
 
+# preflight checks the fleet does itself, per app and fleet-wide: the quota, another audit in flight
+FLEET_CHECKS = frozenset({"audit_quota", "in_flight_audit"})
 
-def fleet_releases(stack: Any, settings: Settings, shard: Shard, *, dry_run: bool) -> dict[str, dict[str, Any]]:
+
+def members(stack: Any) -> dict[str, Any]:
+    """appid -> the FleetSpec of every fleet member (a platform's app without a release of its own)."""
+    found: dict[str, Any] = {}
+    for platform in stack.platforms:
+        if getattr(platform, "fleet", None) is not None:
+            found.update({spec.appid: platform.fleet for spec in stack.miniprograms_of(platform)
+                          if spec.release is None and platform.fleet.selects_app(spec.name, spec.appid)})
+    return found
+
+
+def shard_view(stack: Any, shard: Shard) -> Any:
+    """The stack as this runner's preflight sees it: its shard's mini-programs only, each fleet member
+    with the fleet's release as its own (so the release checks run for it)."""
+    from providers.models import ReleaseSpec
+
+    fleet = members(stack)
+    mine = []
+    for spec in stack.miniprograms:
+        if not shard.holds(spec.appid):
+            continue
+        if spec.appid in fleet:
+            spec = spec.model_copy(update={"release": ReleaseSpec.model_validate(fleet[spec.appid].release_block())})
+        mine.append(spec)
+    return dataclasses.replace(stack, miniprograms=mine)
+
+
+def fleet_causes(findings: Any, fleet_ids: set[str]) -> dict[str, str]:
+    """appid -> why preflight would stop it (its first ⛔), for the fleet's members: a blocked member
+    waits with that cause while the others go on."""
+    causes: dict[str, str] = {}
+    for finding in findings:
+        if finding.subject in fleet_ids and finding.check not in FLEET_CHECKS:
+            causes.setdefault(finding.subject, f"preflight {finding.check}: {finding.message}")
+    return causes
+
+
+def fleet_releases(stack: Any, settings: Settings, shard: Shard, *, dry_run: bool,
+                   blocked: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """appid -> the release block (with its gate) of every fleet member this runner declares.
 
     `stack` is a `StackSpecs` (platforms, miniprograms_of); a platform's `fleet` is a FleetSpec.
+    `blocked`: preflight's causes for members it would stop (`fleet_causes`).
     """
     blocks: dict[str, dict[str, Any]] = {}
     for platform in stack.platforms:
@@ -31,7 +74,8 @@ def fleet_releases(stack: Any, settings: Settings, shard: Shard, *, dry_run: boo
         candidates = [(Member(spec.appid, spec.name), spec.credentials.model_dump(mode="json", exclude_none=True))
                       for spec in specs if spec.release is None]
         release = FleetRelease(platform.name, platform.component_appid, fleet, candidates,
-                               local={spec.appid for spec in specs if shard.holds(spec.appid)}, shards=shard.count)
+                               local={spec.appid for spec in specs if shard.holds(spec.appid)}, shards=shard.count,
+                               blocked=dict(blocked or {}))
         own = sorted(spec.name for spec in specs if spec.release is not None)
         if own:
             release.notes.append(f"not in the fleet (their specs declare a release of their own): {', '.join(own)}")

@@ -28,7 +28,7 @@ from typing import Any
 from providers._base import Context, Props
 from providers._errors import RefusedError
 from providers._plan import Plan
-from providers.fleet.ledger import Ledger, LedgerError, ledger_url
+from providers.fleet.ledger import LEDGER_ENV, Ledger, LedgerError, ledger_url
 from providers.fleet.planner import FAILED
 from providers.release import Executor, Release, ReleaseProvider
 from providers.release_phases import COMMIT, SUBMIT, UNDO, ReleasePlan
@@ -38,7 +38,6 @@ HOLD, RELEASE_ONLY, SUBMIT_TOO = "hold", "release", "submit"
 ALLOWS = (HOLD, RELEASE_ONLY, SUBMIT_TOO)
 SUBMISSION_CALLS = frozenset({COMMIT, SUBMIT, UNDO})
 LEDGER_CONFIG = "fleetLedger"  # stack config key: the ledger's URL (secret if it holds a password)
-LEDGER_ENV = "WECHAT_IAC_FLEET_LEDGER"
 AUDIT_QUOTA_ERRCODE = 85085
 BACK_OFF_SECONDS = 3600.0
 REFUSED_85085 = ("WeChat answered 85085 although queryquota showed audits left (its other limit: too many "
@@ -51,16 +50,16 @@ def runner_id() -> str:
 
 
 def open_ledger(settings: Any) -> Ledger:
-    """The ledger this stack shares: config fleetLedger, $WECHAT_IAC_FLEET_LEDGER, else Pulumi's
-    PostgreSQL backend (the shared state database), else an SQLite file beside a file backend."""
-    explicit = settings.lookup(LEDGER_CONFIG) or os.environ.get(LEDGER_ENV)
-    backend = os.environ.get("PULUMI_BACKEND_URL")
-    if not explicit and backend and not backend.startswith(("postgres://", "postgresql://", "file://")):
+    """The ledger this stack shares: stack config fleetLedger, else $WECHAT_IAC_FLEET_LEDGER, which
+    `runner env` derives from the backend (Pulumi's PostgreSQL: the shared state database; a file
+    backend: an SQLite file beside it)."""
+    url = ledger_url(settings.lookup(LEDGER_CONFIG) or os.environ.get(LEDGER_ENV), os.environ.get("PULUMI_BACKEND_URL"))
+    if url is None:
         raise LedgerError(
-            f"a fleet release needs its audit ledger in a database every runner shares, and this stack's "
-            f"backend ({backend.split('://', 1)[0]}://) is not one: set stack config {LEDGER_CONFIG} "
-            f"(pulumi config set --secret {LEDGER_CONFIG} postgres://…) or ${LEDGER_ENV}")
-    return Ledger(ledger_url(explicit, backend, None))
+            "a fleet release needs its audit ledger in a database every runner shares: set stack config "
+            f"{LEDGER_CONFIG} (pulumi config set --secret {LEDGER_CONFIG} postgres://…), or ${LEDGER_ENV}; with "
+            "a PostgreSQL or file backend, `python -m runner` (or `eval \"$(python -m runner env)\"`) sets it")
+    return Ledger(url)
 
 
 def cut_to(plan: ReleasePlan, allow: str, wave: str) -> ReleasePlan:
@@ -68,8 +67,8 @@ def cut_to(plan: ReleasePlan, allow: str, wave: str) -> ReleasePlan:
     if allow == SUBMIT_TOO:
         return plan
     if allow == HOLD:
-        waiting = bool(plan.calls or plan.changes)
-        plan.calls, plan.changes, plan.warnings = [], [], []
+        waiting = bool(plan.calls or plan.changes or plan.blocked)
+        plan.calls, plan.changes, plan.warnings, plan.blocked = [], [], [], None  # the fleet plan says why
         if waiting:
             plan.warnings.append(f"held by the fleet ({wave}): no write in this `up`; the fleet plan says why")
         return plan

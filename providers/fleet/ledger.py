@@ -39,7 +39,6 @@ Timestamps are epoch seconds from one clock: the database server's (PostgreSQL),
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -51,6 +50,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from providers.fleet.planner import FAILED, IN_FLIGHT, TO_SUBMIT, AppState
 
+LEDGER_ENV = "WECHAT_IAC_FLEET_LEDGER"  # where runner/env.py puts the ledger's URL for program and providers
 LEASE_SECONDS = 30 * 60
 RESERVED, SUBMITTING = "reserved", "submitting"
 PENDING = (RESERVED, SUBMITTING)
@@ -99,19 +99,20 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def ledger_url(explicit: str | None, backend_url: str | None, state_dir: Path | None) -> str:
+def ledger_url(explicit: str | None, backend_url: str | None) -> str | None:
     """Where the ledger lives: an explicit URL; else Pulumi's PostgreSQL backend, the shared state
-    database; else an SQLite file beside a local file backend (one machine only)."""
+    database; else an SQLite file beside a local file backend (one machine only). None for other
+    backends (S3, Pulumi Cloud): they hold no database, so the ledger must be named."""
+    url = explicit or backend_url
+    if url and url.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "table"]  # Pulumi's own option, not libpq's
+        return urlunsplit(parts._replace(query=urlencode(query)))
     if explicit:
         return explicit
-    if backend_url and backend_url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(backend_url)
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "table"]  # Pulumi's own option
-        return urlunsplit(parts._replace(query=urlencode(query)))
     if backend_url and backend_url.startswith("file://"):
         return "sqlite:///" + str(Path(backend_url[len("file://"):]) / "fleet-ledger.sqlite3")
-    base = state_dir or Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
-    return "sqlite:///" + str(base / "fleet-ledger.sqlite3")
+    return None
 
 
 class Ledger:

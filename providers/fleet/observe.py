@@ -103,8 +103,7 @@ def app_state(appid: str, client: Any, desired: Mapping[str, Any]) -> AppState:
     if phase.name == RELEASED:
         return AppState(appid, RELEASED, phase.percentage, _released_at(info, gray_plan, version), committed=committed)
     if phase.name == REJECTED:
-        return AppState(appid, REJECTED, cause=f"audit rejected: {phase.reason or 'no reason given'}",
-                        committed=committed)
+        return AppState(appid, REJECTED, cause=phase.reason or "no reason given", committed=committed)
     plan = decide(appid, dict(desired), live, None)
     if plan.blocked and phase.name not in FAILURES:
         return AppState(appid, BLOCKED, cause=cause_of(plan.blocked), committed=committed)

@@ -255,8 +255,10 @@ def _app_plan(member: Member, wave: Wave, wave_state: WaveState, state: AppState
         return make(RELEASE, f"{'approved' if phase == APPROVED else phase}: release to {target}%")
     if phase in IN_FLIGHT:
         return make(NOTHING, "under audit" if phase == AUDITING else f"audit delayed: {state.cause}")
-    if phase in FAILURES:
-        return make(NOTHING, f"{phase}: {state.cause}")
+    if phase == REJECTED:
+        return make(NOTHING, f"audit rejected: {state.cause or 'no reason given'}")
+    if phase == FAILED:
+        return make(NOTHING, state.cause or "WeChat refused the submission")
     return make(SUBMIT, "commit and submit" if phase != COMMITTED else "submit")
 
 

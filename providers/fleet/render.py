@@ -9,6 +9,7 @@ this runner's apps folded per wave. Pure: a `FleetPlan` in, text out.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -74,6 +75,26 @@ def summary_line(plan: FleetPlan, platform: str) -> str:
     return f"{head}; {this}; {quota_line(plan)}; {waits} of this runner's apps wait{stop}"
 
 
+def held_lines(plan: FleetPlan, platform: str) -> list[str]:
+    """One output line per cause this runner's apps are held back or failed for, biggest first."""
+    head = f"fleet {platform} {plan.version}"
+    failed, held = failed_and_held(plan)
+    lines = [f"{head}: failed: {_apps(len(apps))}: {why} ({_plain_names(apps)})" for why, apps in groups(failed)]
+    return lines + [f"{head}: waiting: {_apps(len(apps))}: {why} ({_plain_names(apps)})" for why, apps in groups(held)]
+
+
+def failed_and_held(plan: FleetPlan) -> tuple[list[AppPlan], list[AppPlan]]:
+    """This runner's failed apps (with their failure as the reason), and the others held back."""
+    failed = [dataclasses.replace(app, reason=_now(plan, app)) for app in plan.apps.values() if app.phase in FAILURES]
+    held = [app for app in plan.apps.values() if app.action == WAIT and app.phase not in FAILURES]
+    return failed, held
+
+
+def _plain_names(apps: list[AppPlan]) -> str:
+    shown = ", ".join(app.name for app in apps[:MAX_NAMES])
+    return shown + (f" and {len(apps) - MAX_NAMES} more" if len(apps) > MAX_NAMES else "")
+
+
 def groups(apps: Iterable[AppPlan]) -> list[tuple[str, list[AppPlan]]]:
     """Apps grouped by why they are held back, the biggest group first."""
     found: dict[str, list[AppPlan]] = defaultdict(list)
@@ -126,6 +147,8 @@ def _now(plan: FleetPlan, app: AppPlan) -> str:
         return "not read"
     if state.phase == "released":
         return f"released {state.percentage or 100}%"
+    if state.phase == "rejected":
+        return f"audit rejected: {state.cause or 'no reason given'}"
     if state.phase in FAILURES | {BLOCKED, UNKNOWN, UNSEEN} and state.cause:
         return f"{state.phase}: {state.cause}"
     return state.phase
@@ -147,8 +170,7 @@ def markdown(plan: FleetPlan, waves: Waves, platform: str, hold_minutes: int, ru
     out += [_wave_row(wave) for wave in plan.waves]
     if plan.unassigned:
         out.append(f"| (in no wave) | {len(plan.unassigned)} | | | | | add a wave to reach them |")
-    held = [app for app in plan.apps.values() if app.action == WAIT]
-    failed = [app for app in plan.apps.values() if app.phase in FAILURES]
+    failed, held = failed_and_held(plan)
     if failed:
         out += ["", f"### Failed ({len(failed)})", ""]
         out += [f"- **{_apps(len(apps))}**: {reason} — {_names(apps)}" for reason, apps in groups(failed)]

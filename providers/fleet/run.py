@@ -29,7 +29,9 @@ from providers.fleet.gate import HOLD, RELEASE_ONLY, SUBMIT_TOO, gate_input, ope
 from providers.fleet.ledger import LedgerError
 from providers.fleet.observe import RateLimiter, Throttled, observe, platform_quota
 from providers.fleet.planner import (
+    BLOCKED,
     FAILED,
+    FAILURES,
     SUBMIT,
     TO_SUBMIT,
     WAIT,
@@ -61,6 +63,7 @@ class FleetRelease:
     candidates: Sequence[tuple[Member, Mapping[str, Any]]]  # the platform's apps without a release block
     local: set[str]  # appids this runner (shard) declares
     shards: int = 1
+    blocked: dict[str, str] = field(default_factory=dict)  # appid -> preflight's cause
     notes: list[str] = field(default_factory=list)
 
     def desired(self) -> dict[str, Any]:
@@ -84,6 +87,8 @@ def gates(release: FleetRelease, plan: FleetPlan) -> dict[str, dict[str, str]]:
     out = {}
     for app in plan.apps.values():
         allow = {SUBMIT: SUBMIT_TOO, WAIT: HOLD}.get(app.action, RELEASE_ONLY)
+        if app.phase in FAILURES:
+            allow = HOLD  # the fleet reports it and counts it; its Release must not fail the whole run
         out[app.appid] = gate_input(release.component_appid, wave_names.get(app.wave, "no wave") if app.wave is not None
                                     else "no wave", allow)
     return out
@@ -101,6 +106,16 @@ def merge(local: Mapping[str, AppState], recorded: Mapping[str, AppState]) -> di
     return states
 
 
+def with_preflight(states: Mapping[str, AppState], blocked: Mapping[str, str]) -> dict[str, AppState]:
+    """A member preflight would stop waits with preflight's cause, unless it is past submitting."""
+    out = dict(states)
+    for appid, cause in blocked.items():
+        state = out.get(appid)
+        if state is not None and state.phase in TO_SUBMIT:
+            out[appid] = AppState(appid, BLOCKED, cause=cause, committed=state.committed)
+    return out
+
+
 def plan_fleet_release(release: FleetRelease, settings: Settings, *, dry_run: bool,
                        now: float | None = None) -> dict[str, dict[str, str]]:
     """Plan the fleet (and, in `up`, reserve its audits); print the summary; return the gates."""
@@ -111,7 +126,7 @@ def plan_fleet_release(release: FleetRelease, settings: Settings, *, dry_run: bo
     mine = [(member, credentials) for member, credentials in release.candidates if member.appid in release.local]
     members = {m.appid for m in waves.members()}
     mine = [item for item in mine if item[0].appid in members]
-    local = observe(mine, desired, settings, limiter)
+    local = with_preflight(observe(mine, desired, settings, limiter), release.blocked)
     quota_client = Throttled(client_for(mine[0][0].appid, mine[0][1], settings), limiter) if mine else None
 
     def read_quota() -> tuple[int | None, int | None]:
@@ -121,7 +136,8 @@ def plan_fleet_release(release: FleetRelease, settings: Settings, *, dry_run: bo
         plan = _preview(release, waves, local, read_quota, settings, now)
     else:
         plan = _up(release, waves, local, read_quota, settings, now)
-    print(render.summary_line(plan, release.platform), flush=True)
+    for line in [render.summary_line(plan, release.platform), *render.held_lines(plan, release.platform)]:
+        print(line, flush=True)
     for note in release.notes:
         print(f"fleet {release.platform} {release.spec.version}: {note}", flush=True)
     _write_markdown(release, plan, waves)

@@ -154,6 +154,9 @@ class FleetSpec(SpecModel):
                     apps.setdefault(app, index)
         return issues
 
+    def selects_app(self, name: str, appid: str) -> bool:
+        return self.apps.selects(name, appid)
+
     def release_block(self) -> dict[str, Any]:
         """The release spec every member mini-program gets (a ReleaseSpec's JSON form)."""
         return {

@@ -100,10 +100,10 @@ def test_release_time_is_wechats_or_the_first_time_a_runner_saw_it(ledger: Ledge
 
 def test_where_the_ledger_lives() -> None:
     pg = "postgres://u:secret@db:5432/pulumi?sslmode=require&table=state"
-    assert ledger_url(None, pg, None) == "postgres://u:secret@db:5432/pulumi?sslmode=require"
-    assert ledger_url("sqlite:///x.db", pg, None) == "sqlite:///x.db"
-    assert ledger_url(None, "file:///srv/state", None) == "sqlite:////srv/state/fleet-ledger.sqlite3"
-    assert ledger_url(None, None, Path("/tmp/s")) == "sqlite:////tmp/s/fleet-ledger.sqlite3"
+    assert ledger_url(None, pg) == "postgres://u:secret@db:5432/pulumi?sslmode=require"
+    assert ledger_url("sqlite:///x.db", pg) == "sqlite:///x.db"
+    assert ledger_url(None, "file:///srv/state") == "sqlite:////srv/state/fleet-ledger.sqlite3"
+    assert ledger_url(None, "s3://bucket/x") is None and ledger_url(None, None) is None
     assert redacted(pg) == "postgres://u:***@db:5432/pulumi?sslmode=require&table=state"
 
 

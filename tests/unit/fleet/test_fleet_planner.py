@@ -115,7 +115,7 @@ def test_a_rejection_within_the_budget_lets_the_wave_finish_and_the_next_one_sta
     assert result.stopped is None
     assert result.waves[0].failed == [first] and result.waves[0].status == W_RELEASED
     assert result.waves[1].status == W_OPEN
-    assert actions(result)[first] == NOTHING and result.apps[first].reason == "rejected: page crashes"
+    assert actions(result)[first] == NOTHING and result.apps[first].reason == "audit rejected: page crashes"
 
 
 def test_failures_beyond_the_budget_stop_every_fleet_write() -> None:

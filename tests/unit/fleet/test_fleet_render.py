@@ -44,7 +44,7 @@ def test_blocked_apps_are_grouped_by_cause_biggest_first() -> None:
     lines = [line for line in held.splitlines() if line.startswith("- ")]
     assert lines[0].startswith(f"- **20 apps**: {PRIVACY} — ")
     assert lines[0].endswith("and 12 more")
-    assert "### Failed (1)" in text and "- **1 app**: rejected: crashes on start" in text
+    assert "### Failed (1)" in text and "- **1 app**: audit rejected: crashes on start" in text
 
 
 def test_the_chart_has_a_node_per_wave_in_order_with_its_progress() -> None:
