@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from providers._clients import client_for
-from providers._settings import Settings
+from providers._settings import ConfigurationError, Settings
 from providers.fleet import render
 from providers.fleet.gate import HOLD, RELEASE_ONLY, SUBMIT_TOO, gate_input, open_ledger, runner_id
 from providers.fleet.ledger import LedgerError
@@ -34,6 +34,7 @@ from providers.fleet.planner import (
     FAILURES,
     SUBMIT,
     TO_SUBMIT,
+    UNKNOWN,
     WAIT,
     AppPlan,
     AppState,
@@ -45,8 +46,11 @@ from providers.fleet.planner import (
 from providers.fleet.waves import Member, Waves, assign_waves, select_members
 from providers.models.fleet import FleetSpec
 from providers.models.release import ReleaseSpec
+from wechat import WeChatError
+from wechat.redact import scrub
 
 PLAN_DIR_ENV = "WECHAT_IAC_FLEET_PLAN_DIR"
+QUOTA_READERS = 3  # apps whose token may read the platform's quota, tried in turn
 
 
 class FleetError(Exception):
@@ -127,10 +131,16 @@ def plan_fleet_release(release: FleetRelease, settings: Settings, *, dry_run: bo
     members = {m.appid for m in waves.members()}
     mine = [item for item in mine if item[0].appid in members]
     local = with_preflight(observe(mine, desired, settings, limiter), release.blocked)
-    quota_client = Throttled(client_for(mine[0][0].appid, mine[0][1], settings), limiter) if mine else None
+    readable = [item for item in mine if local[item[0].appid].phase != UNKNOWN][:QUOTA_READERS]
 
     def read_quota() -> tuple[int | None, int | None]:
-        return platform_quota(quota_client) if quota_client is not None else (None, None)
+        """queryquota (the platform's, with any of its apps' tokens); (None, None) if none answers."""
+        for member, credentials in readable:
+            try:
+                return platform_quota(Throttled(client_for(member.appid, credentials, settings), limiter))
+            except (WeChatError, ConfigurationError) as error:
+                release.notes.append(f"queryquota with {member.name}'s token failed: {scrub(str(error))[:200]}")
+        return None, None
 
     if dry_run:
         plan = _preview(release, waves, local, read_quota, settings, now)
