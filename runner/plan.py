@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from pulumi import automation as auto
 
 from providers._plan import Plan
 from providers._settings import Settings
+from providers.fleet.run import PLAN_DIR_ENV
 from providers.models import MiniProgramSpec, load_specs
 from providers.program import DEFAULT_SPECS
 from providers.registry import RESOURCES
@@ -222,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     env = pulumi_env(args.stack, state_dir=args.state, cli_dir=args.cli)
     if args.start_emulator:
         local_emulator.ensure_running(stack_base_url(project_dir, args.stack), env.state_dir)
+    fleet_dir = Path(tempfile.mkdtemp(prefix="wechat-iac-fleet-plan-"))  # fleet plans (providers/fleet/run.py)
+    os.environ[PLAN_DIR_ENV] = str(fleet_dir)  # the inline program runs in this process
     stack = engine.open_stack(args.stack, project_dir=project_dir, env=env)
     backend = show_backend(env.backend, project_dir)
     try:
@@ -232,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(render_rejected(args.stack, project, backend, text, args.commit), encoding="utf-8")
         print(f"{args.stack}: the engine rejected the program; no plan (details in {out})")
         return 1
-    out.write_text(render(report), encoding="utf-8")
+    fleets = "".join("\n" + path.read_text(encoding="utf-8") for path in sorted(fleet_dir.glob("*.md")))
+    shutil.rmtree(fleet_dir, ignore_errors=True)
+    out.write_text(render(report) + fleets, encoding="utf-8")
     if args.json:
         data = json.dumps(report_to_dict(report), ensure_ascii=False, indent=1, default=str)
         args.json.write_text(scrub(data), encoding="utf-8")
