@@ -57,7 +57,8 @@ def test_live_reads_win_but_a_recorded_refusal_stays_until_an_audit_shows() -> N
                 "b": AppState("b", FAILED, cause="x", local=False), "c": AppState("c", AUDITING, local=False)}
     live = {"a": AppState("a", COMMITTED, committed=True), "b": AppState("b", AUDITING)}
     merged = merge(live, recorded)
-    assert (merged["a"].phase, merged["a"].cause, merged["a"].committed) == (FAILED, "submit_audit refused: 85077", True)
+    kept = merged["a"]
+    assert (kept.phase, kept.cause, kept.committed) == (FAILED, "submit_audit refused: 85077", True)
     assert merged["b"].phase == AUDITING and merged["c"] == recorded["c"]
 
 

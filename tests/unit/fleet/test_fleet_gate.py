@@ -1,0 +1,103 @@
+"""A fleet member's submission goes through the ledger: never without a pending reservation, and a
+refusal WeChat answers is settled (85085 also backs the whole platform off; 85077 is the app's
+failure). The WeChat side is a fake client: these are the executor's rules, not the wire."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from providers._base import Context
+from providers._errors import RefusedError
+from providers._plan import ApiCall
+from providers._settings import Settings
+from providers.fleet.gate import BACK_OFF_SECONDS, FleetExecutor, gate_input
+from providers.fleet.ledger import Ledger
+from providers.models import ReleaseSpec
+from providers.release_phases import SUBMIT, ReleasePlan
+from wechat import InvalidRequestError, NotFoundError, QuotaError
+
+PLATFORM, APPID, V = "wx1111111111111111", "wxf1ee700000000000", "1.2.0"
+
+
+class FakeWeChat:
+    """The reads a submission makes, and a submit_audit that answers as told."""
+
+    def __init__(self, answer: Exception | None) -> None:
+        self.answer, self.submitted = answer, 0
+
+    def get_version_info(self) -> dict[str, Any]:
+        return {"exp_info": {"exp_version": V, "exp_time": 1}, "release_info": {"release_version": "1.0.0"}}
+
+    def get_latest_audit_status(self) -> dict[str, Any]:
+        if self.submitted and self.answer is None:
+            return {"auditid": 420000001, "status": 2, "user_version": V, "submit_audit_time": 2}
+        raise NotFoundError(85058, "no valid audit_id exist", "/wxa/get_latest_auditstatus")
+
+    def query_quota(self) -> dict[str, Any]:
+        return {"rest": 10, "limit": 20}
+
+    def submit_audit(self, **_fields: Any) -> int:
+        self.submitted += 1
+        if self.answer is not None:
+            raise self.answer
+        return 420000001
+
+
+def executor(tmp_path: Path, wechat: FakeWeChat) -> tuple[FleetExecutor, Ledger]:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    settings = Settings("http://127.0.0.1:1", {"wechat-iac:fleetLedger": url})
+    ctx = Context(APPID, {"mode": "platform"}, settings)
+    ctx.__dict__["client"] = wechat  # Context.client is a cached property
+    desired = {**ReleaseSpec.model_validate({"version": V, "source": {"template_id": 7}}).model_dump(
+        mode="json", exclude_none=True), "fleet": gate_input(PLATFORM, "canary", "submit")}
+    plan = ReleasePlan("release", APPID, version=V, phase="committed")
+    plan.calls = [ApiCall(SUBMIT, "submit")]
+    return FleetExecutor(ctx, plan, desired), Ledger(url)
+
+
+def reserve(ledger: Ledger) -> None:
+    ledger.reserve(PLATFORM, V, [APPID], lambda: (10, 20), audit_reserve=0, max_in_flight=20, runner="program")
+
+
+def test_no_reservation_no_submission(tmp_path: Path) -> None:
+    wechat = FakeWeChat(None)
+    run, _ledger = executor(tmp_path, wechat)
+    with pytest.raises(RefusedError, match="its audit reservation in the fleet ledger is gone"):
+        run.submit()
+    assert wechat.submitted == 0
+
+
+def test_a_submission_settles_its_reservation(tmp_path: Path) -> None:
+    wechat = FakeWeChat(None)
+    run, ledger = executor(tmp_path, wechat)
+    reserve(ledger)
+    run.submit()
+    assert wechat.submitted == 1 and ledger.pending(PLATFORM) == 0
+    assert ledger.records(PLATFORM, V)[APPID].phase == "auditing"
+
+
+def test_85085_with_quota_left_backs_the_platform_off(tmp_path: Path) -> None:
+    wechat = FakeWeChat(QuotaError(85085, "submit audit reach limit", "/wxa/submit_audit"))
+    run, ledger = executor(tmp_path, wechat)
+    reserve(ledger)
+    with pytest.raises(QuotaError):
+        run.submit()
+    assert ledger.pending(PLATFORM) == 0 and ledger.records(PLATFORM, V)[APPID].phase == "committed"
+    assert "85085" in ledger.refused(PLATFORM) and BACK_OFF_SECONDS == 3600
+    reserve(ledger)  # nothing is granted while backing off, and a claim is refused
+    assert ledger.pending(PLATFORM) == 0 and not ledger.claim(PLATFORM, V, APPID, "r")
+
+
+def test_a_refusal_of_this_app_is_its_failure(tmp_path: Path) -> None:
+    wechat = FakeWeChat(InvalidRequestError(85077, "category is invalid", "/wxa/submit_audit",
+                                            meaning="a category in item_list is not approved"))
+    run, ledger = executor(tmp_path, wechat)
+    reserve(ledger)
+    with pytest.raises(InvalidRequestError):
+        run.submit()
+    record = ledger.records(PLATFORM, V)[APPID]
+    assert (record.phase, record.cause) == ("failed", "submit_audit refused: 85077 a category in item_list is "
+                                                      "not approved")
