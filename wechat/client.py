@@ -35,6 +35,10 @@ class _Client:
     def base_url(self) -> str:
         return self._http.base_url
 
+    def access_token(self) -> str:
+        """The token these calls use (from memory, the disk cache, or a fetch): a token-health check."""
+        return self.token_source.token(self._http)
+
     @property
     def stats(self) -> Stats:
         """HTTP requests per path, token fetches, retries, refreshes and errcodes seen so far."""
