@@ -35,9 +35,9 @@ class _Client:
     def base_url(self) -> str:
         return self._http.base_url
 
-    def access_token(self) -> str:
-        """The token these calls use (from memory, the disk cache, or a fetch): a token-health check."""
-        return self.token_source.token(self._http)
+    def check_token(self) -> None:
+        """Get a token now (from memory, the disk cache or WeChat): wrong credentials fail here, not at a write."""
+        self.token_source.token(self._http)
 
     @property
     def stats(self) -> Stats:

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from providers import release_domains
-from providers.preflight.checks_access import describe
-from providers.preflight.facts import Facts
-from providers.preflight.findings import BLOCK, OK, UNKNOWN, WARN, Finding
+from providers.preflight_checks.checks_access import describe
+from providers.preflight_checks.facts import Facts
+from providers.preflight_checks.findings import BLOCK, OK, UNKNOWN, WARN, Finding
 
 Lists = Mapping[str, Any]  # {"server": {"published": [...], "testing": [...]}, "jump": {...}}
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from providers.models import MiniProgramSpec, PlatformSpec, StackSpecs
-from providers.preflight.facts import Facts
+from providers.preflight_checks.facts import Facts
 
 PLATFORM_CREDENTIAL_KEYS = ("component_appid", "component_secret_config", "verify_ticket_config",
                             "verify_ticket_file", "verify_ticket_env")

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from providers.preflight.checks_access import describe
-from providers.preflight.facts import Facts
-from providers.preflight.findings import BLOCK, OK, UNKNOWN, WARN, Finding
+from providers.preflight_checks.checks_access import describe
+from providers.preflight_checks.facts import Facts
+from providers.preflight_checks.findings import BLOCK, OK, UNKNOWN, WARN, Finding
 
 ICP_FILED = 6
 ICP_STATES = {2: "under the platform's review", 3: "rejected by the platform", 4: "under the authority's review",

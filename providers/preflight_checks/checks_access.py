@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from providers._settings import ConfigurationError
-from providers.preflight.facts import Facts
-from providers.preflight.findings import BLOCK, OK, UNKNOWN, WARN, Finding
+from providers.preflight_checks.facts import Facts
+from providers.preflight_checks.findings import BLOCK, OK, UNKNOWN, WARN, Finding
 from wechat import APIError
 
 DEV_MANAGEMENT, BASIC_INFO, ICP_FILING = 18, 30, 156

@@ -22,13 +22,13 @@ from providers._clients import client_for
 from providers._platform import component_client, hosts
 from providers._settings import Settings, token_cache
 from providers.models import StackSpecs
-from providers.preflight import checks_access as access
-from providers.preflight import checks_domains as domains
-from providers.preflight import checks_release as release
-from providers.preflight.facts import Job, gather
-from providers.preflight.findings import UNKNOWN, Finding, Report
-from providers.preflight.privacy_scan import declared_privacy_keys
-from providers.preflight.subjects import AppSubject, PlatformSubject, subjects
+from providers.preflight_checks import checks_access as access
+from providers.preflight_checks import checks_domains as domains
+from providers.preflight_checks import checks_release as release
+from providers.preflight_checks.facts import Job, gather
+from providers.preflight_checks.findings import UNKNOWN, Finding, Report
+from providers.preflight_checks.privacy_scan import declared_privacy_keys
+from providers.preflight_checks.subjects import AppSubject, PlatformSubject, subjects
 from providers.release_live import history_entries, snapshot
 from providers.release_phases import phase_of
 from providers.stack_inputs import declared_domains
@@ -109,7 +109,7 @@ def _app_jobs(app: AppSubject, settings: Settings) -> list[Job]:
     def client() -> Any:  # built inside each read: a missing config key is a fact, not a crash
         return _client(app, settings)
 
-    jobs: list[Job] = [(facts, "token", lambda: client().access_token())]
+    jobs: list[Job] = [(facts, "token", lambda: client().check_token())]
     if app.platform is not None:
         component = app.platform
 

@@ -24,7 +24,7 @@ alone for a whole stack.
 | effective_domains | mini-program | (a release drops it) | `get_effective_domain`, `get_effective_webviewdomain` |
 """
 
-from providers.preflight.findings import BLOCK, OK, UNKNOWN, WARN, Finding, Report
-from providers.preflight.run import run
+from providers.preflight_checks.findings import BLOCK, OK, UNKNOWN, WARN, Finding, Report
+from providers.preflight_checks.run import run
 
 __all__ = ["BLOCK", "OK", "UNKNOWN", "WARN", "Finding", "Report", "run"]

@@ -1,0 +1,106 @@
+"""`python -m runner doctor [--stack dev]`: every preflight check of a stack, read-only, as a table.
+
+For every platform and mini-program the stack's specs name, it reads (in parallel) everything the
+checks use, whatever `up` would do now: tokens and the verify ticket, authorizations and their
+permission sets, the audit and speed-up quotas, profiles, categories, privacy guides, ICP filings,
+templates, the platform's domain lists and each mini-program's effective domains. Nothing is
+written, and no Pulumi program runs. Exit status: 1 when something would stop `up` (⛔), else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from providers import preflight_checks
+from providers._settings import Settings
+from providers.models import SpecError, load_stack
+from providers.preflight_checks import Finding, Report
+from providers.program import DEFAULT_SPECS
+from runner import engine, local_emulator
+from runner.env import PROJECT_DIR, pulumi_env
+from runner.plan import working_dir
+from wechat.redact import register_secret, scrub
+
+DEV_EMULATOR_URL = "http://127.0.0.1:8787"
+WIDTHS = (14, 22, 2)  # account, check, mark
+
+
+def table(report: Report) -> str:
+    """The findings as a plain-text table, grouped by account, most severe first within each."""
+    order = {"block": 0, "warn": 1, "unknown": 2, "ok": 3}
+    rows = [f"{'account':<{WIDTHS[0]}} {'check':<{WIDTHS[1]}}    finding"]
+    seen: list[str] = []
+    for finding in report.findings:
+        if finding.subject not in seen:
+            seen.append(finding.subject)
+    for subject in seen:
+        for finding in sorted(report.of(subject), key=lambda f: order[f.severity]):
+            rows.append(_row(finding))
+        for note in report.notes.get(subject, []):
+            rows.append(f"{'':<{WIDTHS[0]}} {'':<{WIDTHS[1]}}    · {note}")
+    return "\n".join(rows)
+
+
+def _row(finding: Finding) -> str:
+    text = finding.message
+    if finding.errcode is not None and finding.severity in ("block", "warn"):
+        text += f" [errcode {finding.errcode_text()}]"
+    if finding.fix and finding.severity != "ok":
+        text += f" → {finding.fix}"
+    return f"{finding.name[:WIDTHS[0]]:<{WIDTHS[0]}} {finding.check:<{WIDTHS[1]}} {finding.mark:<{WIDTHS[2]}} {text}"
+
+
+def diagnose(project_dir: Path, settings: Settings, pattern: str | None = None) -> Report:
+    """Load the stack's specs (from `project_dir`) and run every check in full, read-only."""
+    with working_dir(project_dir):
+        paths = sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern or DEFAULT_SPECS))
+        stack = load_stack(paths)
+        return preflight_checks.run(stack, settings, full=True, show_domains=True)
+
+
+def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
+    parser = argparse.ArgumentParser(prog="python -m runner doctor", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--json", type=Path, help="also write the findings as JSON, for tools")
+    parser.add_argument("--start-emulator", action="store_true",
+                        help=f"start the local WeChat emulator at {DEV_EMULATOR_URL} first if it is not running")
+    where = parser.add_argument_group("another project copy (tests, CI)")
+    where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
+    where.add_argument("--state", type=Path, help="state folder (default: the project's .state)")
+    where.add_argument("--cli", type=Path, help="folder holding the pulumi CLI (default: found or built)")
+    args = parser.parse_args(argv)
+    env = pulumi_env(state_dir=args.state, cli_dir=args.cli)
+    if args.start_emulator:
+        local_emulator.ensure_running(DEV_EMULATOR_URL, env.state_dir)
+    project_dir = args.project.resolve()
+    stack = engine.open_stack(args.stack, project_dir=project_dir, env=env)
+    raw = stack.get_all_config()
+    for item in raw.values():
+        if item.secret:
+            register_secret(item.value)
+    settings = Settings.from_config({key: item.value for key, item in raw.items()})
+    started = time.monotonic()
+    try:
+        report = diagnose(project_dir, settings, settings.lookup("specs"))
+    except SpecError as error:
+        out(f"invalid spec:\n{error}")
+        return 1
+    elapsed = time.monotonic() - started
+    out(scrub(table(report)))
+    out(f"{args.stack}: {report.summary()} (read in {elapsed:.1f} s)")
+    if args.json:
+        args.json.write_text(scrub(json.dumps(report.to_dict(), ensure_ascii=False, indent=1)), encoding="utf-8")
+    if report.blocked:
+        out(f"{args.stack}: ⛔ {len(report.blocking())} problem(s) would stop `up` before any write")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
