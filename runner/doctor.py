@@ -27,7 +27,7 @@ from runner.plan import working_dir
 from wechat.redact import register_secret, scrub
 
 DEV_EMULATOR_URL = "http://127.0.0.1:8787"
-WIDTHS = (14, 22, 2)  # account, check, mark
+WIDTHS = (14, 24, 2)  # account, check, mark
 
 
 def table(report: Report) -> str:

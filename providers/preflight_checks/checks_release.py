@@ -64,16 +64,16 @@ def audit_quota(subject: str, name: str, facts: Facts, submissions: int, reserve
     elif rest < submissions:
         spent = "is spent" if rest == 0 else f"has {rest} left"
         out.append(Finding("audit_quota", BLOCK, subject, name,
-                           f"the monthly audit quota {spent} ({rest} of {limit} left) and this run submits "
+                           f"the monthly audit quota {spent} ({rest} of {limit} left) and `up` submits "
                            f"{submissions} audit(s): the quota is spent before they all go", 85085,
                            "wait for next month's quota, ask WeChat for more, or release fewer mini-programs"))
     elif rest - submissions <= reserve:
         out.append(Finding("audit_quota", WARN, subject, name,
-                           f"{rest} of {limit} audits left this month; this run uses {submissions}, the spec keeps "
+                           f"{rest} of {limit} audits left this month; `up` submits {submissions}, the spec keeps "
                            f"{reserve} in reserve", 85085, "spend the rest on the releases that matter most"))
     else:
         out.append(Finding("audit_quota", OK, subject, name,
-                           f"{rest} of {limit} audits left this month; this run uses {submissions}"))
+                           f"{rest} of {limit} audits left this month; `up` submits {submissions}"))
     speed = _number(quota.get("speedup_rest"))
     if speed == 0:
         out.append(Finding("speedup_quota", WARN, subject, name,
@@ -134,9 +134,10 @@ def categories(subject: str, name: str, facts: Facts, desired: list[dict[str, An
     approved = [pair for pair, status in live.items() if status == APPROVED_CATEGORY]
     blocking: list[str] = []
     waiting: list[str] = []
-    code = 85008
+    code = 85077  # an item naming a category that is not approved
     if not approved and not adding:
         blocking.append("no approved category")
+        code = 85008
     for item in audit_items:
         pair = (item.get("first_id"), item.get("second_id"))
         if None in pair or live.get(pair) == APPROVED_CATEGORY:
@@ -147,7 +148,6 @@ def categories(subject: str, name: str, facts: Facts, desired: list[dict[str, An
         else:
             state = CATEGORY_STATES.get(live.get(pair) or 0, "not on the account")
             blocking.append(f"the audit item for {pair[0]}/{pair[1]} names a category {state}")
-            code = 85077
     if not blocking and not waiting:
         plural = "category" if len(approved) == 1 else "categories"
         return Finding("categories", OK, subject, name, f"{len(approved)} approved {plural}")
@@ -209,7 +209,7 @@ def icp(subject: str, name: str, facts: Facts, required: bool, submits: bool, re
     reviewing = status in (2, 4)
     severity = WARN if reviewing else _severity(submits)
     return Finding("icp", severity, subject, name,
-                   f"the ICP filing is {state}{': ' + reasons if reasons else ''}{_later(submits)}", None,
+                   f"ICP filing (备案): {state}{': ' + reasons if reasons else ''}{_later(submits)}", None,
                    "wait for the filing to pass" if reviewing else
                    "file the mini-program (备案) in its console or through the platform's ICP APIs; WeChat does not "
                    "list an unfiled mini-program (no documented errcode)")

@@ -132,13 +132,14 @@ def test_console_drift_in_profile_categories_privacy_and_testers_is_repaired_as_
 def test_a_domain_edit_is_planned_item_by_item(shop: Any, emu: EmulatorControl) -> None:
     stack = shop(spec_text(server_domains=DOMAINS, webview_domains=WEBVIEW))
     up_matches_plan(stack, emu)
-    edited = {**DOMAINS, "request": ["https://api.shop.example.com", "https://api3.shop.example.com"],
+    # h5.shop.example.com: a host on the platform's list (preflight refuses unregistered ones, 85017)
+    edited = {**DOMAINS, "request": ["https://api.shop.example.com", "https://h5.shop.example.com"],
               "download": ["https://cdn.shop.example.com", "https://img.shop.example.com"]}
     write_spec(stack, spec_text(server_domains=edited, webview_domains={"domains": []}))
 
     report = up_matches_plan(stack, emu)
     assert items(report, "server_domains") == [
-        ("add", "request", "https://api3.shop.example.com", False),
+        ("add", "request", "https://h5.shop.example.com", False),
         ("remove", "request", "https://api2.shop.example.com", False),
         ("add", "download", "https://img.shop.example.com", False),
     ]

@@ -15,7 +15,7 @@ def test_quota_spent_blocks_85085_and_counts_every_submission_of_the_run() -> No
     found = release.audit_quota("wx1", "p", facts({"quota": {"rest": 0, "limit": 20, "speedup_rest": 3}}), 1, 0)
     assert (found[0].severity, found[0].errcode) == ("block", 85085) and "quota is spent" in found[0].message
     short = release.audit_quota("wx1", "p", facts({"quota": {"rest": 2, "limit": 20}}), 3, 0)[0]
-    assert short.severity == "block" and "submits 3" in short.message
+    assert short.severity == "block" and "`up` submits 3" in short.message
     assert release.audit_quota("wx1", "p", facts({"quota": {"rest": 2, "limit": 20}}), 0, 0)[0].severity == "ok"
 
 
