@@ -43,6 +43,8 @@ def miniprogram_inputs(spec: MiniProgramSpec, platform: PlatformSpec | None) -> 
             declared = declared_domains(spec, platform)
             if declared:
                 spec_block["declared_domains"] = declared
+            if platform is not None and platform.audit_events is not None:  # a waiting `up` watches them
+                spec_block["audit_events"] = platform.audit_events.model_dump(mode="json", exclude_none=True)
         inputs[block] = spec_block
     return inputs
 

@@ -41,8 +41,8 @@ def section(report: PlanReport) -> list[str]:
         names = {f["subject"]: f["name"] for f in findings}
         body = "\n".join(f"- **{names.get(subject, subject)}**: {_inline(note)}"
                          for subject, items in sorted(notes.items()) for note in items)
-        lines += ["", f"<details><summary>Domains in force after a release through the platform</summary>\n\n{body}"
-                      "\n\n</details>"]
+        title = "Live facts per mini-program (domains after a release, audit events)"
+        lines += ["", f"<details><summary>{title}</summary>\n\n{body}\n\n</details>"]
     return ["\n".join(lines)]
 
 

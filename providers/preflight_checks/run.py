@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from providers import audit_events
 from providers._clients import client_for
 from providers._platform import component_client, hosts
 from providers._settings import Settings, token_cache
@@ -26,7 +27,7 @@ from providers.preflight_checks import checks_access as access
 from providers.preflight_checks import checks_domains as domains
 from providers.preflight_checks import checks_release as release
 from providers.preflight_checks.facts import Job, gather
-from providers.preflight_checks.findings import UNKNOWN, Finding, Report
+from providers.preflight_checks.findings import OK, UNKNOWN, Finding, Report
 from providers.preflight_checks.privacy_scan import declared_privacy_keys
 from providers.preflight_checks.subjects import AppSubject, PlatformSubject, subjects
 from providers.release_live import history_entries, snapshot
@@ -72,6 +73,9 @@ def _platform_jobs(platform: PlatformSubject, settings: Settings, full: bool) ->
 
     jobs: list[Job] = [(facts, "component_token", component_token)]
     spec = platform.spec
+    if spec is not None and spec.audit_events is not None:  # local: the receiver's file or command
+        source = spec.audit_events.model_dump(mode="json", exclude_none=True)
+        jobs.append((facts, "events", lambda: audit_events.read(source)))
     declares_server = any(app.spec.server_domains for app in platform.apps)
     declares_webview = any(app.spec.webview_domains for app in platform.apps)
     if full or declares_server or (spec and spec.server_domains):
@@ -249,7 +253,29 @@ def _app_findings(app: AppSubject) -> tuple[list[Finding], list[str]]:
         finding, notes = domains.effective(subject, name, facts, declared_domains(spec, platform_spec),
                                            rel.accept_domain_loss or [], app.phase)
         found.append(finding)
+    if app.platform is not None and _tried(app.platform.facts, "events"):
+        finding, note = _audit_event(app)
+        found.append(finding)
+        notes += note
     return found, notes
+
+
+def _audit_event(app: AppSubject) -> tuple[Finding, list[str]]:
+    """The newest audit event of this mini-program: a hint of when; the live audit status decides."""
+    facts = app.platform.facts if app.platform else None
+    assert facts is not None
+    error = facts.error("events")
+    if error is not None:
+        return Finding("audit_event", UNKNOWN, app.appid, app.name, f"cannot read the events: {error}"), []
+    original_id = (facts.get("authorizer") or {}).get("authorizer_info", {}).get("user_name")
+    event = audit_events.latest(facts.get("events") or [], app.appid, original_id)
+    if event is None:
+        return Finding("audit_event", OK, app.appid, app.name, "no audit event received yet"), []
+    audit = app.facts.get("audit") or {}
+    states: dict[Any, str] = {0: "approved", 1: "rejected", 4: "delayed"}
+    live = states.get(audit.get("status"), "under review or unknown")
+    text = f"the latest audit event: {event.describe()}; the live audit status ({live}) decides"
+    return Finding("audit_event", OK, app.appid, app.name, text), [f"audit event: {event.describe()}"]
 
 
 def _tried(facts: Any, key: str) -> bool:

@@ -94,7 +94,7 @@ def test_a_healthy_stack_passes_preflight_and_the_plan_says_so(make_stack: Any, 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     document = out.read_text(encoding="utf-8")
     assert "Nothing blocks `up`." in document and "| ⛔ |" not in document
-    assert "Domains in force after a release through the platform" in document
+    assert "Live facts per mini-program" in document
     stack.up()
     assert any(call["path"] == "/wxa/submit_audit" for call in emu.calls())
 
