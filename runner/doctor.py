@@ -21,12 +21,10 @@ from providers._settings import Settings
 from providers.models import SpecError, load_stack
 from providers.preflight_checks import Finding, Report
 from providers.program import DEFAULT_SPECS
-from runner import engine, local_emulator
-from runner.env import PROJECT_DIR, pulumi_env
+from runner import project_args
 from runner.plan import working_dir
-from wechat.redact import register_secret, scrub
+from wechat.redact import scrub
 
-DEV_EMULATOR_URL = "http://127.0.0.1:8787"
 WIDTHS = (14, 24, 2)  # account, check, mark
 
 
@@ -66,25 +64,11 @@ def diagnose(project_dir: Path, settings: Settings, pattern: str | None = None) 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
     parser = argparse.ArgumentParser(prog="python -m runner doctor", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", default="dev")
     parser.add_argument("--json", type=Path, help="also write the findings as JSON, for tools")
-    parser.add_argument("--start-emulator", action="store_true",
-                        help=f"start the local WeChat emulator at {DEV_EMULATOR_URL} first if it is not running")
-    where = parser.add_argument_group("another project copy (tests, CI)")
-    where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
-    where.add_argument("--state", type=Path, help="state folder (default: the project's .state)")
-    where.add_argument("--cli", type=Path, help="folder holding the pulumi CLI (default: found or built)")
+    project_args.add_arguments(parser)
     args = parser.parse_args(argv)
-    env = pulumi_env(state_dir=args.state, cli_dir=args.cli)
-    if args.start_emulator:
-        local_emulator.ensure_running(DEV_EMULATOR_URL, env.state_dir)
-    project_dir = args.project.resolve()
-    stack = engine.open_stack(args.stack, project_dir=project_dir, env=env)
-    raw = stack.get_all_config()
-    for item in raw.values():
-        if item.secret:
-            register_secret(item.value)
-    settings = Settings.from_config({key: item.value for key, item in raw.items()})
+    _env, project_dir, stack = project_args.open_stack(args)
+    settings = project_args.stack_settings(stack)
     started = time.monotonic()
     try:
         report = diagnose(project_dir, settings, settings.lookup("specs"))
