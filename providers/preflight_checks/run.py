@@ -7,8 +7,10 @@ Rounds, each in parallel across every platform and mini-program of the stack:
    ICP filing, the template library, the effective domains. In `full` mode (doctor) everything is
    read whatever the run would do.
 
-A steady stack therefore costs a token check and two or three reads per mini-program. Nothing here
-writes; `checks_*` decide, this module only gathers.
+A steady stack therefore costs a token check and two or three reads per mini-program. A run that
+would not call WeChat at all (a spec of developers only, an owner-mode spec whose blocks owner
+credentials cannot read) makes no call here either. Nothing here writes; `checks_*` decide, this
+module only gathers.
 """
 
 from __future__ import annotations
@@ -30,18 +32,24 @@ from providers.preflight_checks.facts import Job, gather
 from providers.preflight_checks.findings import OK, UNKNOWN, Finding, Report
 from providers.preflight_checks.privacy_scan import declared_privacy_keys
 from providers.preflight_checks.subjects import AppSubject, PlatformSubject, subjects
+from providers.registry import RESOURCES
 from providers.release_live import history_entries, snapshot
 from providers.release_phases import phase_of
 from providers.stack_inputs import declared_domains
 from wechat import NotFoundError
 
 RELEASING = ("approved", "superseded")  # phases in which this run makes code go live through the platform
+NO_API = frozenset({"developers"})  # WeChat has no API for it: nothing to read, no token needed
 
 
 def run(stack: StackSpecs, settings: Settings, *, full: bool = False, show_domains: bool = False,
         now: float | None = None) -> Report:
     """Read what the checks need and run them all; `full`: read everything (doctor)."""
     platforms, apps = subjects(stack)
+    apps = [app for app in apps if _calls_wechat(app)]
+    for platform in platforms:
+        platform.apps = [app for app in platform.apps if app in apps]
+    platforms = [p for p in platforms if p.apps or (p.spec is not None and p.spec.managed_blocks())]
     gather([job for platform in platforms for job in _platform_jobs(platform, settings, full)]
            + [job for app in apps for job in _app_jobs(app, settings)])
     gather([job for app in apps for job in _history_jobs(app, settings)])
@@ -58,6 +66,14 @@ def run(stack: StackSpecs, settings: Settings, *, full: bool = False, show_domai
         if notes:
             report.notes[app.appid] = notes
     return report
+
+
+def _calls_wechat(app: AppSubject) -> bool:
+    """Whether the run makes any WeChat call for this spec (so preflight may, too)."""
+    blocks = [block for block in app.spec.managed_blocks() if block not in NO_API]
+    if app.mode != "owner":
+        return bool(blocks)
+    return any(block in RESOURCES and RESOURCES[block].provider_class.owner_can_read for block in blocks)
 
 
 # --- reads ---------------------------------------------------------------------------------------
