@@ -197,7 +197,7 @@ def icp(subject: str, name: str, facts: Facts, required: bool, submits: bool, re
     unread = _unread("icp", subject, name, facts, "icp")
     if unread is not None:
         return unread
-    info = (facts.get("icp") or {}).get("info") or {}
+    info = facts.get("icp") or {}  # get_icp_entrance_info's `info` object
     status = _number(info.get("status"))
     if status == ICP_FILED:
         return Finding("icp", OK, subject, name, "filed")

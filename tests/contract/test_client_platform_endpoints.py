@@ -55,9 +55,9 @@ def test_authorizer_info_lists_the_permission_sets(component: ComponentClient, e
 
 
 def test_icp_filing_status(app: MiniProgramClient, emu: EmulatorControl) -> None:
-    assert app.get_icp_entrance_info()["info"]["status"] == 6
+    assert app.get_icp_entrance_info()["status"] == 6
     emu.console(APP, "set_icp", status=1024)
-    assert app.get_icp_entrance_info()["info"]["status"] == 1024
+    assert app.get_icp_entrance_info()["status"] == 1024
 
 
 def test_check_token_fails_on_a_revoked_authorization(app: MiniProgramClient, emu: EmulatorControl) -> None:

@@ -110,7 +110,7 @@ def test_privacy_of_an_uncommitted_template_is_unknown() -> None:
     (4, True, "warn"),
 ])
 def test_icp_filing(status: int, submits: bool, severity: str) -> None:
-    info = {"icp": {"info": {"status": status, "audit_data": [{"key_name": "x", "error": "照片模糊"}]}}}
+    info = {"icp": {"status": status, "audit_data": [{"key_name": "x", "error": "照片模糊"}]}}
     finding = release.icp("wx2", "shop", facts(info), True, submits, True)
     assert finding.severity == severity
     if status == 5:
