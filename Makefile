@@ -9,7 +9,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 # `npm ci` wipes node_modules each time, so a stamp keeps the set-up idempotent
 NODE_STAMP := node_modules/.installed-from-lock
 
-.PHONY: setup pulumi-cli up preview refresh destroy init test lint typecheck pytest clean plan adopt
+.PHONY: setup pulumi-cli up preview refresh destroy init test lint typecheck pytest clean plan adopt doctor
 
 # The stack `up`, `preview`, `refresh` and `destroy` act on; the dev stack also gets its emulator
 # started (at its baseUrl). Any other stack must exist first: `make init STACK=prod`.
@@ -43,6 +43,10 @@ PLAN_STACK ?= dev
 PLAN_OUT ?= plan.md
 plan: setup
 	$(PY) -m runner plan --stack $(PLAN_STACK) --out $(PLAN_OUT) $(if $(filter dev,$(PLAN_STACK)),--start-emulator) $(PLAN_ARGS)
+
+# Every preflight check of the stack, read-only, as a table; exit 1 when something would stop `up`.
+doctor: setup
+	$(PY) -m runner doctor --stack $(STACK) $(if $(filter dev,$(STACK)),--start-emulator)
 
 # Write a spec from a live mini-program: make adopt APPID=wx... MODE=platform|owner NAME=shop ADOPT_ARGS='--component-appid
 # wx... --component-secret-config KEY --verify-ticket-config KEY --refresh-token-config KEY' (or --app-secret-config KEY)

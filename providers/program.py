@@ -1,39 +1,72 @@
-"""The Pulumi program: one MiniProgram component per spec file, its resources as children."""
+"""The Pulumi program: one Platform component per platform spec and one MiniProgram component per
+mini-program spec, their resources as children; preflight runs before anything is declared.
+
+Order: a mini-program's domain resources and its release depend on its platform's domain lists
+(WeChat accepts a mini-program domain only once the platform has it, and a release through the
+platform keeps only the platform's published domains), so `up` sets the platform's lists first.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import CONFIG
 
-from providers import release_domains
-from providers.models import MiniProgramSpec, SpecError, load_specs
-from providers.registry import RESOURCES
+from providers import preflight_checks
+from providers._platform import platform_credentials
+from providers._settings import Settings
+from providers.models import MiniProgramSpec, PlatformSpec, SpecError, StackSpecs, load_stack
+from providers.registry import PLATFORM_RESOURCES, RESOURCES
+from providers.stack_inputs import miniprogram_inputs, platform_inputs
+from wechat.redact import scrub
 
 DEFAULT_SPECS = "specs/*.yaml"
+# blocks whose WeChat calls need the platform's lists in place first
+NEEDS_PLATFORM_LISTS = frozenset({"server_domains", "webview_domains", "release"})
+# WECHAT_IAC_PREFLIGHT: enforce (default: a ⛔ stops the run before any resource is declared),
+# report (print the findings, never stop), off (`runner.plan` runs preflight itself and renders it)
+PREFLIGHT_ENV = "WECHAT_IAC_PREFLIGHT"
+
+
+class Platform(pulumi.ComponentResource):
+    """One third-party platform: a resource per managed platform-level block of its spec."""
+
+    def __init__(self, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("wechat:index:Platform", spec.name, None, opts)
+        credentials = platform_credentials(spec.component_appid, spec.credentials.model_dump(mode="json",
+                                                                                             exclude_none=True))
+        self.children: list[pulumi.Resource] = []
+        for block, spec_block in platform_inputs(spec).items():
+            options = pulumi.ResourceOptions(parent=self)
+            name = f"{spec.name}-{block.replace('_', '-')}"
+            self.children.append(PLATFORM_RESOURCES[block](name, spec.component_appid, credentials, spec_block,
+                                                           options))
+        self.register_outputs({"component_appid": spec.component_appid})
 
 
 class MiniProgram(pulumi.ComponentResource):
     """One mini-program: a resource per managed block of its spec (absent blocks are not managed)."""
 
-    def __init__(self, spec: MiniProgramSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, spec: MiniProgramSpec, platform: tuple[PlatformSpec, Platform] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wechat:index:MiniProgram", spec.name, None, opts)
         credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
+        platform_spec, platform_lists = (platform[0], platform[1].children) if platform else (None, [])
         declared: list[pulumi.Resource] = []
         self.stack_outputs: dict[str, Any] = {"appid": spec.appid}
-        for block, resource_class in RESOURCES.items():
-            value = getattr(spec, block, None)
-            if value is None:
+        for block, spec_block in miniprogram_inputs(spec, platform_spec).items():
+            resource_class = RESOURCES.get(block)
+            if resource_class is None:
                 continue
             # the release goes last: submit_audit needs profile, categories and privacy in place
-            depends_on = declared if block == "release" else []
-            options = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+            depends_on = list(declared) if block == "release" else []
+            if block in NEEDS_PLATFORM_LISTS:
+                depends_on += platform_lists
+            options = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
             name = f"{spec.name}-{block.replace('_', '-')}"
-            spec_block = value.model_dump(mode="json", exclude_none=True)
-            if block == "release":  # a platform release keeps only the platform's domains: it must know the spec's
-                spec_block["declared_domains"] = release_domains.declared(
-                    _dump(spec.server_domains), _dump(spec.webview_domains))
             resource = resource_class(name, spec.appid, credentials, spec_block, options)
             declared.append(resource)
             if block == "release":  # what `pulumi stack output` shows: where the release stands
@@ -41,24 +74,44 @@ class MiniProgram(pulumi.ComponentResource):
         self.register_outputs(self.stack_outputs)
 
 
-def _dump(block: Any) -> dict[str, Any] | None:
-    return None if block is None else dict(block.model_dump(mode="json"))
-
-
-def declare_stack(project_dir: Path) -> None:
-    """Load every spec the stack names (config `specs`, a glob) and declare them.
-
-    All specs are validated before anything is declared, so one bad file stops the run with every
-    problem listed and no API call made.
-    """
-    pattern = pulumi.Config().get("specs") or DEFAULT_SPECS
+def load_stack_specs(project_dir: Path, pattern: str) -> StackSpecs:
     # relative paths: they appear in error messages, and those end up in pull-request comments
     paths = sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern))
     if not paths:
         raise pulumi.RunError(f"no spec files match {pattern!r} in {project_dir}")
     try:
-        specs = load_specs(paths)
+        return load_stack(paths)
     except SpecError as error:
         raise pulumi.RunError(f"invalid spec:\n{error}") from None
-    for spec in specs:
-        pulumi.export(spec.name, MiniProgram(spec).stack_outputs)
+
+
+def run_preflight(stack: StackSpecs, settings: Settings) -> None:
+    """Preflight before any resource is declared: a ⛔ fails preview and stops `up` before any write."""
+    mode = os.environ.get(PREFLIGHT_ENV, "enforce")
+    if mode == "off":
+        return
+    report = preflight_checks.run(stack, settings)
+    enforce = mode == "enforce"
+    # printed, not pulumi.log: the CLI (v3.260) drops program diagnostics from `--diff` displays
+    for finding in report.problems():
+        if not (finding.blocks and enforce):  # a blocking one is in the error below
+            print(scrub(finding.line()), flush=True)
+    print(report.summary(), flush=True)
+    if report.blocked and enforce:
+        lines = "\n".join(scrub(finding.line()) for finding in report.blocking())
+        raise pulumi.RunError(f"preflight: WeChat would refuse this change; nothing was written:\n{lines}")
+
+
+def declare_stack(project_dir: Path) -> None:
+    """Load every spec the stack names (config `specs`, a glob), run preflight, and declare them.
+
+    All specs are validated before anything is declared, so one bad file stops the run with every
+    problem listed and no API call made.
+    """
+    stack = load_stack_specs(project_dir, pulumi.Config().get("specs") or DEFAULT_SPECS)
+    run_preflight(stack, Settings.from_config(dict(CONFIG.get())))
+    platforms = {spec.name: (spec, Platform(spec)) for spec in stack.platforms}
+    for spec in stack.miniprograms:
+        linked = stack.platform_of(spec)
+        program = MiniProgram(spec, platforms[linked.name] if linked is not None else None)
+        pulumi.export(spec.name, program.stack_outputs)

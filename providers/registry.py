@@ -5,6 +5,8 @@ from __future__ import annotations
 from providers._base import WeChatResource
 from providers.categories import Categories
 from providers.developers import Developers
+from providers.platform_jump_domains import PlatformJumpDomains
+from providers.platform_server_domains import PlatformServerDomains
 from providers.privacy import PrivacySettings
 from providers.profile import Profile
 from providers.release import Release
@@ -22,4 +24,10 @@ RESOURCES: dict[str, type[WeChatResource]] = {
     "categories": Categories,
     "privacy": PrivacySettings,
     "release": Release,
+}
+
+# platform spec block -> resource class (the platform's own lists, set with its component token)
+PLATFORM_RESOURCES: dict[str, type[WeChatResource]] = {
+    "server_domains": PlatformServerDomains,
+    "jump_domains": PlatformJumpDomains,
 }

@@ -27,6 +27,7 @@ from providers._base import Context, Props, WeChatResource, WeChatResourceProvid
 from providers._errors import RefusedError
 from providers._plan import ManualStep, Plan
 from providers._source import ext_json_string, template_for_source, upload_owner
+from providers.audit_events import EventWatch
 from providers.models import AuditSpec, ReleaseSpec
 from providers.release_live import audit_of, audit_version
 from providers.release_phases import (
@@ -60,6 +61,7 @@ from providers.release_phases import (
 from wechat import AmbiguousWriteError, ConflictError, MiniProgramClient, NotFoundError, ServerBusyError
 
 DEFAULT_POLL_SECONDS = 30.0  # stack config `auditPollSeconds` overrides it (tests use 1)
+EVENT_FALLBACK_POLL_SECONDS = 120.0  # with audit events, WeChat is read on an event or this often
 
 
 def latest_audit(client: MiniProgramClient) -> Props | None:
@@ -108,11 +110,11 @@ class ReleaseProvider(WeChatResourceProvider):
         return extra
 
     def normalize(self, spec: Any) -> Any:
-        """The release block, plus the domains the spec declares (added by the program, see program.py)."""
+        """The release block, plus what the program adds from the other specs (stack_inputs): the
+        domains the spec declares, and where the platform's audit events are."""
         spec = dict(spec)
-        declared = spec.pop("declared_domains", None)
-        out = super().normalize(spec)
-        return {**out, "declared_domains": declared} if declared else out
+        added = {key: spec.pop(key, None) for key in ("declared_domains", "audit_events")}
+        return {**super().normalize(spec), **{key: value for key, value in added.items() if value}}
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
@@ -121,7 +123,10 @@ class ReleaseProvider(WeChatResourceProvider):
         self, ctx: Context, plan: Plan, desired: Props, live: Props | None, olds: Props | None
     ) -> Props:
         assert isinstance(plan, ReleasePlan)
-        return Executor(ctx, plan, desired, olds=olds).run()
+        events = desired.get("audit_events")
+        watch = EventWatch(events, ctx.appid) if events and plan.wait_minutes else None
+        return Executor(ctx, plan, desired, olds=olds, sleep=watch.sleep if watch else None,
+                        events=watch is not None).run()
 
 
 class Executor:
@@ -136,8 +141,9 @@ class Executor:
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
         olds: Props | None = None,
+        events: bool = False,  # `sleep` wakes when an audit event arrives: WeChat is read less often
     ) -> None:
-        self.ctx, self.plan, self.desired, self.olds = ctx, plan, desired, olds
+        self.ctx, self.plan, self.desired, self.olds, self.events = ctx, plan, desired, olds, events
         self.version = str(desired["version"])
         self.known: dict[int, str] = {}  # auditid -> version, as WeChat handed them back to this run
         self.record = plan.record()
@@ -319,7 +325,7 @@ class Executor:
         """Poll the audit of V until it passes (True), fails (raise) or the wait is over (False)."""
         minutes = self.plan.wait_minutes
         deadline = self.clock() + minutes * 60
-        poll = poll_seconds(self.ctx)
+        poll = poll_seconds(self.ctx, self.events)
         while True:
             live = self.fresh()
             audit = live["audit"]
@@ -396,12 +402,14 @@ class Executor:
         self.record.update(phase="released", gray_percentage=100, auditid=None)
 
 
-def poll_seconds(ctx: Context) -> float:
+def poll_seconds(ctx: Context, events: bool = False) -> float:
+    """How often a waiting `up` reads the audit; with audit events, a slow fallback (an event wakes it)."""
     raw = ctx.settings.lookup("auditPollSeconds")
     try:
-        return max(float(raw), 0.1) if raw else DEFAULT_POLL_SECONDS
+        poll = max(float(raw), 0.1) if raw else DEFAULT_POLL_SECONDS
     except ValueError:
-        return DEFAULT_POLL_SECONDS
+        poll = DEFAULT_POLL_SECONDS
+    return max(poll, EVENT_FALLBACK_POLL_SECONDS) if events else poll
 
 
 class Release(WeChatResource, module="wechat", name="Release"):

@@ -49,7 +49,58 @@ def read(effective_server: Props, effective_webview: Props) -> Props:
         "now": {"server": server("mp_domain", "third_domain", "direct_domain"),
                 "webview": webview("mp_webviewdomain", "third_webviewdomain", "direct_webviewdomain")},
         "after": {"server": server("effective_domain"), "webview": webview("effective_webviewdomain")},
+        "sources": {source: {"server": server(f"{source}_domain"), "webview": webview(f"{source}_webviewdomain")}
+                    for source in ("mp", "third", "direct")},
     }
+
+
+def platform_lists(server_published: Iterable[str] | None, jump_published: Iterable[str] | None) -> Props:
+    """The platform spec's published lists (bare hosts), for `declared()["platform"]`; {} if it manages none."""
+    out: Props = {}
+    if server_published is not None:
+        out["server"] = sorted(_hosts(server_published))
+    if jump_published is not None:
+        out["webview"] = sorted(_hosts(jump_published))
+    return out
+
+
+def projected(domains: Props, declared_domains: Props) -> Props:
+    """`domains` (from `read`) with `after` as it will be once this run has converged the platform's
+    published lists (`declared_domains["platform"]`) and the mini-program's own lists (the spec's
+    `server` / `webview`), which the program applies before the release.
+
+    WeChat's own `effective_*` answer is kept for a part the run does not change (no platform list in
+    the spec). The rule applied to a changed part is the documented one (reference §2.1, §10): a
+    release through the platform keeps the console's and the platform-set domains whose host is on the
+    platform's published server list (web-view: is, or is under, a host on its published business
+    list), plus the directly set ones. Only the plan uses this forecast; the release re-reads WeChat
+    right before it goes live (release_guards.declared_domains_survive).
+    """
+    platform = declared_domains.get("platform") or {}
+    sources = domains.get("sources")
+    if not platform or not isinstance(sources, dict):
+        return domains
+    mp, third, direct = (sources.get(name) or {} for name in ("mp", "third", "direct"))
+    after = {**(domains.get("after") or {})}
+    if platform.get("server") is not None:
+        published = set(platform["server"])
+        own = declared_domains.get("server") or (third.get("server") or {})
+        after["server"] = {
+            t: sorted({u for u in [*(mp.get("server") or {}).get(t, []), *own.get(t, [])] if _host(u) in published}
+                      | set((direct.get("server") or {}).get(t, [])))
+            for t in SERVER_TYPES
+        }
+    if platform.get("webview") is not None:
+        registered = platform["webview"]
+        own_hosts = declared_domains.get("webview")
+        own_hosts = third.get("webview") or [] if own_hosts is None else own_hosts
+        kept = {h for h in [*(mp.get("webview") or []), *own_hosts] if _under(h, registered)}
+        after["webview"] = sorted(kept | set(direct.get("webview") or []))
+    return {**domains, "after": after}
+
+
+def _under(host: str, registered: Iterable[str]) -> bool:
+    return any(host == item or host.endswith("." + item) for item in registered)
 
 
 def lost(declared_domains: Props, domains: Props, accepted: Iterable[str] = ()) -> tuple[list[str], list[str]]:
@@ -75,14 +126,20 @@ def _dropped(have: Props, after: Props) -> list[tuple[str, str]]:
     return out
 
 
-def loss_message(version: str, declared_lost: list[str]) -> str:
+def loss_message(version: str, declared_lost: list[str], platform_spec: str | None = None) -> str:
+    if platform_spec:  # the stack has the platform's spec: the fix is an edit of it
+        fix = (f"Fix it at the platform, in the same change: add their hosts to server_domains.published (web-view: "
+               f"jump_domains.published) in {platform_spec}, which sets the platform's published lists "
+               "(cgi-bin/component/modify_wxa_server_domain / modify_wxa_jump_domain) before the release")
+    else:
+        fix = ("Fix it at the platform: add them to its published server-domain list "
+               "(cgi-bin/component/modify_wxa_server_domain, action add, is_modify_published_together: true) or, "
+               "for web-view domains, its business-domain list (cgi-bin/component/modify_wxa_jump_domain)")
     return (
         f"releasing {version} through the third-party platform would drop domains the spec declares: "
         f"{', '.join(declared_lost)}. After a platform release WeChat keeps only the domains registered on the "
-        "platform's published lists (the mini-program's own are deleted). Fix it at the platform: add them to its "
-        "published server-domain list (cgi-bin/component/modify_wxa_server_domain, action add, "
-        "is_modify_published_together: true) or, for web-view domains, its business-domain list "
-        "(cgi-bin/component/modify_wxa_jump_domain); or list them in release.accept_domain_loss to release anyway."
+        f"platform's published lists (the mini-program's own are deleted). {fix}; or list them in "
+        "release.accept_domain_loss to release anyway."
     )
 
 

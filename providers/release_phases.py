@@ -234,14 +234,15 @@ def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
     spec declares would go (unless release.accept_domain_loss lists it); warn about the others."""
     if live.get("domains") is None:
         return
-    declared_lost, others = release_domains.lost(desired.get("declared_domains") or {}, live["domains"],
-                                                 desired.get("accept_domain_loss") or [])
+    declared = desired.get("declared_domains") or {}
+    domains = release_domains.projected(live["domains"], declared)  # after this run's platform changes
+    declared_lost, others = release_domains.lost(declared, domains, desired.get("accept_domain_loss") or [])
     releasing = any(call.path in RELEASING for call in plan.calls)
+    message = release_domains.loss_message(plan.version, declared_lost, (declared.get("platform") or {}).get("spec"))
     if declared_lost and releasing:
-        plan.blocked = plan.blocked or release_domains.loss_message(plan.version, declared_lost)
+        plan.blocked = plan.blocked or message
     elif declared_lost:
-        plan.warnings.append(f"the release that follows the audit would be refused: "
-                             f"{release_domains.loss_message(plan.version, declared_lost)}")
+        plan.warnings.append(f"the release that follows the audit would be refused: {message}")
     if others:
         plan.warnings.append(
             f"releasing {plan.version} through the platform drops domains in force now that the spec does not "

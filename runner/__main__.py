@@ -3,6 +3,7 @@
     up|preview|refresh|destroy [--stack dev] [--start-emulator] [--lock-wait S]   run the engine
     plan ...      the reviewers' Markdown plan (runner.plan; --help)
     adopt ...     write a spec from a live mini-program (runner.adopt; --help)
+    doctor ...    every preflight check, read-only, as a table (runner.doctor; --help)
     init STACK    create a stack for real WeChat (runner.stacks; --help)
     fleet ...     a fleet's shard stacks: init, and up/preview in parallel (runner.fleet; --help)
     env [--stack dev]                      print the shell settings for bare `pulumi`:
@@ -95,11 +96,11 @@ def dispatch(argv: list[str]) -> int:
         from runner import fleet
 
         return fleet.main(argv[1:])
-    if command in ("plan", "adopt", "init"):
-        from runner import adopt, plan, stacks
+    if command in ("plan", "adopt", "init", "doctor"):
+        from runner import adopt, doctor, plan, stacks
 
         commands: dict[str, Callable[[list[str]], int]] = {"plan": plan.main, "adopt": adopt.main,
-                                                           "init": stacks.init_main}
+                                                           "init": stacks.init_main, "doctor": doctor.main}
         return commands[command](argv[1:])
     if command == "env":
         return env_main(argv[1:])

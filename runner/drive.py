@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         print(text, flush=True)
 
     started = False
+    extra_env = json.loads(args.env)
+    os.environ.update(extra_env)  # the inline program runs in this process: it sees the same environment
     try:
-        stack = engine.open_stack(args.stack, project_dir=Path(args.project), env=env, extra_env=json.loads(args.env),
+        stack = engine.open_stack(args.stack, project_dir=Path(args.project), env=env, extra_env=extra_env,
                                   on_output=say)
         say(f"DRIVER: {args.operation} starting")
         started = True

@@ -25,18 +25,20 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from providers import preflight_checks
 from providers._plan import Plan
+from providers._platform import platform_credentials
 from providers._settings import Settings
 from providers.fleet.run import PLAN_DIR_ENV
-from providers.models import MiniProgramSpec, load_specs
-from providers.program import DEFAULT_SPECS
-from providers.registry import RESOURCES
-from runner import engine, local_emulator, trust
-from runner.env import PROJECT_DIR, display_backend, pulumi_env
-from runner.plan_model import AppReport, PlanReport, ResourceReport, report_to_dict
+from providers.models import MiniProgramSpec, PlatformSpec, load_stack
+from providers.program import DEFAULT_SPECS, PREFLIGHT_ENV
+from providers.registry import PLATFORM_RESOURCES, RESOURCES
+from providers.stack_inputs import miniprogram_inputs, platform_inputs
+from runner import engine, project_args, trust
+from runner.env import display_backend
+from runner.plan_model import PLATFORM_LEVEL, AppReport, PlanReport, ResourceReport, report_to_dict
 from runner.render import render, render_rejected, summary_line
-from runner.stacks import stack_base_url
-from wechat.redact import register_secret, scrub
+from wechat.redact import scrub
 
 DYNAMIC_TYPE = "pulumi-python:dynamic/wechat:"
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
@@ -111,7 +113,16 @@ def engine_preview(stack: auto.Stack, on_output: Printer | None) -> tuple[dict[s
         if on_output is not None:
             on_output(line)
 
-    result = engine.run("preview", stack, on_output=tee, on_event=on_event)
+    # the plan runs preflight itself (and shows its findings): the program skips it for this preview
+    previous = os.environ.get(PREFLIGHT_ENV)
+    os.environ[PREFLIGHT_ENV] = "off"
+    try:
+        result = engine.run("preview", stack, on_output=tee, on_event=on_event)
+    finally:
+        if previous is None:
+            os.environ.pop(PREFLIGHT_ENV, None)
+        else:
+            os.environ[PREFLIGHT_ENV] = previous
     counts = {_op(op): int(count) for op, count in (result.change_summary or {}).items()}
     return counts, ops, scrub("\n".join(lines))
 
@@ -121,28 +132,50 @@ def _op(op: Any) -> str:
 
 
 def plan_spec(spec: MiniProgramSpec, settings: Settings, state: dict[str, StateResource],
-              ops: dict[str, str]) -> AppReport:
-    """Each registered block's plan, from its own provider's observe() (what diff() runs)."""
+              ops: dict[str, str], platform: PlatformSpec | None = None) -> AppReport:
+    """Each registered block's plan, from its own provider's observe() (what diff() runs), with the
+    inputs the program declares (`stack_inputs`)."""
     credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
     app = AppReport(spec.name, spec.appid, str(credentials.get("mode") or ""))
+    inputs = miniprogram_inputs(spec, platform)
     for block, resource_class in RESOURCES.items():
-        value = getattr(spec, block, None)
-        if value is None:
+        if block not in inputs:
             continue
-        name = resource_name(spec.name, block)
-        old = state.get(name)
-        props = {"appid": spec.appid, "credentials": credentials, "spec": value.model_dump(mode="json")}
-        provider = resource_class.provider_class()
-        provider._settings = settings  # what configure() does with the stack's config
-        error = None
-        try:
-            plan, _live = provider.observe(provider.context(props), props, old.outputs if old else None)
-        except Exception as failure:  # shown in the plan as a failure; never a traceback
-            plan, error = Plan(block, spec.appid), scrub(f"{type(failure).__name__}: {failure}")
-        op = ops.get(name) or ("create" if old is None else "")
-        app.resources.append(ResourceReport(name, block, op, plan, error))
+        app.resources.append(_observe(resource_class, resource_name(spec.name, block), block, spec.appid,
+                                      credentials, inputs[block], settings, state, ops))
     app.unplanned = [block for block in spec.managed_blocks() if block not in RESOURCES]
     return app
+
+
+def plan_platform(spec: PlatformSpec, settings: Settings, state: dict[str, StateResource],
+                  ops: dict[str, str]) -> AppReport:
+    """A platform spec's platform-level resources, planned like a mini-program's."""
+    credentials = platform_credentials(spec.component_appid, spec.credentials.model_dump(mode="json",
+                                                                                         exclude_none=True))
+    app = AppReport(spec.name, spec.component_appid, PLATFORM_LEVEL)
+    for block, spec_block in platform_inputs(spec).items():
+        resource_class = PLATFORM_RESOURCES[block]
+        kind = resource_class.provider_class.kind
+        app.resources.append(_observe(resource_class, resource_name(spec.name, block), kind, spec.component_appid,
+                                      credentials, spec_block, settings, state, ops))
+    return app
+
+
+def _observe(resource_class: Any, name: str, block: str, appid: str, credentials: dict[str, Any],
+             spec_block: dict[str, Any], settings: Settings, state: dict[str, StateResource],
+             ops: dict[str, str]) -> ResourceReport:
+    """One resource's plan from its own provider's observe(), as the engine's diff() would run it."""
+    old = state.get(name)
+    props = {"appid": appid, "credentials": credentials, "spec": spec_block}
+    provider = resource_class.provider_class()
+    provider._settings = settings  # what configure() does with the stack's config
+    error = None
+    try:
+        plan, _live = provider.observe(provider.context(props), props, old.outputs if old else None)
+    except Exception as failure:  # shown in the plan as a failure; never a traceback
+        plan, error = Plan(block, appid), scrub(f"{type(failure).__name__}: {failure}")
+    op = ops.get(name) or ("create" if old is None else "")
+    return ResourceReport(name, block, op, plan, error)
 
 
 def removal(resource: StateResource, op: str) -> ResourceReport:
@@ -168,16 +201,15 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
             commit: str | None = None, generated_at: str | None = None) -> PlanReport:
     """The plan of one stack (runs `pulumi preview` first; raises auto.CommandError if it fails)."""
     engine_counts, ops, output = engine_preview(stack, on_output)
-    raw = stack.get_all_config()
-    for item in raw.values():
-        if item.secret:
-            register_secret(item.value)  # the renderer's last line of defence knows them too
-    settings = Settings.from_config({key: item.value for key, item in raw.items()})
+    settings = project_args.stack_settings(stack)  # its secrets: the renderer's last line of defence knows them
     state = state_resources(stack.export_stack().deployment)
     pattern = settings.lookup("specs") or DEFAULT_SPECS
     with working_dir(project_dir):
-        specs = load_specs(sorted(project_dir.glob(pattern)))
-        apps = {spec.appid: plan_spec(spec, settings, state, ops) for spec in specs}
+        stack_specs = load_stack(sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern)))
+        apps = {spec.component_appid: plan_platform(spec, settings, state, ops) for spec in stack_specs.platforms}
+        apps.update({spec.appid: plan_spec(spec, settings, state, ops, stack_specs.platform_of(spec))
+                     for spec in stack_specs.miniprograms})
+        findings = preflight_checks.run(stack_specs, settings, show_domains=True)
     declared = {resource.name for app in apps.values() for resource in app.resources}
     for name in sorted(set(state) - declared):
         gone = removal(state[name], ops.get(name, ""))
@@ -188,6 +220,7 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
         stack=stack.name, project=stack.workspace.project_settings().name, backend=backend,
         apps=sorted(apps.values(), key=lambda app: (app.name, app.appid)),
         engine_counts=engine_counts, engine_output=output, commit=commit, generated_at=generated_at,
+        preflight=findings.to_dict(),
     )
 
 
@@ -199,20 +232,14 @@ def show_backend(url: str, project_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m runner plan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", default="dev")
     parser.add_argument("--out", default="plan.md", help="where to write the Markdown (default: plan.md)")
     parser.add_argument("--commit", help="the git commit the plan is for (shown, to spot stale plans)")
     parser.add_argument("--verbose", action="store_true", help="stream `pulumi preview` output too")
     parser.add_argument("--json", type=Path, help="also write the plan as JSON data, for tools")
-    parser.add_argument("--start-emulator", action="store_true",
-                        help="start the local WeChat emulator at the stack's baseUrl first if it is not running")
     parser.add_argument("--untrusted", action="store_true",
                         help="the change is untrusted (a pull request): refuse credential sources the spec names "
                              "(runner.trust); implied by WECHAT_IAC_UNTRUSTED=1")
-    where = parser.add_argument_group("another project copy (tests, CI)")
-    where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
-    where.add_argument("--state", type=Path, help="state folder (default: the project's .state)")
-    where.add_argument("--cli", type=Path, help="folder holding the pulumi CLI (default: found or built)")
+    project_args.add_arguments(parser)
     args = parser.parse_args(argv)
     project_dir, out = args.project.resolve(), Path(args.out)
     if args.untrusted or trust.untrusted_by_environment():
@@ -222,12 +249,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.stack}: no plan for an untrusted change whose specs name their own credential source "
                   f"(details in {out})")
             return 1
-    env = pulumi_env(args.stack, state_dir=args.state, cli_dir=args.cli)
-    if args.start_emulator:
-        local_emulator.ensure_running(stack_base_url(project_dir, args.stack), env.state_dir)
     fleet_dir = Path(tempfile.mkdtemp(prefix="wechat-iac-fleet-plan-"))  # fleet plans (providers/fleet/run.py)
     os.environ[PLAN_DIR_ENV] = str(fleet_dir)  # the inline program runs in this process
-    stack = engine.open_stack(args.stack, project_dir=project_dir, env=env)
+    env, project_dir, stack = project_args.open_stack(args)
     backend = show_backend(env.backend, project_dir)
     try:
         report = collect(stack, project_dir, backend, print if args.verbose else None, commit=args.commit)
@@ -244,4 +268,5 @@ def main(argv: list[str] | None = None) -> int:
         data = json.dumps(report_to_dict(report), ensure_ascii=False, indent=1, default=str)
         args.json.write_text(scrub(data), encoding="utf-8")
     print(f"{summary_line(report)} (plan: {out})")
-    return 1 if report.counts().failed else 0
+    counts = report.counts()
+    return 1 if counts.failed or report.preflight_blocked else 0

@@ -12,6 +12,7 @@ from typing import Any
 
 from providers._plan import ApiCall, Change, ManualStep, Plan
 
+PLATFORM_LEVEL = "platform-level"  # AppReport.mode of a third-party platform's own resources
 # engine operations (pulumi.automation.OpType values) grouped the way a reviewer counts them
 ADDS = frozenset({"create", "create-replacement", "import"})
 CHANGES = frozenset({"update", "replace"})
@@ -88,6 +89,14 @@ class PlanReport:
     engine_output: str = ""  # the tail of `pulumi preview` (already scrubbed)
     commit: str | None = None  # the git commit the plan was made for (a staleness guard)
     generated_at: str | None = None  # only when passed in: output stays deterministic otherwise
+    preflight: dict[str, Any] | None = None  # providers.preflight_checks Report.to_dict(): its findings
+
+    def preflight_findings(self) -> list[dict[str, Any]]:
+        return list((self.preflight or {}).get("findings") or [])
+
+    @property
+    def preflight_blocked(self) -> bool:
+        return any(finding.get("severity") == "block" for finding in self.preflight_findings())
 
     def resources(self) -> list[tuple[AppReport, ResourceReport]]:
         return [(app, resource) for app in self.apps for resource in app.resources]
@@ -111,6 +120,9 @@ class PlanReport:
             totals["warnings"] += len(plan.warnings)
             totals["blocked"] += 1 if plan.blocked else 0
             totals["failed"] += 1 if resource.error else 0
+        for finding in self.preflight_findings():  # a ⛔ blocks the whole `up`; a ⚠ is a warning
+            totals["blocked"] += finding.get("severity") == "block"
+            totals["warnings"] += finding.get("severity") == "warn"
         return Counts(**totals)
 
 

@@ -13,7 +13,8 @@ import json
 from typing import Any
 
 from providers._plan import Change
-from runner.plan_model import ADDS, CHANGES, AppReport, Counts, PlanReport, ResourceReport
+from runner import render_preflight
+from runner.plan_model import ADDS, CHANGES, PLATFORM_LEVEL, AppReport, Counts, PlanReport, ResourceReport
 from wechat.redact import scrub
 
 MARKER = "<!-- wechat-iac-plan -->"  # the workflow finds its previous comment by this
@@ -31,6 +32,8 @@ BLOCK_TITLES = {
     "categories": "categories",
     "privacy": "privacy settings",
     "release": "release",
+    "platform_server_domains": "platform server domains",
+    "platform_jump_domains": "platform business (jump) domains",
 }
 ENGINE_ORDER = ("create", "update", "replace", "delete", "same")
 OP_SIGNS = {"add": "+", "remove": "−", "update": "~"}
@@ -39,7 +42,7 @@ OP_SIGNS = {"add": "+", "remove": "−", "update": "~"}
 def render(report: PlanReport, limit: int = COMMENT_LIMIT) -> str:
     """The whole comment; blocks that do not fit under `limit` are left out with a note."""
     counts = report.counts()
-    blocks = [_header(report, counts), *_top_warnings(report)]
+    blocks = [_header(report, counts), *_top_warnings(report), *render_preflight.section(report)]
     blocks += [block for app in _sorted(report.apps) for block in _app(app)]
     blocks += _engine_output(report)
     blocks.append(_footer(report))
@@ -112,7 +115,7 @@ def _identity(stack: str, project: str, backend: str, commit: str | None, engine
 
 def _top_warnings(report: PlanReport) -> list[str]:
     """Every warning, refusal and failure again at the top, where a reviewer cannot miss it."""
-    lines: list[str] = []
+    lines: list[str] = render_preflight.alarms(report)
     for app in _sorted(report.apps):
         for resource in app.resources:
             lines += _alarms(app, resource)
@@ -134,6 +137,7 @@ def _alarms(app: AppReport, resource: ResourceReport) -> list[str]:
 # --- one mini-program --------------------------------------------------------------------------
 def _app(app: AppReport) -> list[str]:
     mode = f" · {app.mode} mode" if app.mode else " · spec removed"
+    mode = " · third-party platform" if app.mode == PLATFORM_LEVEL else mode
     blocks = [f"### {app.name} · `{app.appid}`{mode}"]
     quiet = [resource for resource in app.resources if not resource.interesting]
     blocks += [_resource(resource) for resource in app.resources if resource.interesting]

@@ -8,7 +8,8 @@ read something the spec itself names:
 - `credentials.mode: command` runs a program (it inherits that environment, and can read
   /proc/<parent>/environ);
 - `verify_ticket_file` reads any file (`/proc/self/environ`, a key on the runner);
-- `verify_ticket_env` reads any environment variable (`PULUMI_CONFIG_PASSPHRASE`).
+- `verify_ticket_env` reads any environment variable (`PULUMI_CONFIG_PASSPHRASE`);
+- a platform spec's `audit_events` runs a program (`command`) or reads a file (`file`).
 
 A spec-only pull request could point them anywhere. A pull request that edits the stack's
 settings could also point `baseUrl` at a server of its own, which would then receive the component
@@ -35,6 +36,7 @@ from runner.stacks import PROJECT, stack_base_url, stack_settings
 
 SOURCES = {
     "command": "runs a program the spec names",
+    "file": "reads a file the spec names",
     "verify_ticket_file": "reads a file the spec names",
     "verify_ticket_env": "reads an environment variable the spec names",
 }
@@ -62,10 +64,14 @@ def refused_sources(project_dir: Path, stack: str) -> list[str]:
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):
             continue  # the program rejects it before any credential is used
+        name = path.relative_to(project_dir).as_posix()
+        events = document.get("audit_events") if isinstance(document, dict) else None
+        if isinstance(events, dict):  # a platform spec: preflight and a waiting `up` read them
+            problems += [f"`{name}`: `audit_events.{field}` {SOURCES['command' if field == 'command' else 'file']}"
+                         for field in ("command", "file") if events.get(field) is not None]
         credentials = document.get("credentials") if isinstance(document, dict) else None
         if not isinstance(credentials, dict):
             continue
-        name = path.relative_to(project_dir).as_posix()
         if credentials.get("mode") == "command" or credentials.get("command") is not None:
             problems.append(f"`{name}`: `credentials.command` {SOURCES['command']}")
         problems += [f"`{name}`: `credentials.{field}` {SOURCES[field]}"

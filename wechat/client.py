@@ -35,6 +35,10 @@ class _Client:
     def base_url(self) -> str:
         return self._http.base_url
 
+    def check_token(self) -> None:
+        """Get a token now (from memory, the disk cache or WeChat): wrong credentials fail here, not at a write."""
+        self.token_source.token(self._http)
+
     @property
     def stats(self) -> Stats:
         """HTTP requests per path, token fetches, retries, refreshes and errcodes seen so far."""

@@ -16,6 +16,15 @@ from providers.models.domains import (
 )
 from providers.models.loader import find_spec_files, load_spec_file, load_spec_text, load_specs
 from providers.models.members import DeveloperSpec, DevelopersSpec, TestersSpec
+from providers.models.platform import (
+    PLATFORM_BLOCKS,
+    AuditEventsSpec,
+    PlatformCredentialsSpec,
+    PlatformJumpDomainsSpec,
+    PlatformServerDomainsSpec,
+    PlatformSpec,
+    PreflightSpec,
+)
 from providers.models.privacy import PRIVACY_KEYS, PrivacyOwnerSetting, PrivacySettingItem, PrivacySpec
 from providers.models.problems import Problem, SpecError, problems_from_validation_error, render_path
 from providers.models.profile import ProfileSpec
@@ -27,14 +36,17 @@ from providers.models.release import (
     RolloutSpec,
     UgcDeclare,
 )
-from providers.models.schema import render_schema, spec_json_schema
+from providers.models.schema import platform_json_schema, render_schema, spec_json_schema
 from providers.models.spec import RESOURCE_BLOCKS, MiniProgramSpec
+from providers.models.stack import StackSpecs, load_stack
 
 __all__ = [
+    "PLATFORM_BLOCKS",
     "PRIVACY_KEYS",
     "RESOURCE_BLOCKS",
     "SERVER_DOMAIN_WIRE",
     "AccountSpec",
+    "AuditEventsSpec",
     "AuditItem",
     "AuditSpec",
     "CategoriesSpec",
@@ -43,6 +55,11 @@ __all__ = [
     "DeveloperSpec",
     "DevelopersSpec",
     "MiniProgramSpec",
+    "PlatformCredentialsSpec",
+    "PlatformJumpDomainsSpec",
+    "PlatformServerDomainsSpec",
+    "PlatformSpec",
+    "PreflightSpec",
     "PrivacyOwnerSetting",
     "PrivacySettingItem",
     "PrivacySpec",
@@ -54,6 +71,7 @@ __all__ = [
     "ServerDomainsSpec",
     "SpecContext",
     "SpecError",
+    "StackSpecs",
     "TestersSpec",
     "UgcDeclare",
     "WebviewDomainsSpec",
@@ -61,9 +79,11 @@ __all__ = [
     "load_spec_file",
     "load_spec_text",
     "load_specs",
+    "load_stack",
     "looks_like_secret",
     "member_limit",
     "normalise_domain",
+    "platform_json_schema",
     "problems_from_validation_error",
     "render_path",
     "render_schema",

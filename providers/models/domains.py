@@ -44,7 +44,7 @@ def normalise_domain(value: str, *, scheme: str, allow_port: bool) -> str:
     if rest.startswith("["):
         raise fail("IP addresses are not allowed; use a domain name")
     host, port = rest.rsplit(":", 1) if ":" in rest else (rest, None)
-    host = _check_host(host.lower())
+    host = check_host(host.lower())
     if port is None:
         return f"{scheme}://{host}"
     if not allow_port:
@@ -54,7 +54,7 @@ def normalise_domain(value: str, *, scheme: str, allow_port: bool) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def _check_host(host: str) -> str:
+def check_host(host: str) -> str:
     if host.endswith("."):
         host = host[:-1]  # the fully-qualified spelling of the same name
     if not host:

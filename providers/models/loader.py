@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from providers.models._base import Loc, SpecContext, show
+from providers.models._base import Loc, SpecContext, SpecModel, show
 from providers.models.problems import Problem, SpecError, problem_from_error, render_path, single_line
 from providers.models.spec import MiniProgramSpec, valid_name
 
@@ -230,21 +230,32 @@ def _parse(text: str, file: str | None) -> _Parsed:
     return parsed
 
 
-def _validate(parsed: _Parsed, spec_dir: Path | None, default_name: str | None) -> MiniProgramSpec | None:
-    if parsed.data is None:
+def _default_name(parsed: _Parsed, data: dict[str, Any], default_name: str | None) -> dict[str, Any]:
+    if data.get("name") is not None or default_name is None:
+        return data
+    if valid_name(default_name):
+        return {**data, "name": default_name}
+    parsed.problem(
+        ("name",),
+        f"no name given, and the file name {show(default_name)} is not a valid name: "
+        "add `name:` with lower-case letters, digits and '-'",
+    )
+    return data
+
+
+def _validate(
+    parsed: _Parsed,
+    spec_dir: Path | None,
+    default_name: str | None,
+    model: type[SpecModel] = MiniProgramSpec,
+    data: dict[str, Any] | None = None,
+) -> Any:
+    data = data if data is not None else parsed.data
+    if data is None:
         return None
-    data = parsed.data
-    if data.get("name") is None and default_name is not None:
-        if valid_name(default_name):
-            data = {**data, "name": default_name}
-        else:
-            parsed.problem(
-                ("name",),
-                f"no name given, and the file name {show(default_name)} is not a valid name: "
-                "add `name:` with lower-case letters, digits and '-'",
-            )
+    data = _default_name(parsed, data, default_name)
     try:
-        spec = MiniProgramSpec.model_validate(data, context=SpecContext(spec_dir=spec_dir).as_context())
+        spec = model.model_validate(data, context=SpecContext(spec_dir=spec_dir).as_context())
     except ValidationError as error:
         for item in error.errors(include_url=False):
             parsed.problems.append(problem_from_error(item, parsed.file, line=parsed.line_of(item["loc"])))
@@ -297,28 +308,11 @@ def load_spec_file(path: str | os.PathLike[str]) -> MiniProgramSpec:
 
 
 def load_specs(paths: Iterable[str | os.PathLike[str]]) -> list[MiniProgramSpec]:
-    """Load every file; raise one SpecError with the problems of all files and the conflicts between them."""
-    specs: list[MiniProgramSpec] = []
-    problems: list[Problem] = []
-    claimed: dict[tuple[str, str], str] = {}  # ("appid" | "name", value) -> the first file claiming it
-    for path in map(Path, paths):
-        text, unreadable = _read(path)
-        if text is None:
-            problems += [unreadable] if unreadable is not None else []
-            continue
-        spec, parsed = _load_one(text, path, path.parent)
-        found = parsed.sorted_problems()
-        for field_name, value in _identity(parsed.data, path):
-            first = claimed.setdefault((field_name, value), path.as_posix())
-            if first != path.as_posix():
-                message = f"{value} is also declared in {first}"
-                found.append(Problem(path.as_posix(), field_name, message, parsed.line_of((field_name,))))
-        problems += found
-        if spec is not None:
-            specs.append(spec)
-    if problems:
-        raise SpecError(problems)
-    return specs
+    """The mini-program specs among `paths` (platform specs are validated too, and skipped); raises one
+    SpecError with the problems of all files and the conflicts between them (see `stack.load_stack`)."""
+    from providers.models.stack import load_stack
+
+    return load_stack(paths).miniprograms
 
 
 def _identity(data: dict[str, Any] | None, path: Path) -> list[tuple[str, str]]:

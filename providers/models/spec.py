@@ -47,7 +47,7 @@ def _check_name(value: str) -> str:
 ResourceName = Annotated[Text, Check(_check_name, {"pattern": f"^{NAME_PATTERN}$"})]
 
 
-def _no_default(schema: dict[str, Any]) -> None:
+def no_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)  # the real default is the file's name, which a schema cannot say
 
 
@@ -56,9 +56,12 @@ class MiniProgramSpec(SpecModel):
 
     appid: AppId
     """The mini-program's appid: "wx" and 16 hex characters."""
-    name: ResourceName = Field("", json_schema_extra=_no_default)
+    name: ResourceName = Field("", json_schema_extra=no_default)
     """Prefix of its Pulumi resource names; defaults to the spec file's name (else the appid)."""
     account: AccountSpec | None = None
+    platform: ResourceName | None = None
+    """The name of this mini-program's third-party platform spec (a `kind: platform` file beside this
+    one). With credentials mode platform, the component appid, secret and verify ticket come from it."""
     credentials: CredentialsSpec
     server_domains: ServerDomainsSpec | None = None
     webview_domains: WebviewDomainsSpec | None = None

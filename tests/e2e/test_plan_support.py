@@ -34,12 +34,15 @@ TOKEN_PATHS = frozenset({
     "/cgi-bin/component/api_authorizer_token", "/cgi-bin/component/api_create_preauthcode",
     "/cgi-bin/component/api_query_auth",
 })
-READ_PATHS = frozenset({"/wxa/memberauth", "/cgi-bin/openapi/quota/get"})  # get_experiencer; quota lookups
+READ_PATHS = frozenset({"/wxa/memberauth", "/cgi-bin/openapi/quota/get",  # get_experiencer; quota lookups
+                        "/cgi-bin/component/api_get_authorizer_info"})  # preflight: the permission sets
 READ_PREFIXES = ("get", "query", "api_wxa_query")  # getaccountbasicinfo, get_latest_auditstatus, queryquota ...
 READ_ACTIONS = (  # endpoints that read or write depending on an `action` (in the body or the query)
     ("/wxa/modify_domain", "body", "get"),
     ("/wxa/setwebviewdomain", "body", "get"),
     ("/wxa/revertcoderelease", "query", "get_history_version"),
+    ("/cgi-bin/component/modify_wxa_server_domain", "body", "get"),  # the platform's own lists
+    ("/cgi-bin/component/modify_wxa_jump_domain", "body", "get"),
 )
 
 

@@ -110,6 +110,12 @@ def token_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def shop(make_stack: Any, emu: EmulatorControl) -> Any:
+    # the privacy guide covers what the demo templates use (preflight refuses a submission it would not cover)
+    owner = {"contact_email": "privacy@shop.example.com", "notice_method": "弹窗"}
+    keys = ("UserInfo", "Location", "PhoneNumber")
+    emu.console(APP, "set_privacy", owner_setting=owner,
+                setting_list=[{"privacy_key": key, "privacy_text": "用于下单"} for key in keys])
+
     def factory(text: str) -> Any:
         stack = make_stack(specs={"shop.yaml": text}, config={"baseUrl": emu.base_url})
         return stack
@@ -300,7 +306,9 @@ def test_audit_quota_exhausted(shop: Any, emu: EmulatorControl) -> None:
     emu.console(PLATFORM, "set_quota", rest=0)
     stack = shop(spec())
     assert "quota is spent" in str(plan_now(stack).blocked)
-    stack.preview()
+    with pytest.raises(auto.errors.CommandError) as preview:  # preflight fails the preview too
+        stack.preview()
+    assert "quota is spent" in str(preview.value)
     message = failing_up(stack)
     assert "quota is spent" in message, message
     assert writes(emu) == [], "refused before any call: no commit, no submission"

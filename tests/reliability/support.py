@@ -35,6 +35,7 @@ PROJECT = "wechat-iac"
 HOOKS = Path(__file__).resolve().parent / "hooks"
 
 APP = "wx2222222222222222"
+DEMO_PRIVACY_KEYS = ("UserInfo", "Location", "PhoneNumber")  # the demo templates' privacy_list
 PLATFORM_APPID = "wx1111111111111111"
 # The dev stack's secrets (Pulumi.dev.yaml, encrypted): the emulator's demo credentials.
 DEMO_SECRETS = {
@@ -171,6 +172,11 @@ def fault_stack(make_stack: Callable[..., Any], emu: EmulatorControl, loopback: 
     Plain (non-secret) config goes straight into the copy's Pulumi.dev.yaml, which the CLI reads
     on every operation: a `pulumi config set` per key costs a CLI start each."""
     assert_loopback_url(emu.base_url)
+    # the demo app's privacy guide covers what the demo templates use: preflight refuses to submit a
+    # committed version the guide does not cover (WeChat would reject the audit)
+    owner = {"contact_email": "privacy@shop.example.com", "notice_method": "弹窗"}
+    privacy = [{"privacy_key": key, "privacy_text": "用于下单"} for key in DEMO_PRIVACY_KEYS]
+    emu.console(APP, "set_privacy", owner_setting=owner, setting_list=privacy)
     watch(emu)
     stack = make_stack(specs=specs, extra_env={**loopback.env, **(extra_env or {})})
     stack.after_operation = lambda: snapshot_writes(emu.base_url)

@@ -64,3 +64,21 @@ def test_an_untrusted_base_url_would_receive_the_secrets(tmp_path: Path) -> None
     for fine in ("https://api.weixin.qq.com", "http://127.0.0.1:8787"):
         (root / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": {"wechat-iac:baseUrl": fine}}))
         assert refused_base_url(root, "prod") == []
+
+
+def test_a_platform_specs_event_source_and_ticket_file_are_refused(tmp_path: Path) -> None:
+    """A platform spec (kind: platform) names its audit events and verify ticket: preflight would run or
+    read them while planning."""
+    (tmp_path / "specs").mkdir()
+    platform = {"kind": "platform", "component_appid": "wx1111111111111111",
+                "credentials": {"component_secret_config": "s", "verify_ticket_file": "/tmp/ticket"},
+                "audit_events": {"command": ["sh", "-c", "env"]}}
+    (tmp_path / "specs" / "p.yaml").write_text(yaml.safe_dump(platform))
+    other = {**platform, "credentials": {"component_secret_config": "s", "verify_ticket_config": "t"},
+             "audit_events": {"file": "/proc/self/environ"}}
+    (tmp_path / "specs" / "q.yaml").write_text(yaml.safe_dump(other))
+    assert refused_sources(tmp_path, "prod") == [
+        "`specs/p.yaml`: `audit_events.command` runs a program the spec names",
+        "`specs/p.yaml`: `credentials.verify_ticket_file` reads a file the spec names",
+        "`specs/q.yaml`: `audit_events.file` reads a file the spec names",
+    ]
