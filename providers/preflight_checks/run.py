@@ -197,7 +197,7 @@ def _app_gated_jobs(app: AppSubject, settings: Settings, full: bool, show_domain
             jobs.append((facts, "icp", client.get_icp_entrance_info))
     if app.spec.release is not None and (full or show_domains or app.phase in RELEASING):
         jobs += [(facts, "effective", client.get_effective_domain),
-                 (facts, "effective_webview", client.get_effective_webview_domain)]
+                 (facts, "effective_webview", client.get_effective_webview_domains)]
     return jobs
 
 
