@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 
 APPS = 50
 COMMIT, SUBMIT = "/wxa/commit", "/wxa/submit_audit"
+PASSPHRASE = "fleet-shards-test-passphrase"  # shard stacks are not the dev stack: their own passphrase
 ONE_WAVE = {"waves": [{"percent": 100}], "audit_reserve": 0}
 
 
@@ -38,11 +39,11 @@ def runs(tmp_path: Path, pulumi_cli_dir: Path) -> Any:
 
 
 def shard_stack(make_stack: Any, emu: EmulatorControl, name: str, shard: str, ledger: str) -> Any:
+    own = {"WECHAT_IAC_FLEET_LEDGER": ledger, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
     project = make_stack(specs=fleet_specs(APPS, **ONE_WAVE))  # the project copy (and its dev stack)
-    engine.open_stack(name, project_dir=project.project_dir, env=project.env, create=True,
+    engine.open_stack(name, project_dir=project.project_dir, env=project.env, extra_env=own, create=True,
                       on_output=lambda _line: None)  # a shard stack, as `runner fleet init` makes one
-    stack = make_stack(specs=fleet_specs(APPS, **ONE_WAVE), stack_name=name,
-                       extra_env={"WECHAT_IAC_FLEET_LEDGER": ledger})
+    stack = make_stack(specs=fleet_specs(APPS, **ONE_WAVE), stack_name=name, extra_env=own)
     for key, value in {"componentSecret": COMPONENT_SECRET, "componentVerifyTicket": VERIFY_TICKET,
                        "demoShopRefreshToken": REFRESH_TOKEN}.items():
         stack.set_config(key, value, secret=True)
