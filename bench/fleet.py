@@ -30,8 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +39,12 @@ if str(ROOT) not in sys.path:
 
 from pulumi import automation as auto  # noqa: E402
 from wechatpy.client.api.wxa import WeChatWxa  # noqa: E402
-from wechatpy.component import WeChatComponent  # noqa: E402
 
 from bench._calls import CallCount, count_calls  # noqa: E402
 from bench._report import command_line, machine, report, table, titled  # noqa: E402
 from bench._world import add_latency  # noqa: E402
+from bench.imperative import point_wechatpy_at  # noqa: E402
+from bench.release_fleet import script_pass  # noqa: E402
 from emulator.testing import (  # noqa: E402
     COMPONENT_APPID,
     COMPONENT_SECRET,
@@ -57,8 +56,6 @@ from emulator.testing import (  # noqa: E402
 from runner import engine  # noqa: E402
 from runner.env import find_pulumi_cli, pulumi_env  # noqa: E402
 from tests.e2e.fleet_world import TEMPLATE, VERSION, appid_of, fleet_seed, fleet_specs  # noqa: E402
-
-AES_KEY = "a" * 43  # wechatpy's crypto wants a well-formed EncodingAESKey, even unused
 
 
 # --- pulumi -------------------------------------------------------------------------------------
@@ -117,22 +114,7 @@ def run_pulumi(control: EmulatorControl, apps: int, shards: int) -> dict[str, An
         shutil.rmtree(root, ignore_errors=True)
 
 
-# --- the plain script -----------------------------------------------------------------------------
-def script_pass(base_url: str, apps: int, threads: int, step: Callable[[Any, str], None]) -> None:
-    WeChatComponent.API_BASE_URL = base_url + "/cgi-bin"
-    WeChatWxa.API_BASE_URL = base_url + "/"
-    component = WeChatComponent(COMPONENT_APPID, COMPONENT_SECRET, "token", AES_KEY)
-    component.session.set("component_verify_ticket", VERIFY_TICKET)
-
-    def one(index: int) -> None:
-        appid = appid_of(index)
-        component.session.set(f"{appid}_refresh_token", REFRESH_TOKEN)
-        step(component.get_client_by_appid(appid), appid)
-
-    with ThreadPoolExecutor(threads, thread_name_prefix="script") as pool:
-        list(pool.map(one, range(apps)))
-
-
+# --- the plain script (bench/release_fleet.py's, on this world's platform) ------------------------------
 def commit_and_submit(client: Any, appid: str) -> None:
     info = client.post("wxa/getversioninfo", data={}, api_base_url=WeChatWxa.API_BASE_URL)
     if (info.get("exp_info") or {}).get("exp_version") != VERSION:
@@ -150,7 +132,8 @@ def run_script(control: EmulatorControl, apps: int, threads: int) -> dict[str, A
     for step in (commit_and_submit, release_if_approved):
         control.clear_calls()
         started = time.perf_counter()
-        script_pass(control.base_url, apps, threads, step)
+        point_wechatpy_at(control.base_url)
+        script_pass(apps, threads, step, (COMPONENT_APPID, COMPONENT_SECRET, VERIFY_TICKET, REFRESH_TOKEN), appid_of)
         rounds.append((time.perf_counter() - started, count_calls(control.calls())))
     return {"rounds": rounds}
 

@@ -4,7 +4,6 @@ SIGKILLed in the middle of a wave leaves at most one commit and one submission p
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from providers.fleet.shards import Shard
 from runner import engine
 from tests.e2e.fleet_world import appid_of, errcodes, fleet_specs, seed_world, writes_by_app
 from tests.postgres import PostgresServer
-from tests.reliability.support import CliProcess, deployment, wait_until
+from tests.reliability.support import deployment, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -22,20 +21,6 @@ APPS = 50
 COMMIT, SUBMIT = "/wxa/commit", "/wxa/submit_audit"
 PASSPHRASE = "fleet-shards-test-passphrase"  # shard stacks are not the dev stack: their own passphrase
 ONE_WAVE = {"waves": [{"percent": 100}], "audit_reserve": 0}
-
-
-@pytest.fixture
-def runs(tmp_path: Path, pulumi_cli_dir: Path) -> Any:
-    started: list[CliProcess] = []
-
-    def start(stack: Any, operation: str = "up") -> CliProcess:
-        process = CliProcess(stack, operation, tmp_path / f"{stack.stack_name}-{len(started)}.log", pulumi_cli_dir)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.cleanup()
 
 
 def shard_stack(make_stack: Any, emu: EmulatorControl, name: str, shard: str, ledger: str) -> Any:
