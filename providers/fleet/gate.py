@@ -4,7 +4,8 @@ fleet's wave planner admits for it in this `up`.
 The program plans the whole fleet before it declares any resource (`providers/fleet/run.py`) and
 hands each member's Release one more input, `spec.fleet`:
 
-    {"platform": component appid, "wave": "canary", "allow": "hold" | "release" | "submit"}
+    {"platform": component appid, "wave": "canary", "allow": "hold" | "release" | "submit",
+     "calls_per_second": the platform's limit divided by the shards}
 
 `allow` is the furthest this `up` may take the app: `hold` makes no write at all (and shows no
 change, so 400 waiting apps do not clutter the diff); `release` may release or widen a rollout of
@@ -23,12 +24,15 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from typing import Any
 
 from providers._base import Context, Props
+from providers._clients import client_for
 from providers._errors import RefusedError
 from providers._plan import Plan
 from providers.fleet.ledger import LEDGER_ENV, Ledger, LedgerError, ledger_url
+from providers.fleet.observe import RateLimiter, Throttled
 from providers.fleet.planner import FAILED
 from providers.release import Executor, Release, ReleaseProvider
 from providers.release_phases import COMMIT, SUBMIT, UNDO, ReleasePlan
@@ -90,7 +94,18 @@ class FleetReleaseProvider(ReleaseProvider):
         if gate.get("allow") not in ALLOWS or not gate.get("platform"):
             raise RefusedError(f"spec.fleet must say platform and allow (one of {', '.join(ALLOWS)}), got {gate}")
         return {**out, "fleet": {"platform": str(gate["platform"]), "wave": str(gate.get("wave") or ""),
-                                 "allow": str(gate["allow"])}}
+                                 "allow": str(gate["allow"]),
+                                 "calls_per_second": float(gate.get("calls_per_second") or 0)}}
+
+    def context(self, props: dict[str, Any]) -> Context:
+        """The member's client waits for the platform's rate limiter (one per provider host)."""
+        ctx = super().context(props)
+        gate = (props.get("spec") or {}).get("fleet") or {}
+        rate = float(gate.get("calls_per_second") or 0)
+        if rate > 0 and gate.get("platform"):
+            client = client_for(ctx.appid, ctx.credentials, ctx.settings)
+            ctx.__dict__["client"] = Throttled(client, limiter_for(str(gate["platform"]), rate))
+        return ctx
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = super().plan(ctx, desired, live, olds)
@@ -150,8 +165,18 @@ class FleetRelease(Release, module="wechat", name="Release"):
     provider_class = FleetReleaseProvider
 
 
-def gate_input(platform: str, wave: str, allow: str) -> dict[str, str]:
-    return {"platform": platform, "wave": wave, "allow": allow}
+def gate_input(platform: str, wave: str, allow: str, calls_per_second: float = 0.0) -> dict[str, Any]:
+    return {"platform": platform, "wave": wave, "allow": allow, "calls_per_second": calls_per_second}
+
+
+_limiters: dict[tuple[str, float], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def limiter_for(platform: str, rate: float) -> RateLimiter:
+    """The provider host's limiter for a platform: every member's calls in this host share it."""
+    with _limiters_lock:
+        return _limiters.setdefault((platform, rate), RateLimiter(rate))
 
 
 __all__ = ["ALLOWS", "HOLD", "RELEASE_ONLY", "SUBMIT_TOO", "FleetRelease", "FleetReleaseProvider", "LedgerError",

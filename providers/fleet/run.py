@@ -85,7 +85,7 @@ class FleetRelease:
         return waves
 
 
-def gates(release: FleetRelease, plan: FleetPlan) -> dict[str, dict[str, str]]:
+def gates(release: FleetRelease, plan: FleetPlan) -> dict[str, dict[str, Any]]:
     """The input each of this runner's members gets: how far this `up` may take it."""
     wave_names = {w.index: w.name for w in plan.waves}
     out = {}
@@ -93,8 +93,9 @@ def gates(release: FleetRelease, plan: FleetPlan) -> dict[str, dict[str, str]]:
         allow = {SUBMIT: SUBMIT_TOO, WAIT: HOLD}.get(app.action, RELEASE_ONLY)
         if app.phase in FAILURES:
             allow = HOLD  # the fleet reports it and counts it; its Release must not fail the whole run
-        out[app.appid] = gate_input(release.component_appid, wave_names.get(app.wave, "no wave") if app.wave is not None
-                                    else "no wave", allow)
+        wave = wave_names.get(app.wave, "no wave") if app.wave is not None else "no wave"
+        out[app.appid] = gate_input(release.component_appid, wave, allow,
+                                    release.spec.calls_per_second / max(release.shards, 1))
     return out
 
 
@@ -121,7 +122,7 @@ def with_preflight(states: Mapping[str, AppState], blocked: Mapping[str, str]) -
 
 
 def plan_fleet_release(release: FleetRelease, settings: Settings, *, dry_run: bool,
-                       now: float | None = None) -> dict[str, dict[str, str]]:
+                       now: float | None = None) -> dict[str, dict[str, Any]]:
     """Plan the fleet (and, in `up`, reserve its audits); print the summary; return the gates."""
     now = time.time() if now is None else now
     waves = release.waves()

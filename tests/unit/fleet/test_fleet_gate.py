@@ -101,3 +101,17 @@ def test_a_refusal_of_this_app_is_its_failure(tmp_path: Path) -> None:
     record = ledger.records(PLATFORM, V)[APPID]
     assert (record.phase, record.cause) == ("failed", "submit_audit refused: 85077 a category in item_list is "
                                                       "not approved")
+
+
+def test_a_members_calls_wait_for_the_platforms_rate_limiter() -> None:
+    from providers.fleet.gate import FleetReleaseProvider, limiter_for
+    from providers.fleet.observe import Throttled
+
+    provider = FleetReleaseProvider()
+    provider._settings = Settings("http://127.0.0.1:1", {f"wechat-iac:{key}": "x" for key in "str"})
+    credentials = {"mode": "platform", "component_appid": PLATFORM, "component_secret_config": "s",
+                   "verify_ticket_config": "t", "refresh_token_config": "r"}
+    spec = {"fleet": gate_input(PLATFORM, "canary", "hold", calls_per_second=5.0)}
+    ctx = provider.context({"appid": APPID, "credentials": credentials, "spec": spec})
+    assert isinstance(ctx.client, Throttled) and ctx.client._limiter is limiter_for(PLATFORM, 5.0)
+    assert limiter_for(PLATFORM, 5.0).interval == 0.2
