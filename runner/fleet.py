@@ -24,12 +24,13 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from pulumi import automation as auto
 
 from providers.fleet.shards import SHARD_CONFIG, shard_stack
 from runner import engine
-from runner.env import PROJECT_DIR, RunnerError, pulumi_env
+from runner.env import PROJECT_DIR, RunnerError, find_pulumi_cli, pulumi_env
 from runner.stacks import set_secret
 
 Printer = Callable[[str], None]
@@ -48,14 +49,16 @@ def shard_names(base: str, count: int) -> list[str]:
     return [shard_stack(base, index, count) for index in range(count)]
 
 
-def init(base: str, count: int, on_output: Printer = print) -> list[str]:
+def init(base: str, count: int, on_output: Printer = print, project_dir: Path = PROJECT_DIR,
+         state_dir: Path | None = None, cli_dir: Path | None = None) -> list[str]:
     """Create the shard stacks of `base` with its settings; the shard key says which slice each is."""
-    source = engine.open_stack(base, env=pulumi_env(base), on_output=on_output)
+    env = pulumi_env(base, state_dir=state_dir, cli_dir=cli_dir)
+    source = engine.open_stack(base, project_dir=project_dir, env=env, on_output=on_output)
     settings = source.get_all_config()
+    existing = {summary.name for summary in source.workspace.list_stacks()}
     made = []
     for index, name in enumerate(shard_names(base, count)):
-        env = pulumi_env(name)
-        if name in {summary.name for summary in source.workspace.list_stacks()}:
+        if name in existing:
             raise RunnerError(f"stack {name!r} already exists; remove it first (pulumi stack rm {name}) or pick "
                               "another --shards")
         created = auto.Stack.create(name, source.workspace)
@@ -63,9 +66,9 @@ def init(base: str, count: int, on_output: Printer = print) -> list[str]:
         created.set_all_config({**plain, f"wechat-iac:{SHARD_CONFIG}": auto.ConfigValue(f"{index}/{count}")})
         for key, value in settings.items():
             if value.secret:  # stdin, never argv
-                set_secret(env, dict(source.workspace.env_vars), name, key, value.value, PROJECT_DIR)
+                set_secret(env, dict(source.workspace.env_vars), name, key, value.value, project_dir)
         made.append(name)
-        on_output(f"created {name} (shard {index}/{count}) with {len(settings)} settings of {base}")
+        on_output(f"created {name} (shard {index}/{count}) with the {len(settings)} settings of {base}")
     on_output(f"commit Pulumi.{base}-shard-*-of-{count}.yaml; run them with: python -m runner fleet up {base} "
               f"--shards {count}")
     return made
@@ -104,6 +107,21 @@ def report(runs: Iterable[ShardRun], operation: str, on_output: Printer = print)
     return 1 if failed else 0
 
 
+def commands(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
+    """One command per shard: `python -m runner OP --stack SHARD`, or, for another project copy (tests),
+    `python -m runner.drive OP --project P --state S --cli C --stack SHARD` (environment inherited)."""
+    out = []
+    for name in shard_names(args.stack, args.shards):
+        if args.state is None:
+            argv = [sys.executable, "-m", "runner", args.action, "--stack", name, "--lock-wait", str(args.lock_wait)]
+        else:
+            argv = [sys.executable, "-m", "runner.drive", args.action, "--project", str(args.project.resolve()),
+                    "--state", str(args.state), "--cli", str(args.cli or find_pulumi_cli()), "--stack", name,
+                    "--lock-wait", str(args.lock_wait)]
+        out.append((name, argv))
+    return out
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m runner fleet", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -112,11 +130,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--shards", type=int, required=True)
     parser.add_argument("--jobs", type=int, default=0, help="shards run at once (default: all)")
     parser.add_argument("--lock-wait", type=float, default=600.0, metavar="SECONDS")
+    where = parser.add_argument_group("another project copy (tests, CI)")
+    where.add_argument("--project", type=Path, default=PROJECT_DIR, help="project folder (default: this one)")
+    where.add_argument("--state", type=Path, help="state folder (default: the user's backend)")
+    where.add_argument("--cli", type=Path, help="folder holding the pulumi CLI (default: found or built)")
     args = parser.parse_args(argv)
     if args.action == "init":
-        init(args.stack, args.shards)
+        init(args.stack, args.shards, project_dir=args.project.resolve(), state_dir=args.state, cli_dir=args.cli)
         return 0
-    names = shard_names(args.stack, args.shards)
-    commands = [(name, [sys.executable, "-m", "runner", args.action, "--stack", name,
-                        "--lock-wait", str(args.lock_wait)]) for name in names]
-    return report(run_shards(commands, args.jobs or len(names)), args.action)
+    return report(run_shards(commands(args), args.jobs or args.shards), args.action)

@@ -1,9 +1,14 @@
 """Fleet runners at once and runners killed (real Pulumi CLI, emulator over HTTP, real PostgreSQL):
 two shard stacks racing on one audit quota through one ledger never overspend it, and a `pulumi up`
-SIGKILLed in the middle of a wave leaves at most one commit and one submission per app."""
+SIGKILLed in the middle of a wave leaves at most one commit and one submission per app; and
+`python -m runner fleet` makes shard stacks from a base stack and runs them side by side."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +16,7 @@ import pytest
 from emulator.testing import COMPONENT_SECRET, REFRESH_TOKEN, VERIFY_TICKET, EmulatorControl
 from providers.fleet.shards import Shard
 from runner import engine
+from runner.env import PROJECT_DIR
 from tests.e2e.fleet_world import appid_of, errcodes, fleet_specs, seed_world, writes_by_app
 from tests.postgres import PostgresServer
 from tests.reliability.support import deployment, wait_until
@@ -24,7 +30,7 @@ ONE_WAVE = {"waves": [{"percent": 100}], "audit_reserve": 0}
 
 
 def shard_stack(make_stack: Any, emu: EmulatorControl, name: str, shard: str, ledger: str) -> Any:
-    own = {"WECHAT_IAC_FLEET_LEDGER": ledger, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
+    own = {"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **({"WECHAT_IAC_FLEET_LEDGER": ledger} if ledger else {})}
     project = make_stack(specs=fleet_specs(APPS, **ONE_WAVE))  # the project copy (and its dev stack)
     engine.open_stack(name, project_dir=project.project_dir, env=project.env, extra_env=own, create=True,
                       on_output=lambda _line: None)  # a shard stack, as `runner fleet init` makes one
@@ -94,3 +100,29 @@ def test_sigkill_mid_wave_then_rerun_never_commits_or_submits_twice(
     assert writes_by_app(calls, SUBMIT) == {appid_of(i): 1 for i in range(APPS)}
     assert set(writes_by_app(calls, COMMIT).values()) == {1} and len(writes_by_app(calls, COMMIT)) == APPS
     assert 85085 not in errcodes(calls)
+
+
+def test_runner_fleet_makes_the_shard_stacks_and_runs_them_side_by_side(
+        make_stack: Any, emu: EmulatorControl, monkeypatch: pytest.MonkeyPatch, pulumi_cli_dir: Path) -> None:
+    """`python -m runner fleet init` copies a base stack's settings (secrets through stdin) into
+    BASE-shard-I-of-N with `shard: I/N`; `fleet up` runs the shards at once and reports each."""
+    seed_world(emu, APPS)
+    base = shard_stack(make_stack, emu, "fleet", "0/1", "")  # the base stack: every setting but the shard
+    base.stack.remove_config("shard")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)  # inherited by the shard processes
+    where = ["--project", str(base.project_dir), "--state", str(base.env.state_dir), "--cli", str(pulumi_cli_dir)]
+
+    def runner(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "runner", "fleet", *args, *where], capture_output=True,
+                              text=True, cwd=str(PROJECT_DIR), timeout=900, check=False,
+                              env={**os.environ, "WECHAT_IAC_TOKEN_CACHE": str(base.project_dir / "tokens")})
+
+    made = runner("init", "fleet", "--shards", "2")
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "created fleet-shard-1-of-2 (shard 1/2)" in made.stdout
+    emu.clear_calls()
+    ran = runner("up", "fleet", "--shards", "2")
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr
+    assert "fleet up: 2 of 2 shards succeeded" in ran.stdout
+    assert "[fleet-shard-0-of-2] fleet partner 1.2.0:" in ran.stdout and "[fleet-shard-1-of-2] " in ran.stdout
+    assert writes_by_app(emu.calls(), SUBMIT) == {appid_of(i): 1 for i in range(APPS)}  # one wave: everyone
