@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,13 @@ def tally(calls: list[dict[str, Any]]) -> CallCount:
 
 
 # --- pulumi -------------------------------------------------------------------------------------
+SHARD_PASSPHRASE = "bench-fleet-shard-stacks"  # shard stacks are not dev: the demo passphrase opens only dev
+
+
+def passphrase(shards: int) -> dict[str, str]:
+    return {"PULUMI_CONFIG_PASSPHRASE": SHARD_PASSPHRASE} if shards > 1 else {}
+
+
 def make_stacks(root: Path, apps: int, shards: int, base_url: str) -> list[tuple[str, Path]]:
     project = root / "project"
     (project / "specs").mkdir(parents=True)
@@ -83,7 +91,8 @@ def make_stacks(root: Path, apps: int, shards: int, base_url: str) -> list[tuple
     env = pulumi_env(state_dir=root / "state", cli_dir=find_pulumi_cli())
     names = ["dev"] if shards == 1 else [f"shard{i}" for i in range(shards)]
     for index, name in enumerate(names):
-        stack = engine.open_stack(name, project_dir=project, env=env, create=True, on_output=lambda _line: None)
+        stack = engine.open_stack(name, project_dir=project, env=env, create=True, on_output=lambda _line: None,
+                                  extra_env=passphrase(shards))
         config = {"baseUrl": auto.ConfigValue(base_url)}
         if shards > 1:
             config["shard"] = auto.ConfigValue(f"{index}/{shards}")
@@ -101,7 +110,8 @@ def up_all(stacks: list[tuple[str, Path]], root: Path) -> tuple[float, list[str]
         [sys.executable, "-m", "runner.drive", "up", "--project", str(project), "--state", str(root / "state"),
          "--cli", str(find_pulumi_cli()), "--stack", name, "--env",
          json.dumps({"WECHAT_IAC_TOKEN_CACHE": str(root / "tokens")})],
-        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for name, project in stacks]
+        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, **passphrase(len(stacks))}) for name, project in stacks]
     outputs = [process.communicate()[0] for process in processes]
     seconds = time.perf_counter() - started
     for process, text in zip(processes, outputs, strict=True):

@@ -30,12 +30,12 @@ def name_of(index: int) -> str:
     return f"shop-{index:02d}"
 
 
-def app_seed(index: int, live: str = "1.0.0", audit: dict[str, Any] | None = None) -> dict[str, Any]:
+def app_seed(index: int, live: str = "1.0.0", audit: dict[str, Any] | None = None, icp: int = 6) -> dict[str, Any]:
     item: dict[str, Any] = {
         "appid": appid_of(index), "secret": f"fleet-secret-{index:04d}", "account_type": "organization",
         "verified": True, "published": True, "principal_name": f"Fleet Shop {index} Ltd",
         "nickname": f"Fleet Shop {index:02d}", "signature": "连锁门店的小程序，提供点单与配送服务",
-        "head_image_url": f"http://wx.qlogo.cn/mmhead/fleet-{index}/0", "icp": {"status": 6},
+        "head_image_url": f"http://wx.qlogo.cn/mmhead/fleet-{index}/0", "icp": {"status": icp},
         "categories": [{"first": 304, "second": 305}],
         "privacy": {"owner_setting": {"contact_email": "privacy@fleet.example.com", "notice_method": "弹窗"},
                     "setting_list": [{"privacy_key": "UserInfo", "privacy_text": "用于展示头像昵称"}]},
@@ -47,9 +47,10 @@ def app_seed(index: int, live: str = "1.0.0", audit: dict[str, Any] | None = Non
 
 
 def fleet_seed(count: int, rest: int = 100, limit: int = 100, live: dict[int, str] | None = None,
-               audits: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The emulator world: one platform auto-approving audits at once, `count` authorized apps."""
-    live, audits = live or {}, audits or {}
+               audits: dict[int, dict[str, Any]] | None = None, icp: dict[int, int] | None = None) -> dict[str, Any]:
+    """The emulator world: one platform auto-approving audits at once, `count` authorized apps
+    (`live`, `audits`, `icp`: per app index, its live version, audit setting, ICP filing status)."""
+    live, audits, icp = live or {}, audits or {}, icp or {}
     template = {"user_version": VERSION, "user_desc": "fleet release", "pages": ["pages/index/index"],
                 "privacy_list": ["UserInfo"], "source_miniprogram_appid": "wx4444444444444444"}
     return {
@@ -63,7 +64,7 @@ def fleet_seed(count: int, rest: int = 100, limit: int = 100, live: dict[int, st
             "templates": [{"template_id": TEMPLATE, "draft_id": TEMPLATE, **template}],
             "audit": {"auto_decide_after_seconds": 0, "decision": "approve"},
         }],
-        "miniprograms": [app_seed(i, live.get(i, "1.0.0"), audits.get(i)) for i in range(count)],
+        "miniprograms": [app_seed(i, live.get(i, "1.0.0"), audits.get(i), icp.get(i, 6)) for i in range(count)],
         "authorizations": [{"component_appid": COMPONENT_APPID, "authorizer_appid": appid_of(i),
                             "refresh_token": REFRESH_TOKEN, "permissions": [1, 18, 30]} for i in range(count)],
     }

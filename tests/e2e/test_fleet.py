@@ -52,16 +52,20 @@ def ids(wave: Any) -> set[str]:
 
 
 def test_canary_then_two_waves(make_stack: Any, emu: EmulatorControl, tmp_path: Path) -> None:
-    seed_world(emu, APPS)
-    stack = fleet_stack(make_stack, emu, tmp_path)
+    """Three apps of the last wave are not ICP-filed: preflight holds them back, grouped under that
+    cause, and the other 47 are released all the same."""
     canary, second, third = waves_for(APPS).waves
     assert (len(canary.apps), len(second.apps), len(third.apps)) == (2, 23, 25)
+    unfiled = sorted(ids(third))[:3]
+    seed_world(emu, APPS, icp={index_of(appid): 1024 for appid in unfiled})
+    stack = fleet_stack(make_stack, emu, tmp_path)
 
     stack.preview()
     assert "this `up`: 2 commits, 2 submissions, 0 releases" in stack.text()
     plan = (tmp_path / "fleet-plan" / "partner.md").read_text()
     assert "**50 apps in 3 waves**" in plan and "```mermaid" in plan
     assert "- **23 apps**: wave-2 starts when canary is released (0 of 2 released)" in plan
+    assert "- **3 apps**: preflight icp: ICP filing (备案): not filed" in plan
 
     calls = up(stack, emu)  # the canary only
     assert writes_by_app(calls, COMMIT) == writes_by_app(calls, SUBMIT) == {a: 1 for a in ids(canary)}
@@ -71,11 +75,12 @@ def test_canary_then_two_waves(make_stack: Any, emu: EmulatorControl, tmp_path: 
     assert writes_by_app(calls, SUBMIT) == {a: 1 for a in ids(second)}
     calls = up(stack, emu)
     assert writes_by_app(calls, RELEASE) == {a: 1 for a in ids(second)}
-    calls = up(stack, emu)  # wave 3 starts
-    assert writes_by_app(calls, SUBMIT) == {a: 1 for a in ids(third)}
+    calls = up(stack, emu)  # wave 3 starts, without the three preflight holds back
+    assert writes_by_app(calls, SUBMIT) == {a: 1 for a in ids(third) - set(unfiled)}
+    assert "fleet partner 1.2.0: waiting: 3 apps: preflight icp: ICP filing (备案): not filed" in fleet_lines(stack)
     calls = up(stack, emu)
-    assert writes_by_app(calls, RELEASE) == {a: 1 for a in ids(third)}
-    assert live_versions(emu, APPS) == {VERSION: APPS}
+    assert writes_by_app(calls, RELEASE) == {a: 1 for a in ids(third) - set(unfiled)}
+    assert live_versions(emu, APPS) == {VERSION: APPS - 3, "1.0.0": 3}
 
     calls = up(stack, emu)  # done: a no-op
     assert not writes_by_app(calls, COMMIT) and not writes_by_app(calls, SUBMIT) and not writes_by_app(calls, RELEASE)
