@@ -24,12 +24,18 @@ from pulumi.runtime.config import CONFIG
 from providers import preflight_checks
 from providers._platform import platform_credentials
 from providers._settings import Settings
-from providers.fleet.declare import fleet_causes, fleet_releases, members, shard_view
+from providers.fleet.declare import (
+    fleet_causes,
+    fleet_releases,
+    hold_fleet_findings,
+    members,
+    shard_view,
+    write_declared,
+)
 from providers.fleet.gate import FleetRelease
 from providers.fleet.run import FleetError
 from providers.fleet.shards import SHARD_CONFIG, Shard, ShardError
 from providers.models import MiniProgramSpec, PlatformSpec, SpecError, StackSpecs, load_stack
-from providers.preflight_checks.findings import WARN
 from providers.registry import PLATFORM_RESOURCES, RESOURCES
 from providers.stack_inputs import miniprogram_inputs, platform_inputs
 from wechat.redact import scrub
@@ -99,20 +105,13 @@ def run_preflight(stack: StackSpecs, settings: Settings, fleet_ids: frozenset[st
 
     A fleet member's ⛔ does not stop the others: the member waits with its cause (returned)."""
     mode = os.environ.get(PREFLIGHT_ENV, "enforce")
-    if mode == "off":
+    if mode == "off" and not fleet_ids:
         return {}
+    if mode == "off":  # `runner plan` shows preflight itself; the fleet still needs its members' causes
+        members_only = dataclasses.replace(stack, miniprograms=[s for s in stack.miniprograms if s.appid in fleet_ids])
+        return fleet_causes(preflight_checks.run(members_only, settings).blocking(), set(fleet_ids))
     report = preflight_checks.run(stack, settings)
-    fleet_blocked = fleet_causes(report.blocking(), set(fleet_ids))
-    # a fleet member's ⛔ holds that member back (the fleet plan groups them); it stops nothing else
-    # and the platform's audit quota is the fleet's to share out (it never submits past it)
-    fleet_platforms = {p.component_appid for p in stack.platforms if getattr(p, "fleet", None) is not None}
-
-    def held(finding: Any) -> bool:
-        return finding.blocks and (finding.subject in fleet_ids or
-                                   (finding.check == "audit_quota" and finding.subject in fleet_platforms))
-
-    report.findings = [dataclasses.replace(f, severity=WARN, message=f"{f.message} (the fleet plans within it)")
-                       if held(f) else f for f in report.findings]
+    fleet_blocked = hold_fleet_findings(report, stack, set(fleet_ids))
     enforce = mode == "enforce"
     # printed, not pulumi.log: the CLI (v3.260) drops program diagnostics from `--diff` displays
     for finding in report.problems():
@@ -143,6 +142,7 @@ def declare_stack(project_dir: Path) -> None:
         fleet = fleet_releases(stack, settings, shard, dry_run=pulumi.runtime.is_dry_run(), blocked=blocked)
     except FleetError as error:
         raise pulumi.RunError(f"fleet: {scrub(str(error))}") from None
+    write_declared(shard, fleet)  # for `runner plan`, which plans the same resources
     platforms = {spec.name: (spec, Platform(spec) if shard.manages_platform else None) for spec in stack.platforms}
     for spec in stack.miniprograms:
         if not shard.holds(spec.appid):

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -29,6 +30,8 @@ from providers import preflight_checks
 from providers._plan import Plan
 from providers._platform import platform_credentials
 from providers._settings import Settings
+from providers.fleet.declare import hold_fleet_findings, members, read_declared, shard_view
+from providers.fleet.gate import FleetRelease
 from providers.fleet.run import PLAN_DIR_ENV
 from providers.models import MiniProgramSpec, PlatformSpec, load_stack
 from providers.program import DEFAULT_SPECS, PREFLIGHT_ENV
@@ -132,15 +135,17 @@ def _op(op: Any) -> str:
 
 
 def plan_spec(spec: MiniProgramSpec, settings: Settings, state: dict[str, StateResource],
-              ops: dict[str, str], platform: PlatformSpec | None = None) -> AppReport:
+              ops: dict[str, str], platform: PlatformSpec | None = None,
+              fleet_release: dict[str, Any] | None = None) -> AppReport:
     """Each registered block's plan, from its own provider's observe() (what diff() runs), with the
     inputs the program declares (`stack_inputs`)."""
     credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
     app = AppReport(spec.name, spec.appid, str(credentials.get("mode") or ""))
-    inputs = miniprogram_inputs(spec, platform)
+    inputs = miniprogram_inputs(spec, platform, fleet_release)
     for block, resource_class in RESOURCES.items():
         if block not in inputs:
             continue
+        resource_class = FleetRelease if block == "release" and fleet_release else resource_class
         app.resources.append(_observe(resource_class, resource_name(spec.name, block), block, spec.appid,
                                       credentials, inputs[block], settings, state, ops))
     app.unplanned = [block for block in spec.managed_blocks() if block not in RESOURCES]
@@ -205,11 +210,16 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
     state = state_resources(stack.export_stack().deployment)
     pattern = settings.lookup("specs") or DEFAULT_SPECS
     with working_dir(project_dir):
-        stack_specs = load_stack(sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern)))
-        apps = {spec.component_appid: plan_platform(spec, settings, state, ops) for spec in stack_specs.platforms}
-        apps.update({spec.appid: plan_spec(spec, settings, state, ops, stack_specs.platform_of(spec))
-                     for spec in stack_specs.miniprograms})
-        findings = preflight_checks.run(stack_specs, settings, show_domains=True)
+        every_spec = load_stack(sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern)))
+        shard, fleet = read_declared(os.environ.get(PLAN_DIR_ENV))  # what the program declared (its shard, fleet)
+        stack_specs = dataclasses.replace(every_spec, miniprograms=[
+            spec for spec in every_spec.miniprograms if shard.holds(spec.appid)])
+        apps = {spec.component_appid: plan_platform(spec, settings, state, ops) for spec in stack_specs.platforms
+                if shard.manages_platform}
+        apps.update({spec.appid: plan_spec(spec, settings, state, ops, stack_specs.platform_of(spec),
+                                           fleet.get(spec.appid)) for spec in stack_specs.miniprograms})
+        findings = preflight_checks.run(shard_view(every_spec, shard), settings, show_domains=True)
+        hold_fleet_findings(findings, every_spec, set(members(every_spec)))
     declared = {resource.name for app in apps.values() for resource in app.resources}
     for name in sorted(set(state) - declared):
         gone = removal(state[name], ops.get(name, ""))

@@ -10,11 +10,14 @@ as a `FleetRelease` (the Release resource, held to its gate).
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from providers._settings import Settings
-from providers.fleet.run import FleetRelease, plan_fleet_release
+from providers.fleet.run import PLAN_DIR_ENV, FleetRelease, plan_fleet_release
 from providers.fleet.shards import Shard
 from providers.fleet.waves import Member
 
@@ -58,6 +61,24 @@ def fleet_causes(findings: Any, fleet_ids: set[str]) -> dict[str, str]:
     return causes
 
 
+def hold_fleet_findings(report: Any, stack: Any, fleet_ids: set[str]) -> dict[str, str]:
+    """A fleet member's ⛔ holds that member back (the fleet plan groups them) and stops nothing else,
+    and the platform's audit quota is the fleet's to share out (it never submits past it): those
+    findings become ⚠ in `report`. Returns the members' causes (`fleet_causes`)."""
+    from providers.preflight_checks.findings import WARN
+
+    causes = fleet_causes(report.blocking(), fleet_ids)
+    fleet_platforms = {p.component_appid for p in stack.platforms if getattr(p, "fleet", None) is not None}
+
+    def held(finding: Any) -> bool:
+        return bool(finding.blocks) and (finding.subject in fleet_ids or
+                                         (finding.check == "audit_quota" and finding.subject in fleet_platforms))
+
+    report.findings = [dataclasses.replace(f, severity=WARN, message=f"{f.message} (the fleet holds it back)")
+                       if held(f) else f for f in report.findings]
+    return causes
+
+
 def fleet_releases(stack: Any, settings: Settings, shard: Shard, *, dry_run: bool,
                    blocked: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """appid -> the release block (with its gate) of every fleet member this runner declares.
@@ -83,3 +104,23 @@ def fleet_releases(stack: Any, settings: Settings, shard: Shard, *, dry_run: boo
         for appid, gate in plan_fleet_release(release, settings, dry_run=dry_run).items():
             blocks[appid] = {**block, "fleet": gate}
     return blocks
+
+
+DECLARED = "declared.json"
+
+
+def write_declared(shard: Shard, blocks: Mapping[str, Any]) -> None:
+    """What this run declares beyond the specs (its shard, the fleet members' release blocks), for
+    `runner plan`, which plans each resource itself: into $WECHAT_IAC_FLEET_PLAN_DIR when set."""
+    folder = os.environ.get(PLAN_DIR_ENV)
+    if folder:
+        Path(folder, DECLARED).write_text(json.dumps({"shard": str(shard), "fleet": dict(blocks)}), encoding="utf-8")
+
+
+def read_declared(folder: str | os.PathLike[str] | None) -> tuple[Shard, dict[str, dict[str, Any]]]:
+    """The shard and fleet release blocks the program declared (defaults: the whole stack, no fleet)."""
+    path = Path(folder, DECLARED) if folder else None
+    if path is None or not path.is_file():
+        return Shard(), {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Shard.parse(data.get("shard")), dict(data.get("fleet") or {})

@@ -21,6 +21,7 @@ from tests.e2e.fleet_world import (
     waves_for,
     writes_by_app,
 )
+from tests.e2e.test_plan_support import run_plan, up_matches_plan
 
 pytestmark = pytest.mark.e2e
 
@@ -93,12 +94,19 @@ def test_quota_runs_out_mid_wave_and_the_fleet_waits(make_stack: Any, emu: Emula
     canary = waves_for(APPS).waves[0]
     seed_world(emu, APPS, rest=7, limit=20, live={index_of(a): VERSION for a in ids(canary)})
     stack = fleet_stack(make_stack, emu, tmp_path)
-    calls = up(stack, emu)
+    emu.clear_calls()
+    up_matches_plan(stack, emu)  # the reviewers' plan lists exactly the writes `up` makes
+    calls = emu.calls()
     assert len(writes_by_app(calls, SUBMIT)) == 5
     assert 85085 not in errcodes(calls)
     assert "waiting for audit quota: 7 of 20 left this month, 2 kept in reserve" in stack.text()
     assert emu.state(appid_of(0))["platforms"][0]["audit_quota"]["rest"] == 2  # the reserve is untouched
 
+    completed, plan_md, _data = run_plan(stack)
+    text = plan_md.read_text(encoding="utf-8")
+    assert "## Fleet release `1.2.0` · platform `partner`" in text and "```mermaid" in text, completed.stdout
+    assert "- **18 apps**: waiting for audit quota: 2 of 20 left this month, 2 kept in reserve" in text
+    assert "delete" not in text.lower()  # the members' releases are planned, not taken for removals
     calls = up(stack, emu)  # the five are released; nothing more is submitted
     assert len(writes_by_app(calls, RELEASE)) == 5 and not writes_by_app(calls, SUBMIT)
 
