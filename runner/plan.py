@@ -206,7 +206,8 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
         apps = {spec.component_appid: plan_platform(spec, settings, state, ops) for spec in stack_specs.platforms}
         apps.update({spec.appid: plan_spec(spec, settings, state, ops, stack_specs.platform_of(spec))
                      for spec in stack_specs.miniprograms})
-        findings = preflight_checks.run(stack_specs, settings, show_domains=True)
+        # the providers' observe() above offered the state's rotated refresh tokens (_rotation)
+        findings = preflight_checks.run(stack_specs, settings, show_domains=True, state_known=True)
     declared = {resource.name for app in apps.values() for resource in app.resources}
     for name in sorted(set(state) - declared):
         gone = removal(state[name], ops.get(name, ""))
