@@ -14,7 +14,10 @@ read() and delete(). So:
   the older ones);
 - the token source reports a rotation (`rotated`), which is announced loudly;
 - a resource whose record is older than the newest known makes diff() report a change, so the
-  `up` records it even when nothing else changed (`needs_recording`).
+  `up` records it even when nothing else changed (`needs_recording`);
+- a rotation this machine's token cache holds counts as known too (`cached`): another process may
+  have seen it (a preview, the reviewers' plan, preflight in the program), and its `up` must still
+  record it in the state, or other machines get 61023 five minutes later.
 
 Nothing here makes a WeChat client (the Developers resource has no API at all). Records are kept
 per (base URL, appid) and tied to the configured token they descend from: after a re-authorization
@@ -69,10 +72,24 @@ def offer_recorded(ctx: Any, outputs: Props | None) -> None:
     _keep(ctx.settings.base_url, ctx.appid, rotated_record)
 
 
+def cached(base_url: str, appid: str) -> RotatedRefreshToken | None:
+    """The rotated refresh token this machine's token cache holds (what the token source keeps there)."""
+    from providers._settings import token_cache  # not at import time: _settings imports this module
+
+    raw = token_cache().load(base_url.rstrip("/"), appid, "authorizer_refresh") or {}
+    token, at, configured = raw.get("refresh_token"), raw.get("rotated_at"), raw.get("configured")
+    if not isinstance(token, str) or not token or not isinstance(at, int | float) or not isinstance(configured, str):
+        return None
+    return RotatedRefreshToken(token, float(at), configured)
+
+
 def current(ctx: Any) -> Props | None:
     """What the outputs should record now: the newest rotated token for the configured one, or None."""
     if ctx.mode != "platform":
         return None
+    from_cache = cached(ctx.settings.base_url, ctx.appid)
+    if from_cache is not None:
+        _keep(ctx.settings.base_url, ctx.appid, from_cache)
     record = recorded(ctx.settings.base_url, ctx.appid)
     key = ctx.settings.lookup(str(ctx.credentials.get("refresh_token_config") or ""))
     if record is None or not key or record.configured != configured_id(key):

@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from providers import preflight_checks
+from providers import _rotation, preflight_checks
+from providers._base import Context
 from providers._settings import Settings
 from providers.models import SpecError, load_stack
 from providers.preflight_checks import Finding, Report
 from providers.program import DEFAULT_SPECS
 from runner import project_args
-from runner.plan import working_dir
+from runner.plan import StateResource, state_resources, working_dir
 from wechat.redact import scrub
 
 WIDTHS = (14, 24, 2)  # account, check, mark
@@ -53,12 +54,18 @@ def _row(finding: Finding) -> str:
     return f"{finding.name[:WIDTHS[0]]:<{WIDTHS[0]}} {finding.check:<{WIDTHS[1]}} {finding.mark:<{WIDTHS[2]}} {text}"
 
 
-def diagnose(project_dir: Path, settings: Settings, pattern: str | None = None) -> Report:
-    """Load the stack's specs (from `project_dir`) and run every check in full, read-only."""
+def diagnose(project_dir: Path, settings: Settings, pattern: str | None = None,
+             state: dict[str, StateResource] | None = None) -> Report:
+    """Load the stack's specs (from `project_dir`) and run every check in full, read-only. `state`: the
+    stack's resources, whose recorded rotated refresh tokens are offered first (as `up` does)."""
+    for resource in (state or {}).values():
+        outputs = resource.outputs
+        if isinstance(outputs.get("credentials"), dict) and outputs.get("appid"):
+            _rotation.offer_recorded(Context(str(outputs["appid"]), dict(outputs["credentials"]), settings), outputs)
     with working_dir(project_dir):
         paths = sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern or DEFAULT_SPECS))
         stack = load_stack(paths)
-        return preflight_checks.run(stack, settings, full=True, show_domains=True)
+        return preflight_checks.run(stack, settings, full=True, show_domains=True, state_known=state is not None)
 
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
@@ -71,7 +78,8 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     settings = project_args.stack_settings(stack)
     started = time.monotonic()
     try:
-        report = diagnose(project_dir, settings, settings.lookup("specs"))
+        state = state_resources(stack.export_stack().deployment)
+        report = diagnose(project_dir, settings, settings.lookup("specs"), state)
     except SpecError as error:
         out(f"invalid spec:\n{error}")
         return 1

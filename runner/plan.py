@@ -218,7 +218,9 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
                 if shard.manages_platform}
         apps.update({spec.appid: plan_spec(spec, settings, state, ops, stack_specs.platform_of(spec),
                                            fleet.get(spec.appid)) for spec in stack_specs.miniprograms})
-        findings = preflight_checks.run(shard_view(every_spec, shard), settings, show_domains=True)
+        # the providers' observe() above offered the state's rotated refresh tokens (_rotation)
+        findings = preflight_checks.run(shard_view(every_spec, shard), settings, show_domains=True,
+                                        state_known=True)
         hold_fleet_findings(findings, every_spec, set(members(every_spec)))
     declared = {resource.name for app in apps.values() for resource in app.resources}
     for name in sorted(set(state) - declared):

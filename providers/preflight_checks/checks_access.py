@@ -90,12 +90,21 @@ def verify_ticket(subject: str, name: str, facts: Facts, max_age_minutes: int, n
     return Finding("verify_ticket", OK, subject, name, f"the ticket in {source} is {age / 60:.0f} min old")
 
 
-def token(subject: str, name: str, facts: Facts) -> Finding:
-    """The mini-program's own token (authorizer, owner or command) can be had."""
+def token(subject: str, name: str, facts: Facts, state_known: bool = True) -> Finding:
+    """The mini-program's own token (authorizer, owner or command) can be had.
+
+    `state_known`: the refresh tokens the stack's state records were offered first. Without them (the
+    Pulumi program cannot read the state) a 61023 may only mean WeChat rotated the configured token
+    and the state holds the new one, which the resources use: then it is a warning."""
     error = facts.error("token")
     if error is None:
         return Finding("token", OK, subject, name, "the access token works")
     code = _errcode(error)
+    if code == 61023 and not state_known:
+        return Finding("token", WARN, subject, name,
+                       "the configured authorizer refresh token is refused (61023); if WeChat rotated it, the "
+                       "stack's state holds the new one and the resources use it", 61023,
+                       "if `up` fails with 61023 too, the admin must authorize the platform again")
     fixes = {
         61023: "the admin must authorize the platform again; store the new authorizer_refresh_token in the "
                "stack config key the spec's credentials name",

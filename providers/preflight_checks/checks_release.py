@@ -84,15 +84,24 @@ def audit_quota(subject: str, name: str, facts: Facts, submissions: int, reserve
     return out
 
 
-def in_flight(subject: str, name: str, facts: Facts, version: str, submits: bool, allow_withdraw: bool) -> Finding:
-    """Another version under audit: submitting V answers 85009 unless it is withdrawn first."""
+def in_flight(subject: str, name: str, facts: Facts, version: str, submits: bool, allow_withdraw: bool,
+              audit_of: str | None) -> Finding:
+    """Another version under audit: submitting V answers 85009 unless it is withdrawn first.
+
+    `audit_of`: the version the running audit is of, from the release's own evidence
+    (`release_live.audit_version`: the answer's user_version, else the clocks); None when nothing tells."""
     audit = facts.get("audit") or {}
-    status, other = _number(audit.get("status")), audit.get("user_version")
-    if status not in (2, 4) or other == version:
-        return Finding("in_flight_audit", OK, subject, name, "no other version under audit")
-    what = f"version {other}" if other else "another version"
+    if _number(audit.get("status")) not in (2, 4):
+        return Finding("in_flight_audit", OK, subject, name, "no audit running")
+    if audit_of == version:
+        return Finding("in_flight_audit", OK, subject, name, f"the audit running is of {version}")
+    what = f"version {audit_of}" if audit_of else "a version WeChat's answer does not name"
     if not submits:
-        return Finding("in_flight_audit", OK, subject, name, f"{what} is under audit; this run submits nothing")
+        return Finding("in_flight_audit", OK, subject, name, f"an audit of {what} is running; this run submits nothing")
+    if audit_of is None:
+        return Finding("in_flight_audit", UNKNOWN, subject, name,
+                       "an audit is running and WeChat's answer does not say of which version; the release never "
+                       "submits over an audit that could be its own", 85009)
     if allow_withdraw:
         return Finding("in_flight_audit", WARN, subject, name,
                        f"{what} is under audit: `up` withdraws it (undocodeaudit, 5 a day, 10 a month) to submit "

@@ -33,18 +33,19 @@ from providers.preflight_checks.findings import OK, UNKNOWN, Finding, Report
 from providers.preflight_checks.privacy_scan import declared_privacy_keys
 from providers.preflight_checks.subjects import AppSubject, PlatformSubject, subjects
 from providers.registry import RESOURCES
-from providers.release_live import history_entries, snapshot
+from providers.release_live import audit_version, history_entries, snapshot
 from providers.release_phases import phase_of
 from providers.stack_inputs import declared_domains
-from wechat import NotFoundError
+from wechat import MiniProgramClient, NotFoundError
 
 RELEASING = ("approved", "superseded")  # phases in which this run makes code go live through the platform
 NO_API = frozenset({"developers"})  # WeChat has no API for it: nothing to read, no token needed
 
 
 def run(stack: StackSpecs, settings: Settings, *, full: bool = False, show_domains: bool = False,
-        now: float | None = None) -> Report:
-    """Read what the checks need and run them all; `full`: read everything (doctor)."""
+        state_known: bool = False, now: float | None = None) -> Report:
+    """Read what the checks need and run them all; `full`: read everything (doctor); `state_known`:
+    the rotated refresh tokens the stack's state records were offered first (`_rotation`)."""
     platforms, apps = subjects(stack)
     apps = [app for app in apps if _calls_wechat(app)]
     for platform in platforms:
@@ -61,7 +62,7 @@ def run(stack: StackSpecs, settings: Settings, *, full: bool = False, show_domai
     for platform in platforms:
         report.findings += _platform_findings(platform, now)
     for app in apps:
-        findings, notes = _app_findings(app)
+        findings, notes = _app_findings(app, state_known)
         report.findings += findings
         if notes:
             report.notes[app.appid] = notes
@@ -126,7 +127,7 @@ def _ticket(credentials: dict[str, Any]) -> dict[str, Any]:
 def _app_jobs(app: AppSubject, settings: Settings) -> list[Job]:
     facts = app.facts
 
-    def client() -> Any:  # built inside each read: a missing config key is a fact, not a crash
+    def client() -> MiniProgramClient:  # built inside each read: a missing config key is a fact, not a crash
         return _client(app, settings)
 
     jobs: list[Job] = [(facts, "token", lambda: client().check_token())]
@@ -143,11 +144,11 @@ def _app_jobs(app: AppSubject, settings: Settings) -> list[Job]:
     return jobs
 
 
-def _client(app: AppSubject, settings: Settings) -> Any:
+def _client(app: AppSubject, settings: Settings) -> MiniProgramClient:
     return client_for(app.appid, app.credentials, settings)
 
 
-def _latest_audit(client: Any) -> Any:
+def _latest_audit(client: MiniProgramClient) -> Any:
     try:
         return client.get_latest_audit_status()
     except NotFoundError:  # 85058: no audit yet
@@ -170,6 +171,7 @@ def _phase(app: AppSubject) -> str | None:
         return None
     live = snapshot(facts.get("version_info") or {}, facts.get("audit"), None)
     live["history"] = facts.get("history") or []
+    facts.put("audit_of", audit_version(live))  # which version the latest audit is of, if anything tells
     return phase_of(release_spec.version, live).name
 
 
@@ -234,9 +236,9 @@ def _dump(block: Any) -> dict[str, Any] | None:
     return None if block is None else dict(block.model_dump(mode="json"))
 
 
-def _app_findings(app: AppSubject) -> tuple[list[Finding], list[str]]:
+def _app_findings(app: AppSubject, state_known: bool) -> tuple[list[Finding], list[str]]:
     subject, name, facts, spec = app.appid, app.name, app.facts, app.spec
-    found = [access.token(subject, name, facts)]
+    found = [access.token(subject, name, facts, state_known)]
     if app.mode == "owner":
         found.append(Finding("authorization", UNKNOWN, subject, name,
                              "owner credentials cannot read the authorization, quota, profile checks or release "
@@ -252,7 +254,8 @@ def _app_findings(app: AppSubject) -> tuple[list[Finding], list[str]]:
         return found, notes
     submits = app.submits
     platform_spec = app.platform.spec if app.platform else None
-    found.append(release.in_flight(subject, name, facts, rel.version, submits, rel.allow_withdraw))
+    found.append(release.in_flight(subject, name, facts, rel.version, submits, rel.allow_withdraw,
+                                   facts.get("audit_of")))
     if submits or _tried(facts, "basic"):  # the submission checks: read when `up` submits (or in full mode)
         found.append(release.profile(subject, name, facts, _dump(spec.profile), submits))
         items = [item.model_dump(mode="json") for item in (rel.audit.item_list or [])] if rel.audit else []

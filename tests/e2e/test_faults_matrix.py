@@ -104,7 +104,7 @@ class Case:
     arrange: Callable[[EmulatorControl, Any], None]
     expected: str
     error: tuple[str, ...] = ()  # text the failed run's message must contain
-    errcodes: dict[int, int] = field(default_factory=dict)  # errcode -> times WeChat answered it
+    errcodes: dict[int, int | tuple[int, int]] = field(default_factory=dict)  # errcode -> times (or a range)
     writes_sent: int | None = None  # write requests that reached WeChat, effective or not
     held: tuple[str, int] | None = None  # a delayed call is logged when answered: wait for (path, calls)
 
@@ -112,12 +112,14 @@ class Case:
 CASES = [
     # --- tokens -------------------------------------------------------------------------------
     Case("token expired (42001, WeChat's clock moved 2 h)", DOMAINS_SPEC, expire_every_token,
-         CONVERGED, errcodes={42001: 2}),  # the authorizer token on the API, the component one on its refresh
+         # the authorizer token on the API, the component one on its refresh; preflight's parallel reads
+         # may both meet the stale component token before one of them has refreshed it
+         CONVERGED, errcodes={42001: (2, 3)}),
     Case("token expired mid-run (42001 on the commit)", RELEASE_SPEC,
          lambda emu, _: emu.inject_fault(COMMIT, errcode=42001),
          CONVERGED, errcodes={42001: 1}, writes_sent=4),  # refreshed once, the commit sent again: it had no effect
     Case("token invalidated by another party (40001)", DOMAINS_SPEC, another_party_refreshes_the_tokens,
-         CONVERGED, errcodes={40001: 2}),
+         CONVERGED, errcodes={40001: (2, 3)}),  # as above
     # --- system busy -------------------------------------------------------------------------
     Case("system busy (-1) on a read, twice", DOMAINS_SPEC,
          lambda emu, _: emu.inject_fault(DOMAINS, count=2, errcode=-1),
@@ -205,7 +207,8 @@ def test_fault(case: Case, make_stack: Any, emu: EmulatorControl, loopback_only:
         assert len(write_paths(calls, effective_only=False)) == case.writes_sent, [c["path"] for c in calls]
     seen = [call.get("errcode") for call in calls]
     for errcode, times in case.errcodes.items():
-        assert seen.count(errcode) == times, (errcode, seen)
+        low, high = times if isinstance(times, tuple) else (times, times)
+        assert low <= seen.count(errcode) <= high, (errcode, seen)
     app = emu.state(APP)["app"]
     if case.spec is DOMAINS_SPEC:
         assert domain_changes_used(emu) == 1, "one change, one of the 50 a month"

@@ -37,8 +37,8 @@ def test_bare_pulumi_preview_up_and_stack_output_on_the_dev_stack(tmp_path: Path
 
     assert done.returncode == 0, done.stdout + done.stderr
     preview, up = done.stdout.split("--- up")
-    assert "+ 10 to create" in preview, done.stdout
-    assert "+ 10 created" in up, done.stdout
+    assert "+ 13 to create" in preview, done.stdout
+    assert "+ 13 created" in up, done.stdout
     assert "not-a-real-key" in done.stdout.split("--- suggested")[1]
     assert [call for call in emu.calls() if call["path"] == "/wxa/commit"], "bare `pulumi up` made no commit"
 
@@ -51,4 +51,4 @@ def test_bare_pulumi_preview_up_and_stack_output_on_the_dev_stack(tmp_path: Path
     assert isinstance(outputs["demo-shop"]["release"]["auditid"], int)
     # the runner and bare pulumi share one state: the runner sees nothing left to do
     again = clone.runner("preview")
-    assert again.returncode == 0 and "10 unchanged" in again.stdout, again.stdout + again.stderr
+    assert again.returncode == 0 and "13 unchanged" in again.stdout, again.stdout + again.stderr

@@ -42,7 +42,7 @@ def test_an_empty_attrs_sidecar_and_an_unrenamed_checkpoint_are_repaired(make_st
 
     preview = stack.preview()
 
-    assert preview.change_summary == {"same": 10}, stack.text()  # the newest checkpoint, not the older
+    assert preview.change_summary == {"same": 13}, stack.text()  # the newest checkpoint, not the older
     assert "deleted" in stack.text() and "dev.json.attrs" in stack.text()
     assert "moved the completed checkpoint dev.json.18b2c3d4e5f60718.tmp into place" in stack.text()
     assert not pending.exists() and (folder / "dev.json").read_bytes() == newest

@@ -90,3 +90,10 @@ def test_a_revoked_refresh_token_blocks_with_61023_and_says_what_to_do() -> None
     finding = access.token("wx2", "shop", facts(errors={"token": error}))
     assert (finding.severity, finding.errcode) == ("block", 61023) and "authorize the platform again" in finding.fix
     assert access.token("wx2", "shop", facts({"token": None})).severity == "ok"
+
+
+def test_61023_without_the_state_is_a_warning() -> None:
+    """The program cannot read the state, where a rotated refresh token may be recorded: the resources use it."""
+    error = api_error(61023, "refresh_token is invalid", "cgi-bin/component/api_authorizer_token")
+    finding = access.token("wx2", "shop", facts(errors={"token": error}), state_known=False)
+    assert (finding.severity, finding.errcode) == ("warn", 61023) and "rotated" in finding.message

@@ -36,12 +36,17 @@ def test_speedup_quota_spent_is_a_warning() -> None:
 
 def test_another_version_under_audit_blocks_85009_unless_withdrawing_is_allowed() -> None:
     audit = {"audit": {"status": 2, "user_version": "1.0.9"}}
-    blocked = release.in_flight("wx2", "shop", facts(audit), "1.1.0", submits=True, allow_withdraw=False)
+    blocked = release.in_flight("wx2", "shop", facts(audit), "1.1.0", True, False, "1.0.9")
     assert (blocked.severity, blocked.errcode) == ("block", 85009) and "1.0.9" in blocked.message
-    assert release.in_flight("wx2", "shop", facts(audit), "1.1.0", True, True).severity == "warn"
-    assert release.in_flight("wx2", "shop", facts(audit), "1.1.0", False, False).severity == "ok"
-    same = {"audit": {"status": 2, "user_version": "1.1.0"}}
-    assert release.in_flight("wx2", "shop", facts(same), "1.1.0", True, False).severity == "ok"
+    assert release.in_flight("wx2", "shop", facts(audit), "1.1.0", True, True, "1.0.9").severity == "warn"
+    assert release.in_flight("wx2", "shop", facts(audit), "1.1.0", False, False, "1.0.9").severity == "ok"
+    assert release.in_flight("wx2", "shop", facts(audit), "1.1.0", True, False, "1.1.0").severity == "ok"
+
+
+def test_an_audit_whose_version_nothing_tells_is_never_called_another_version() -> None:
+    """Captured answers in review carry no user_version: it may be V's own audit (the release decides)."""
+    finding = release.in_flight("wx2", "shop", facts({"audit": {"status": 2}}), "1.1.0", True, False, None)
+    assert finding.severity == "unknown"
 
 
 BASIC = {"nickname": "Shop", "head_image_info": {"head_image_url": "http://img"}, "signature_info": {"signature": "x"}}

@@ -61,3 +61,18 @@ def test_owner_and_command_credentials_have_no_refresh_token() -> None:
     owner = ctx({"mode": "owner"})
     _rotation.offer_recorded(owner, {"authorizer_refresh": record("x", 1.0)})
     assert _rotation.outputs(owner) == {} and _rotation.recorded(BASE, APPID) is None
+
+
+def test_a_rotation_another_process_left_in_the_token_cache_is_recorded(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Preflight (in the program), a preview or the reviewers' plan may be what saw WeChat rotate the token:
+    only the cache has it. The next `up`'s resources must still record it in the state."""
+    from wechat import TokenCache
+
+    monkeypatch.setenv("WECHAT_IAC_TOKEN_CACHE", str(tmp_path))
+    TokenCache(tmp_path).store(BASE, APPID, "authorizer_refresh", {
+        "kind": "authorizer_refresh", "appid": APPID, "refresh_token": "rotated-elsewhere", "rotated_at": 300.0,
+        "configured": _rotation.configured_id(CONFIGURED)})
+    assert _rotation.outputs(ctx()) == {"authorizer_refresh": record("rotated-elsewhere", 300.0)}
+    assert _rotation.needs_recording(ctx(), {})
