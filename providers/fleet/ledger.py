@@ -26,8 +26,11 @@ A reservation lives from `reserve()` (the program, before any resource is declar
 `claim()` (the provider, right before `submit_audit`: the fence) to `settle()` (right after).
 Under the platform row's lock, `reserve()` reads the live `rest`, subtracts the reserve and every
 *pending* reservation (`reserved` or `submitting`, lease not expired) of other apps, and grants the
-rest in the order asked. A pending reservation is counted even after its submission landed and
-WeChat's `rest` already shows it, until it is settled: that errs towards spending less, never more.
+rest in the order asked. The pending reservations are read *before* the quota: while the row is
+locked no reservation can be made, so the set can only shrink, and a submission that lands (and is
+settled) while `queryquota` is being read is counted once, never missed. A pending reservation is
+counted even after its submission landed and WeChat's `rest` already shows it, until it is settled:
+that errs towards spending less, never more.
 A runner that dies leaves its reservations to expire (`lease_until`, 30 minutes by default), and
 `claim()` refuses an expired one, so a submission never goes out on a reservation the others have
 stopped counting. A rerun takes over its own apps' reservations at once (one row per app and
@@ -231,11 +234,15 @@ class Ledger:
             return self._pending(cursor, self._now(cursor), component, set(exclude))
 
     def _pending(self, cursor: Any, now: float, component: str, exclude: set[tuple[str, str]]) -> int:
+        return len(self._pending_apps(cursor, now, component) - exclude)
+
+    def _pending_apps(self, cursor: Any, now: float, component: str) -> set[tuple[str, str]]:
+        """(version, appid) of the platform's pending, unexpired reservations."""
         rows = self._run(cursor, """
             SELECT version, appid FROM wechat_iac_fleet_apps
             WHERE component_appid = ? AND reservation IN (?, ?) AND lease_until > ?""",
                          (component, *PENDING, now)).fetchall()
-        return sum(1 for row in rows if (row[0], row[1]) not in exclude)
+        return {(row[0], row[1]) for row in rows}
 
     # --- reservations ----------------------------------------------------------------------------
     def reserve(self, component: str, version: str, wanted: Sequence[str] | Choose,
@@ -256,16 +263,18 @@ class Ledger:
             lock = " FOR UPDATE" if self.postgres else ""
             row = self._run(cursor, "SELECT refused_until, refused_cause FROM wechat_iac_audit_quota "
                                     f"WHERE component_appid = ?{lock}", (component,)).fetchone()
-            rest, limit = read_quota()
             now = self._now(cursor)
+            # before the quota read: another runner may submit and settle while queryquota is read
+            # (settling takes no lock), and its audit must then be counted here as pending
+            pending_before = self._pending_apps(cursor, now, component)
+            rest, limit = read_quota()
             refused = (row[1] or "refused") if row[0] is not None and float(row[0]) > now else ""
             self._run(cursor, "UPDATE wechat_iac_audit_quota SET rest = ?, quota_limit = ?, read_at = ?, "
                               "read_by = ? WHERE component_appid = ?", (rest, limit, now, runner, component))
-            mine = set(own) | (set() if callable(wanted) else set(wanted))
-            chosen = list(wanted(rest, limit, self._pending(cursor, now, component, {(version, a) for a in mine}),
-                                 refused) if callable(wanted) else wanted)
+            mine = {(version, appid) for appid in set(own) | (set() if callable(wanted) else set(wanted))}
+            chosen = list(wanted(rest, limit, len(pending_before - mine), refused) if callable(wanted) else wanted)
             # the cap itself: only the chosen apps' own old reservations are not pending
-            pending = self._pending(cursor, now, component, {(version, appid) for appid in chosen})
+            pending = len(pending_before - {(version, appid) for appid in chosen})
             in_flight = self._run(cursor, f"""
                 SELECT count(*) FROM wechat_iac_fleet_apps WHERE component_appid = ? AND version = ?
                 AND phase IN ({', '.join('?' for _ in IN_FLIGHT)})""",

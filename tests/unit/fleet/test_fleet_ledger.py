@@ -22,7 +22,8 @@ PLATFORM = "wxc0c0c0c0c0c0c0c0"
 V = "1.2.0"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+# SQLite's cases are fast; a real PostgreSQL server and racing processes are the slow (e2e) part
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.e2e)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
@@ -47,6 +48,25 @@ def test_reservations_count_against_the_live_quota_less_the_reserve(ledger: Ledg
     second = ledger.reserve(PLATFORM, V, ["d", "e"], quota(4), audit_reserve=1, max_in_flight=20, runner="r2")
     assert second.granted == () and second.pending == 3
     assert ledger.pending(PLATFORM) == 3
+
+
+@pytest.mark.e2e
+def test_a_submission_settled_while_the_quota_is_read_is_still_counted(postgres: PostgresServer) -> None:
+    """Settling takes no lock: another runner's audit can land, and be settled, while this runner reads
+    queryquota under the platform's lock. The rest it read predates that audit, so the audit must be
+    counted as pending (it was, when the read began); counting it after the read missed it."""
+    url = postgres.create_database(f"ledger_{random.randrange(1 << 30)}")
+    with Ledger(url) as ledger, Ledger(url) as other:
+        other.reserve(PLATFORM, V, ["b"], quota(5), audit_reserve=0, max_in_flight=20, runner="r2")
+        assert other.claim(PLATFORM, V, "b", "r2")
+
+        def read_quota_while_b_lands() -> tuple[int, int]:
+            other.settle(PLATFORM, V, "b", "auditing", "", "r2")  # b's submission landed just after the read
+            return 5, 20
+
+        grant = ledger.reserve(PLATFORM, V, ["a1", "a2", "a3", "a4", "a5"], read_quota_while_b_lands,
+                               audit_reserve=0, max_in_flight=20, runner="r1")
+    assert grant.granted == ("a1", "a2", "a3", "a4")  # 5 read, b's audit spends one of them
 
 
 def test_a_rerun_takes_over_its_own_reservations(ledger: Ledger) -> None:
@@ -162,6 +182,7 @@ def _runner(url: str, name: str, apps: list[str], rounds: int, reserve: int, see
             time.sleep(rng.random() * 0.02)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("rest,reserve", [(15, 3), (40, 0)])
 def test_concurrent_runners_never_overspend(url: str, rest: int, reserve: int) -> None:
     wechat, _mark = _wechat(url)
