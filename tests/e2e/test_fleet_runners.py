@@ -27,14 +27,16 @@ APPS = 50
 COMMIT, SUBMIT = "/wxa/commit", "/wxa/submit_audit"
 PASSPHRASE = "fleet-shards-test-passphrase"  # shard stacks are not the dev stack: their own passphrase
 ONE_WAVE = {"waves": [{"percent": 100}], "audit_reserve": 0}
+RESERVE_TWO = {**ONE_WAVE, "audit_reserve": 2}
 
 
-def shard_stack(make_stack: Any, emu: EmulatorControl, name: str, shard: str, ledger: str) -> Any:
+def shard_stack(make_stack: Any, emu: EmulatorControl, name: str, shard: str, ledger: str,
+                fleet: dict[str, Any] = ONE_WAVE) -> Any:
     own = {"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **({"WECHAT_IAC_FLEET_LEDGER": ledger} if ledger else {})}
-    project = make_stack(specs=fleet_specs(APPS, **ONE_WAVE))  # the project copy (and its dev stack)
+    project = make_stack(specs=fleet_specs(APPS, **fleet))  # the project copy (and its dev stack)
     engine.open_stack(name, project_dir=project.project_dir, env=project.env, extra_env=own, create=True,
                       on_output=lambda _line: None)  # a shard stack, as `runner fleet init` makes one
-    stack = make_stack(specs=fleet_specs(APPS, **ONE_WAVE), stack_name=name, extra_env=own)
+    stack = make_stack(specs=fleet_specs(APPS, **fleet), stack_name=name, extra_env=own)
     for key, value in {"componentSecret": COMPONENT_SECRET, "componentVerifyTicket": VERIFY_TICKET,
                        "demoShopRefreshToken": REFRESH_TOKEN}.items():
         stack.set_config(key, value, secret=True)
@@ -103,13 +105,17 @@ def test_sigkill_mid_wave_then_rerun_never_commits_or_submits_twice(
 
 
 def test_runner_fleet_makes_the_shard_stacks_and_runs_them_side_by_side(
-        make_stack: Any, emu: EmulatorControl, monkeypatch: pytest.MonkeyPatch, pulumi_cli_dir: Path) -> None:
-    """`python -m runner fleet init` copies a base stack's settings (secrets through stdin) into
-    BASE-shard-I-of-N with `shard: I/N`; `fleet up` runs the shards at once and reports each."""
-    seed_world(emu, APPS)
-    base = shard_stack(make_stack, emu, "fleet", "0/1", "")  # the base stack: every setting but the shard
+        make_stack: Any, emu: EmulatorControl, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch,
+        pulumi_cli_dir: Path) -> None:
+    """`python -m runner fleet init` copies a base stack's settings (secrets through stdin: here the
+    ledger's URL too) into BASE-shard-I-of-N with `shard: I/N`; `fleet up` runs the shards at once,
+    sharing one ledger on PostgreSQL, and reports each: 12 audits left, 2 in reserve, 10 submitted."""
+    seed_world(emu, APPS, rest=12, limit=20)
+    base = shard_stack(make_stack, emu, "fleet", "0/1", "", RESERVE_TWO)  # the base stack: every setting but the shard
     base.stack.remove_config("shard")
+    base.set_config("fleetLedger", postgres.create_database("fleet_runner"), secret=True)
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)  # inherited by the shard processes
+    monkeypatch.delenv("WECHAT_IAC_FLEET_LEDGER", raising=False)  # the stacks' own setting names it
     where = ["--project", str(base.project_dir), "--state", str(base.env.state_dir), "--cli", str(pulumi_cli_dir)]
 
     def runner(*args: str) -> subprocess.CompletedProcess[str]:
@@ -120,9 +126,25 @@ def test_runner_fleet_makes_the_shard_stacks_and_runs_them_side_by_side(
     made = runner("init", "fleet", "--shards", "2")
     assert made.returncode == 0, made.stdout + made.stderr
     assert "created fleet-shard-1-of-2 (shard 1/2)" in made.stdout
+    for index in range(2):
+        shard = engine.open_stack(f"fleet-shard-{index}-of-2", project_dir=base.project_dir, env=base.env,
+                                  extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+        config = shard.get_all_config()
+        assert config["wechat-iac:shard"].value == f"{index}/2"
+        assert config["wechat-iac:fleetLedger"].secret and config["wechat-iac:baseUrl"].value == emu.base_url
+        assert config["wechat-iac:componentSecret"].value == COMPONENT_SECRET
+        stack_file = (base.project_dir / f"Pulumi.fleet-shard-{index}-of-2.yaml").read_text()
+        assert COMPONENT_SECRET not in stack_file and "fleet_runner" not in stack_file  # encrypted at rest
+    assert COMPONENT_SECRET not in made.stdout + made.stderr
+
     emu.clear_calls()
     ran = runner("up", "fleet", "--shards", "2")
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr
     assert "fleet up: 2 of 2 shards succeeded" in ran.stdout
-    assert "[fleet-shard-0-of-2] fleet partner 1.2.0:" in ran.stdout and "[fleet-shard-1-of-2] " in ran.stdout
-    assert writes_by_app(emu.calls(), SUBMIT) == {appid_of(i): 1 for i in range(APPS)}  # one wave: everyone
+    assert "[fleet-shard-0-of-2] fleet partner 1.2.0:" in ran.stdout
+    assert "[fleet-shard-1-of-2] fleet partner 1.2.0:" in ran.stdout
+    calls = emu.calls()
+    submitted = writes_by_app(calls, SUBMIT)
+    assert len(submitted) == 10 and set(submitted.values()) == {1}, ran.stdout[-3000:]  # one wave, 12 - 2
+    assert 85085 not in errcodes(calls)
+    assert emu.state(appid_of(0))["platforms"][0]["audit_quota"]["rest"] == 2  # the reserve is untouched
