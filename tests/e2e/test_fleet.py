@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from emulator.testing import COMPONENT_APPID, EmulatorControl
 from tests.e2e.fleet_world import (
@@ -139,3 +140,24 @@ def test_a_rejection_inside_the_budget_goes_on_and_failures_beyond_it_stop_the_f
     assert "- **3 apps**: audit rejected: 页面无法打开 (the page does not open)" in plan  # the canary's too
     assert live_versions(emu, APPS) == {VERSION: 1, "1.0.0": APPS - 1}
     assert not ids(third) & set(writes_by_app(emu.calls(), SUBMIT))
+
+
+def test_85085_with_audits_left_backs_the_fleet_off_and_the_next_up_submits_nothing(
+        make_stack: Any, emu: EmulatorControl, tmp_path: Path) -> None:
+    """WeChat's other limit (too many mini-programs submitted in 7 days) shows in no API: the first
+    85085 is WeChat's, and then the whole platform backs off for an hour instead of trying again."""
+    seed_world(emu, APPS)
+    emu.console(COMPONENT_APPID, "set_quota", recent_apps_limit=5)
+    stack = fleet_stack(make_stack, emu, tmp_path, waves=[{"percent": 100}], audit_reserve=0)
+    emu.clear_calls()
+    with pytest.raises(auto.CommandError):  # the refused submissions are errors of this `up`
+        stack.up()
+    calls = emu.calls()
+    assert len(writes_by_app(calls, SUBMIT)) == 5 and 85085 in errcodes(calls)
+    assert "WeChat answered 85085 although queryquota showed audits left" in stack.text()
+
+    emu.clear_calls()
+    up(stack, emu)  # backing off: nothing is submitted, nothing fails
+    assert not [call for call in emu.calls() if call["path"] == SUBMIT]
+    assert "the fleet submits nothing for an hour" in fleet_lines(stack), fleet_lines(stack)
+    assert emu.state(appid_of(0))["platforms"][0]["audit_quota"]["rest"] == 100 - 5
