@@ -39,6 +39,7 @@ def test_bare_pulumi_preview_up_and_stack_output_on_the_dev_stack(tmp_path: Path
     assert done.returncode == 0, done.stdout + done.stderr
     preview, up = done.stdout.split("--- up")
     assert "+ 13 to create" in preview, done.stdout
+    assert "using pulumi-language-python from $PATH" not in done.stdout + done.stderr, "Pulumi.yaml names the host"
     assert "+ 13 created" in up, done.stdout
     assert "not-a-real-key" in done.stdout.split("--- suggested")[1]
     assert [call for call in emu.calls() if call["path"] == "/wxa/commit"], "bare `pulumi up` made no commit"
