@@ -58,7 +58,7 @@ def config_and_secrets(spec: Any, subject: str, settings: Settings) -> Iterable[
 
 def source_folder(spec: Any, subject: str, settings: Settings) -> Iterable[Finding]:
     """release.source.path: the folder, the settings an upload needs, and the code-upload key."""
-    from providers._source import _dev_appid, _uploader, check_source_folder
+    from providers._source import UPLOAD_KEY_DEFAULT, _dev_appid, _uploader, check_source_folder
 
     release = getattr(spec, "release", None)
     source = release.source if release else None
@@ -73,8 +73,8 @@ def source_folder(spec: Any, subject: str, settings: Settings) -> Iterable[Findi
         yield _finding(spec, subject, "source_folder", "release.source.path", str(error),
                        "fix the folder or the stack config it names")
         return
-    key = spec.credentials.upload_key_config
-    if uploader != "emulator" and key and not settings.lookup(key):
+    key = spec.credentials.upload_key_config or UPLOAD_KEY_DEFAULT  # the key the upload will ask for
+    if uploader != "emulator" and not settings.lookup(key):
         yield _finding(spec, subject, "source_folder", "credentials.upload_key_config",
                        f"stack config key {key!r} (the code-upload private key) is not set",
                        f"run: pulumi config set --secret {key} -- \"$(cat private.key)\"")

@@ -96,6 +96,21 @@ def test_a_blocked_change_fails_preview_plan_and_up_and_up_does_everything_else(
     assert re.match(r"up failed: .*304/999", last_line(stack)), last_line(stack)
 
 
+def test_an_audit_wait_that_ends_first_exits_non_zero_with_the_reason_last(shop: Any, emu: EmulatorControl) -> None:
+    """`wait_for_audit_minutes` ends before WeChat decides: commit and submission made, no release
+    sent, and `up` exits 1 saying it stopped short (a CI job must not read it as released)."""
+    emu.console(APP, "set_audit", auto_decide_after_seconds=None)
+    release = {"version": "1.1.0", "description": "v", "source": {"template_id": 2},
+               "audit": {"version_desc": "what is new"}, "wait_for_audit_minutes": 1}
+    stack = shop(spec_text(release=release))
+    stack.set_config("auditPollSeconds", "5")
+    emu.clear_calls()
+    with pytest.raises(auto.CommandError):
+        stack.up()
+    assert made_writes(emu) == {(APP, "/wxa/commit"): 1, (APP, "/wxa/submit_audit"): 1}, made_writes(emu)
+    assert "stopped short" in last_line(stack) and "still" in last_line(stack), last_line(stack)
+
+
 def test_owner_mode_tells_only_what_owner_credentials_can_read(make_stack: Any, emu: EmulatorControl) -> None:
     text = spec_text(OWNER_APP, OWNER, name="owner", server_domains={"request": ["https://api.owner.example.com"]},
                      testers={"members": ["alice_wx"]}, profile={"signature": "一个演示用的小商城，售卖示例商品"},

@@ -283,3 +283,21 @@ def test_a_platform_domain_change_does_what_its_plan_says(make_stack: Any, emu: 
     assert all("1 of the 50 changes a month" in str(call.quota) for call in calls)
     assert "1 of the 50 changes a month" in render(report), "the quota is in the reviewers' plan"
     assert plan(stack).counts().writes == 0, "converged: nothing left to do"
+
+
+@pytest.mark.skipif("release" not in RESOURCES, reason="no Release provider is registered yet")
+def test_a_rejection_then_a_fixed_version_does_what_each_plan_says(shop: Any, emu: EmulatorControl) -> None:
+    """The golden `rejection_pending` scenario, live: a rejected version is blocked with no write, and
+    the fixed version's commit and submission are exactly the plan's."""
+    emu.console(APP, "set_audit", auto_decide_after_seconds=None)  # audits wait for a decision
+    stack = shop(spec_text(release=release()))
+    up_matches_plan(stack, emu)
+    emu.decide_audit(APP, "reject", reason="页面存在空白页", screenshots=["shot-1"])
+    blocked = up_matches_plan(stack, emu, succeeds=False)
+    assert blocked.counts().blocked == 1 and blocked.counts().writes == 0
+    assert "页面存在空白页" in render(blocked) and "shot-1" in render(blocked)
+    write_spec(stack, spec_text(release=release(version="1.1.1")))
+    fixed = up_matches_plan(stack, emu)
+    calls = [call for _a, r in fixed.resources() for call in r.plan.calls]
+    assert [call.path for call in calls] == ["/wxa/commit", "/wxa/submit_audit"]
+    assert '"user_version": "1.1.1"' in str(calls[0].args).replace("'", '"')

@@ -13,6 +13,7 @@ import yaml
 
 from emulator.testing import EmulatorControl
 from tests.e2e.clones import make_clone
+from tests.e2e.test_plan_support import made_writes
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +39,7 @@ def test_bare_pulumi_preview_up_and_stack_output_on_the_dev_stack(tmp_path: Path
     assert done.returncode == 0, done.stdout + done.stderr
     preview, up = done.stdout.split("--- up")
     assert "+ 13 to create" in preview, done.stdout
+    assert "using pulumi-language-python from $PATH" not in done.stdout + done.stderr, "Pulumi.yaml names the host"
     assert "+ 13 created" in up, done.stdout
     assert "not-a-real-key" in done.stdout.split("--- suggested")[1]
     assert [call for call in emu.calls() if call["path"] == "/wxa/commit"], "bare `pulumi up` made no commit"
@@ -52,3 +54,16 @@ def test_bare_pulumi_preview_up_and_stack_output_on_the_dev_stack(tmp_path: Path
     # the runner and bare pulumi share one state: the runner sees nothing left to do
     again = clone.runner("preview")
     assert again.returncode == 0 and "13 unchanged" in again.stdout, again.stdout + again.stderr
+
+    # refresh reads WeChat through the same host; destroy forgets (on_delete: forget), writing nothing
+    emu.clear_calls()
+    after = clone.shell("""
+        echo "--- refresh"; pulumi refresh --yes --non-interactive
+        echo "--- destroy"; pulumi destroy --yes --non-interactive
+    """)
+    assert after.returncode == 0, after.stdout + after.stderr
+    refresh, destroy = after.stdout.split("--- destroy")
+    assert "Traceback" not in after.stdout + after.stderr
+    assert "- 13 deleted" in destroy, after.stdout
+    assert made_writes(emu) == {}, "refresh reads; destroy forgets: nothing written"
+    assert "13 unchanged" in refresh, after.stdout  # the live state matches what up recorded

@@ -4,6 +4,7 @@ against a reviewed plan; the run's display (each line once, no markup, a reason 
 from __future__ import annotations
 
 import json
+import shutil
 from html import escape
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,13 +17,15 @@ from plan_scenarios import SHOP, report, shop
 from providers import _base, _executor, preflight
 from providers._errors import RefusedError
 from providers._plan import ApiCall, Change, File, ManualStep, Plan, Ref
-from providers._settings import Settings
+from providers._settings import REAL_WECHAT, Settings
 from providers.models import load_stack
-from providers.preflight import BLOCK
+from providers.preflight import BLOCK, checks_local
 from runner.display import Display, EventsFile, Outcome
 from runner.plan import differences
 from runner.plan_model import ResourceReport, report_from_dict, report_to_dict
 from runner.render import MARKER, render
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "miniprogram"
 
 
 def profile_plan(path: str) -> Plan:
@@ -153,6 +156,29 @@ def test_preflight_lists_every_problem_once_with_file_and_path(tmp_path: Path) -
             ("credentials.verify_ticket_env", "environment variable NO_SUCH_TICKET_VARIABLE")]
     ], "each spec's problems once, ⛔; no token is tried with credentials known to be incomplete"
     assert all(finding.fix for finding in report.findings), "each says what to do"
+
+
+def test_a_missing_code_upload_key_is_a_preflight_block(tmp_path: Path) -> None:
+    """miniprogram-ci needs the code-upload private key: without it `up` would fail mid-release, after
+    other resources were changed, so preflight blocks first."""
+    named_key = "shopUploadKey"
+    folder = tmp_path / "app"
+    shutil.copytree(FIXTURES / "valid", folder)
+    upload = f", upload_key_config: {named_key}"
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(PLATFORM_SPEC.replace("verify_ticket_env: NO_SUCH_TICKET_VARIABLE", "verify_ticket_config: t")
+                    .replace("}", upload + "}") + f"release: {{version: 1.1.0, source: {{path: {folder}}}}}\n",
+                    encoding="utf-8")
+    config = {f"wechat-iac:{key}": "x" for key in ("componentSecret", "t", "shopRefreshToken")}
+    config |= {"wechat-iac:devMiniProgramAppid": "wx4444444444444444", "wechat-iac:uploader": "miniprogram-ci"}
+    program = load_stack([spec]).miniprograms[0]
+    found = checks_local.local(program, "wx2222222222222222", Settings(REAL_WECHAT, config))
+    key = named_key
+    assert [(finding.severity, finding.where) for finding in found] == [
+        (BLOCK, f"{spec.as_posix()}: credentials.upload_key_config")]
+    assert f"stack config key {key!r} (the code-upload private key) is not set" in found[0].message
+    config[f"wechat-iac:{key}"] = "-----BEGIN PRIVATE KEY-----"
+    assert checks_local.local(program, "wx2222222222222222", Settings(REAL_WECHAT, config)) == []
 
 
 def test_a_guard_can_stop_the_run_short_without_failing_it(capsys: pytest.CaptureFixture[str]) -> None:
