@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from emulator import services as _services  # noqa: F401  (registers every service's errcodes)
-from emulator.errors import ALL, OURS as OURS_SOURCE, Err
+from emulator.errors import ALL, Err
+from emulator.errors import OURS as OURS_SOURCE
 
 COVERAGE = (Path(__file__).resolve().parents[2] / "emulator" / "COVERAGE.md").read_text(encoding="utf-8")
 
