@@ -216,7 +216,8 @@ class WeChatHandler:
         code = int(fault.errcode or -1)
         entry["errcode"] = code
         self._log(entry)
-        message = fault.errmsg or ("system error" if code == -1 else "fault injected by the emulator")
+        known = errors.by_code(code)  # a bare code answers WeChat's own text for it, as the real thing would
+        message = fault.errmsg or (known.message if known else "fault injected by the emulator")
         return envelope({"errcode": code, "errmsg": errors.errmsg(message)})
 
     def _log(self, entry: dict[str, Any]) -> None:

@@ -304,7 +304,7 @@ def assert_ok(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def assert_err(data: dict[str, Any], errcode: int, text: str) -> dict[str, Any]:
-    """An error answer: the errcode, the documented English text, and a request id."""
+    """An error answer: the errcode, WeChat's text (emulator/errors.py), and a request id."""
     assert data.get("errcode") == errcode, data
     assert text in data["errmsg"], data
     assert RID.search(data["errmsg"]), data

@@ -32,23 +32,26 @@ from emulator.services.categories import approved
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-TAG_FORMAT = Err(85006, "tag format error")
-PAGE_PATH = Err(85007, "page path error")
-NO_APPROVED_CATEGORY = Err(85008, "category error, no approved category")
-AUDIT_RUNNING = Err(85009, "already submit a version under auditing")
-ITEM_EMPTY = Err(85010, "item_list has empty item")
-TITLE_FORMAT = Err(85011, "title error")
-INVALID_AUDIT_ID = Err(85012, "invalid audit id")
-ITEM_COUNT = Err(85023, "item_list count not in 1-5")
-NO_VALID_AUDIT = Err(85058, "no valid audit_id exist")
-CATEGORY_INVALID = Err(85077, "category is invalid")
-AUDIT_QUOTA = Err(85085, "submit audit reach limit, please try later")
-MUST_COMMIT = Err(85086, "must commit before submit audit")
-NOT_INITIALIZED = Err(86002, "miniprogram have not completed init procedure")
-UNDO_QUOTA = Err(87013, "no quota to undo code")
-SPEEDUP_NOT_QUEUED = Err(89402, "the audit is not waiting in the audit queue")
-SPEEDUP_ALREADY = Err(89404, "the audit has already been sped up")
-SPEEDUP_QUOTA = Err(89405, "speed up quota of this month is not enough")
+DOC_SUBMIT = "doc code-management/api_submitaudit"
+DOC_SPEEDUP = "doc code-management/speedupCodeAudit"
+TAG_FORMAT = Err(85006, "标签格式错误", DOC_SUBMIT)
+PAGE_PATH = Err(85007, "页面路径错误", DOC_SUBMIT)
+NO_APPROVED_CATEGORY = Err(85008, "category is in invalid format", DOC_SUBMIT)
+AUDIT_RUNNING = Err(85009, "already submit a version under auditing", DOC_SUBMIT + "; C-85009 (captured)")
+ITEM_EMPTY = Err(85010, "item_list 有项目为空", DOC_SUBMIT)
+TITLE_FORMAT = Err(85011, "标题填写错误", DOC_SUBMIT)
+INVALID_AUDIT_ID = Err(85012, "invalid audit id", "doc code-management/api_getauditstatus")
+ITEM_COUNT = Err(85023, "item size is not in valid range", DOC_SUBMIT)
+NO_VALID_AUDIT = Err(85058, "no valid audit_id exist", "reference §5.3")
+CATEGORY_INVALID = Err(85077, "小程序类目信息失效（类目中含有官方下架的类目，请重新选择类目）", DOC_SUBMIT)
+AUDIT_QUOTA = Err(85085, "submit audit reach limit, please try later",
+                  "reference §5.2 (C-85085); api_submitaudit's table: 'submit audit reach limit pleasetry later'")
+MUST_COMMIT = Err(85086, "must commit before submit audit", DOC_SUBMIT)
+NOT_INITIALIZED = Err(86002, "miniprogram have not completed init procedure", DOC_SUBMIT)
+UNDO_QUOTA = Err(87013, "no quota to undo code", "doc code-management/api_undocodeaudit")
+SPEEDUP_NOT_QUEUED = Err(89402, "该小程序不在待审核队列，请检查是否已提交审核或已审完", DOC_SPEEDUP)
+SPEEDUP_ALREADY = Err(89404, "本单已加速成功，请勿重复提交", DOC_SPEEDUP)
+SPEEDUP_QUOTA = Err(89405, "本月加急额度已用完，请提高提审质量以获取更多额度", DOC_SPEEDUP)
 
 UNDO_PER_DAY, UNDO_PER_MONTH = 5, 10
 RECENT_SECONDS = 7 * 86400

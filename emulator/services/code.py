@@ -31,12 +31,13 @@ from emulator.services.domains import apply_direct_domains
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-EXT_JSON_INVALID = Err(85013, "invalid ext_json")
-TEMPLATE_NOT_EXIST = Err(85014, "template not exist")
-EXT_JSON_PATH = Err(85045, "some path in ext_json not exist")
-TEMPLATE_OR_DRAFT_NOT_FOUND = Err(85064, "template or draft not found")
-TEMPLATE_LIBRARY_FULL = Err(85065, "template list is full")
-NO_EXP_VERSION = Err(86001, "component experience version not exists")
+DOC_COMMIT = "doc code-management/api_commit"
+EXT_JSON_INVALID = Err(85013, "invalid ext_json, parse fail or containing invalid path", DOC_COMMIT)
+TEMPLATE_NOT_EXIST = Err(85014, "template not exist", DOC_COMMIT)
+EXT_JSON_PATH = Err(85045, "some path in ext_json not exist", DOC_COMMIT)
+TEMPLATE_OR_DRAFT_NOT_FOUND = Err(85064, "template not found", "doc template-management/addToTemplate, deleteTemplate")
+TEMPLATE_LIBRARY_FULL = Err(85065, "template list is full", "doc template-management/addToTemplate")
+NO_EXP_VERSION = Err(86001, "component experience version not exists", "doc code-management/getCodePage")
 
 TEMPLATE_LIMIT = 200
 DEFAULT_PAGES = ["pages/index/index"]

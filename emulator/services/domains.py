@@ -39,14 +39,16 @@ DOMAIN_MONTHLY_QUOTA = Err(45009, "reach max api monthly quota limit for domain 
 NO_DOMAIN_TO_MODIFY = Err(
     85017,
     "no domain to modify after filtered, please confirm the domain has been set in miniprogram or open",
+    "C-85017 (captured; modifyServerDomain's table has it without the comma)",
 )
-DOMAIN_NOT_IN_COMPONENT = Err(85018, "domain is not set in the third-party platform")
+DOMAIN_NOT_IN_COMPONENT = Err(85018, "域名没有在第三方平台设置", "doc domain-management/modifyServerDomain")
 DOMAIN_RULE = Err(
     85301,
     "no domain to modify after filtered, please confirm the domain has been set in miniprogram or open, "
     "and follows the rule of domains",
+    "C-85301 (captured); modifyServerDomain's table",
 )
-DOMAIN_COUNT_LIMIT = Err(85016, "exceed valid domain count")
+DOMAIN_COUNT_LIMIT = Err(85016, "exceed valid domain count", "doc domain-management/modifyServerDomainDirectly")
 
 SCHEMES = {
     "requestdomain": "https", "wsrequestdomain": "wss", "uploaddomain": "https",

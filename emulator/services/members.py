@@ -17,10 +17,11 @@ from emulator.routing import APP, DEV_MANAGEMENT, Ctx, console_action, field_str
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-USER_NOT_EXIST = Err(85001, "user not exist or user cannot be searched")
-TESTER_LIMIT = Err(85002, "number of tester reach bind limit")
-USER_TOO_MANY_APPS = Err(85003, "user already bind too many weapps")
-USER_ALREADY_BOUND = Err(85004, "user already bind")
+DOC_BINDTESTER = "doc member-management/bindTester"
+USER_NOT_EXIST = Err(85001, "user not exist or user cannot be searched", DOC_BINDTESTER)
+TESTER_LIMIT = Err(85002, "number of tester reach bind limit", DOC_BINDTESTER)
+USER_TOO_MANY_APPS = Err(85003, "user already bind too many weapps", DOC_BINDTESTER)
+USER_ALREADY_BOUND = Err(85004, "user already bind", DOC_BINDTESTER)
 
 APPS_PER_USER = 50
 _USERSTR_KEY = b"wechat-emulator-userstr"

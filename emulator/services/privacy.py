@@ -15,8 +15,8 @@ from emulator.routing import APP, BASIC_INFO, Ctx, console_action, field_list, r
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-PRIVACY_OWNER_SETTING = Err(86069, "owner_setting required fields are missing")
-PRIVACY_VER_INVALID = Err(86071, "privacy_ver is invalid")
+PRIVACY_OWNER_SETTING = Err(86069, "owner_setting必填字段字段缺失", "reference §4.6 (C-86069)")
+PRIVACY_VER_INVALID = Err(86071, "privacy_ver参数无效", "reference §4.6 (C-86071)")
 PRIVACY_NO_LIVE = Err(86074, "no online privacy setting exists, use privacy_ver=2")
 
 PRIVACY_LABELS = {

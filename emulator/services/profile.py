@@ -29,14 +29,15 @@ from emulator.services import audit_clock
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-NICKNAME_FORMAT = Err(53010, "nickname format is invalid")
-NICKNAME_DUPLICATE = Err(53013, "nickname is used by another mini program")
-NICKNAME_QUOTA = Err(91010, "nickname modify quota of this year used up")
-NICKNAME_AUDITING = Err(91019, "miniprogram is under auditing")
-NICKNAME_AUDIT_NOT_FOUND = Err(91011, "nickname audit not found")
-SIGNATURE_QUOTA = Err(53200, "signature modify quota of this month used up")
+DOC_CHECKNICK = "doc basic-info-management/checkNickName (same codes as setnickname)"
+NICKNAME_FORMAT = Err(53010, "nickname invalid", DOC_CHECKNICK)
+NICKNAME_DUPLICATE = Err(53013, "nickname has been occupied", DOC_CHECKNICK)
+NICKNAME_QUOTA = Err(91010, "其他错误", "doc basic-info-management/setNickName (91010 is our choice for the quota)")
+NICKNAME_AUDITING = Err(91019, "小程序正在审核中", "reference §4.2 (C-91019)")
+NICKNAME_AUDIT_NOT_FOUND = Err(91011, "查不到昵称修改审核单信息", "doc basic-info-management/getNickNameStatus")
+SIGNATURE_QUOTA = Err(53200, "modify signature quota limit exceed", "doc basic-info-management/setSignature")
 SIGNATURE_FORMAT = Err(53204, "signature is invalid")
-HEAD_IMAGE_QUOTA = Err(53202, "head image modify quota of this month used up")
+HEAD_IMAGE_QUOTA = Err(53202, "modify avatar quota limit exceed", "doc basic-info-management/setHeadImage")
 
 DEFAULT_PROFILE_QUOTA = {"nickname": 2, "head_image": 5, "signature": 5}
 MEDIA_TTL = 3 * 86400

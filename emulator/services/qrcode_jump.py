@@ -47,15 +47,16 @@ OPEN_VERSIONS = (1, 2, 3)  # development, trial, release version
 PERMIT_SUB_RULE = (1, 2)  # 1: others may add sub-rules; 2: this rule occupies all of them
 
 # The errcodes of the qrcodejumpadd / qrcodejumppublish / qrcodejumpdelete pages.
-LINK_INVALID = Err(85066, "link is invalid")
-DEBUG_URL_NOT_SUB = Err(85068, "debug url is not a sub link of the prefix")
-CONFIRM_FILE_FAIL = Err(85069, "check confirm file fail")  # the captured errmsg
-PREFIX_ALREADY_ADDED = Err(85071, "prefix has been added")
-PREFIX_OCCUPIED = Err(85072, "prefix is occupied by another account")
-RULES_FULL = Err(85073, "qrcode jump rules reach limit")
-NOT_RELEASED = Err(85074, "miniprogram is not released, release code before publishing qrcode jump rules")
-PERSONAL_ACCOUNT = Err(85075, "can not access")  # "个人类型小程序无法设置二维码规则"
-PUBLISH_QUOTA = Err(886000, "publish quota of this month reach limit")
+DOC_JUMP = "doc jumpqrcode-config pages (as transcribed in Mud.Wechat MpErrorCodes)"
+LINK_INVALID = Err(85066, "链接错误", DOC_JUMP)
+DEBUG_URL_NOT_SUB = Err(85068, "test url is not the sub prefix", DOC_JUMP)
+CONFIRM_FILE_FAIL = Err(85069, "check confirm file fail", "a captured answer (community); " + DOC_JUMP)
+PREFIX_ALREADY_ADDED = Err(85071, "链接重复", DOC_JUMP)
+PREFIX_OCCUPIED = Err(85072, "链接被占用", DOC_JUMP)
+RULES_FULL = Err(85073, "规则数已满", DOC_JUMP)
+NOT_RELEASED = Err(85074, "小程序未发布", DOC_JUMP)
+PERSONAL_ACCOUNT = Err(85075, "can not access", DOC_JUMP)  # "个人类型小程序无法设置二维码规则"
+PUBLISH_QUOTA = Err(886000, "本月发布次数达到上线（100次）", "Third-party_Platforms qrcodejumppublish's return codes")
 
 _PREFIX = re.compile(r"^(https?)://([^/:?#]+)(:\d{1,5})?([^#]*)$")
 _CONFIRM_KEY = b"wechat-emulator-qrcode-confirm-file"

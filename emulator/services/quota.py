@@ -24,8 +24,8 @@ from emulator.routing import (
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-CGI_PATH_NOT_FOUND = Err(76021, "cgi_path not found")
-CGI_PATH_NO_PERMISSION = Err(76022, "could not use this cgi_path, no permission")
+CGI_PATH_NOT_FOUND = Err(76021, "cgi_path not found", "reference §7 (D-getapiquota)")
+CGI_PATH_NO_PERMISSION = Err(76022, "could not use this cgi_path, no permission", "reference §7 (D-getapiquota)")
 
 DEFAULT_DAILY_LIMIT = 100_000
 # Documented values; everything else gets DEFAULT_DAILY_LIMIT unless a seed says otherwise.

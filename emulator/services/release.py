@@ -20,16 +20,18 @@ from emulator.services.audit_clock import APPROVED
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-NO_APPROVED_VERSION = Err(85019, "no version is under auditing")
-RELEASE_STATUS = Err(85020, "status not allowed")
+DOC_RELEASE = "doc code-management/api_release"
+DOC_GRAY = "doc code-management/grayRelease"
+NO_APPROVED_VERSION = Err(85019, "no version is under auditing", DOC_RELEASE)
+RELEASE_STATUS = Err(85020, "status not allowed", DOC_RELEASE)
 ACTION_INVALID = Err(85022, "action is invalid")
-ALREADY_RELEASED = Err(85052, "app is already released")
-NO_LIVE_VERSION = Err(85079, "miniprogram has no online release")
-GRAY_NOT_APPROVED = Err(85080, "miniprogram commit not approved")
-GRAY_PERCENTAGE_INVALID = Err(85081, "invalid gray percentage")
-GRAY_PERCENTAGE_LOW = Err(85082, "gray percentage too low")
-REVERT_DURING_GRAY = Err(87011, "wxa has a gray release plan, forbid revert release")
-REVERT_FORBIDDEN = Err(87012, "forbid revert this version release")
+ALREADY_RELEASED = Err(85052, "app is already released", "reference §5.5 (C-85052, captured)")
+NO_LIVE_VERSION = Err(85079, "miniprogram has no online release", DOC_GRAY)
+GRAY_NOT_APPROVED = Err(85080, "miniprogram commit not approved", DOC_GRAY)
+GRAY_PERCENTAGE_INVALID = Err(85081, "invalid gray percentage", DOC_GRAY)
+GRAY_PERCENTAGE_LOW = Err(85082, "gray percentage too low", DOC_GRAY)
+REVERT_DURING_GRAY = Err(87011, "wxa has a gray release plan, forbid revert release", "reference §5.5")
+REVERT_FORBIDDEN = Err(87012, "forbid revert this version release", "doc code-management/api_revertcoderelease")
 
 HISTORY_LIMIT = 5
 GRAY_RUNNING, GRAY_FINISHED, GRAY_DELETED = 1, 3, 4

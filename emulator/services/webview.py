@@ -28,12 +28,14 @@ from emulator.services.domains import parse_url, webview_in_force
 from emulator.state import Doc, Tx
 
 # --- the errcodes this area answers (the shared ones are in emulator/errors.py) ---
-WEBVIEW_NOT_CHANGE = Err(89019, "webview domain not change")
-WEBVIEW_COMPONENT_EMPTY = Err(89020, "open's webview domain is empty")
-WEBVIEW_NOT_OPEN = Err(89021, "request domain is not open's webview domain!")
-WEBVIEW_DELETE_MISSING = Err(89022, "delete domain is not exist!")
-WEBVIEW_COUNT_LIMIT = Err(89029, "webview domain count exceed limit")
-WEBVIEW_PERSONAL = Err(89231, "personal miniprogram not support setwebviewdomain")
+DOC_JUMPDOMAIN = "doc domain-management/modifyJumpDomain"
+WEBVIEW_NOT_CHANGE = Err(89019, "webview domain not change", DOC_JUMPDOMAIN)
+WEBVIEW_COMPONENT_EMPTY = Err(89020, "open's webview domain is null! Need to set open's webview domain first!",
+                              DOC_JUMPDOMAIN)
+WEBVIEW_NOT_OPEN = Err(89021, "request domain is not open's webview domain!", DOC_JUMPDOMAIN)
+WEBVIEW_DELETE_MISSING = Err(89022, "delete domain is not exist!", "reference §2.6")
+WEBVIEW_COUNT_LIMIT = Err(89029, "业务域名数量超过限制，最多可以添加100个业务域名", DOC_JUMPDOMAIN)
+WEBVIEW_PERSONAL = Err(89231, "not support single", DOC_JUMPDOMAIN)
 
 WEBVIEW_LIMIT = 300
 

@@ -111,10 +111,10 @@ def test_privacy_ver1_needs_a_live_guide_and_goes_live_on_release(wx: RawWeChat,
 
 
 @pytest.mark.parametrize(("body", "errcode", "text"), [
-    ({"privacy_ver": 3, "owner_setting": OWNER_SETTING, "setting_list": SETTINGS}, 86071, "privacy_ver is invalid"),
-    ({"setting_list": SETTINGS}, 86069, "owner_setting required fields"),
-    ({"owner_setting": {"contact_email": "a@b.c"}, "setting_list": SETTINGS}, 86069, "owner_setting required"),
-    ({"owner_setting": {"notice_method": "弹窗"}, "setting_list": SETTINGS}, 86069, "owner_setting required"),
+    ({"privacy_ver": 3, "owner_setting": OWNER_SETTING, "setting_list": SETTINGS}, 86071, "privacy_ver参数无效"),
+    ({"setting_list": SETTINGS}, 86069, "owner_setting必填字段字段缺失"),
+    ({"owner_setting": {"contact_email": "a@b.c"}, "setting_list": SETTINGS}, 86069, "owner_setting必填字段字段缺失"),
+    ({"owner_setting": {"notice_method": "弹窗"}, "setting_list": SETTINGS}, 86069, "owner_setting必填字段字段缺失"),
     ({"owner_setting": OWNER_SETTING}, 40097, "invalid args"),
     ({"owner_setting": OWNER_SETTING, "setting_list": [{"privacy_key": "Bogus", "privacy_text": "x"}]},
      40097, "invalid args"),

@@ -29,7 +29,7 @@ def test_drafts_to_templates(emu: EmulatorControl, wx: RawWeChat) -> None:
 
 def test_template_errors(emu: EmulatorControl, wx: RawWeChat) -> None:
     ctoken = wx.component_token()
-    assert_err(wx.post("/wxa/addtotemplate", ctoken, {"draft_id": 999}), 85064, "template or draft not found")
+    assert_err(wx.post("/wxa/addtotemplate", ctoken, {"draft_id": 999}), 85064, "template not found")
     assert_err(wx.post("/wxa/deletetemplate", ctoken, {"template_id": 999}), 85064, "not found")
     assert_err(wx.get("/wxa/gettemplatelist", ctoken, param="component_access_token"), 41001, "access_token missing")
 

@@ -70,7 +70,7 @@ def test_platform_without_domains_is_85018(emu: EmulatorControl, wx: RawWeChat, 
     assert_ok(wx.post("/cgi-bin/component/modify_wxa_server_domain", ctoken,
                       {"action": "set", "wxa_server_domain": "", "is_modify_published_together": True}))
     data = wx.post("/wxa/modify_domain", token, {"action": "add", "requestdomain": ["https://api2.shop.example.com"]})
-    assert_err(data, 85018, "not set in the third-party platform")
+    assert_err(data, 85018, "域名没有在第三方平台设置")
 
 
 def test_200_per_type_is_85016(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
@@ -154,9 +154,9 @@ def test_webview_errors(wx: RawWeChat, token: str, body: dict[str, object], errc
 def test_webview_limits_and_personal_accounts(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
     many = [f"https://s{i}.shop.example.com" for i in range(301)]
     assert_err(wx.post("/wxa/setwebviewdomain", token, {"action": "set", "webviewdomain": many}),
-               89029, "webview domain count exceed limit")
+               89029, "业务域名数量超过限制")
     emu.console(APPID, "set_account", account_type="personal")
-    assert_err(wx.post("/wxa/setwebviewdomain", token, {"action": "get"}), 89231, "personal miniprogram")
+    assert_err(wx.post("/wxa/setwebviewdomain", token, {"action": "get"}), 89231, "not support single")
 
 
 def test_webview_platform_without_business_domains_is_89020(emu: EmulatorControl, wx: RawWeChat) -> None:
@@ -164,7 +164,7 @@ def test_webview_platform_without_business_domains_is_89020(emu: EmulatorControl
                              "verify_ticket": "demo-verify-ticket-0001",
                              "server_domains": ["api.shop.example.com"]}]})
     token = wx.authorizer_token()
-    assert_err(wx.post("/wxa/setwebviewdomain", token, {}), 89020, "webview domain is empty")
+    assert_err(wx.post("/wxa/setwebviewdomain", token, {}), 89020, "open's webview domain is null!")
 
 
 def test_platform_server_domain_list(wx: RawWeChat) -> None:

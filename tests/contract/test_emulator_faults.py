@@ -121,3 +121,14 @@ def test_applied_errcode_says_whether_a_faulted_call_kept_its_effect(emu: Emulat
     assert [c["applied_errcode"] for c in calls] == [0, 0, None, None]
     members = wx.post("/wxa/memberauth", token, {"action": "get_experiencer"})["members"]
     assert len(members) == 3  # the seeded tester and the two delayed binds
+
+
+def test_a_bare_errcode_answers_wechats_text_for_it(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
+    """A fault that names only the code answers as WeChat would: the code's errmsg from the errcode
+    table (api_submitaudit's 85009, a Chinese one from speedupCodeAudit), never a made-up text."""
+    emu.inject_fault("/wxa/submit_audit", errcode=85009)
+    assert_err(wx.post("/wxa/submit_audit", token), 85009, "already submit a version under auditing")
+    emu.inject_fault("/wxa/queryquota", errcode=89405)
+    assert_err(wx.get("/wxa/queryquota", token), 89405, "本月加急额度已用完")
+    emu.inject_fault("/wxa/queryquota", errcode=12345)  # a code the emulator never declares
+    assert_err(wx.get("/wxa/queryquota", token), 12345, "fault injected by the emulator")

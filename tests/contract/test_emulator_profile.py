@@ -65,7 +65,7 @@ def test_head_image_quota_is_53202(emu: EmulatorControl, wx: RawWeChat, token: s
     emu.console(APPID, "set_profile_quota", used={"head_image": 5})
     media = upload(wx, token)["media_id"]
     assert_err(wx.post("/cgi-bin/account/modifyheadimage", token, {"head_img_media_id": media}),
-               53202, "head image modify quota")
+               53202, "modify avatar quota limit exceed")
 
 
 def test_signature_rules_and_quota(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
@@ -78,7 +78,7 @@ def test_signature_rules_and_quota(emu: EmulatorControl, wx: RawWeChat, token: s
                53204, "signature is invalid")
     emu.console(APPID, "set_profile_quota", signature=1)
     assert_err(wx.post("/cgi-bin/account/modifysignature", token, {"signature": "另一个功能介绍文字"}),
-               53200, "signature modify quota")
+               53200, "modify signature quota limit exceed")
 
 
 def test_nickname_equal_to_principal_name_is_immediate(wx: RawWeChat, token: str) -> None:
@@ -100,13 +100,13 @@ def test_other_nicknames_are_reviewed(emu: EmulatorControl, wx: RawWeChat, token
     emu.decide_audit(APPID, "approve", target="nickname")
     assert wx.post("/wxa/api_wxa_querynickname", token, {"audit_id": audit_id})["audit_stat"] == 3
     assert wx.get("/cgi-bin/account/getaccountbasicinfo", token)["nickname"] == "Shiny Shop"
-    assert_err(wx.post("/wxa/api_wxa_querynickname", token, {"audit_id": 1}), 91011, "nickname audit not found")
+    assert_err(wx.post("/wxa/api_wxa_querynickname", token, {"audit_id": 1}), 91011, "查不到昵称修改审核单信息")
 
 
 @pytest.mark.parametrize(("name", "errcode", "text"), [
-    ("好的小程序商城", 53010, "nickname format is invalid"),
-    ("ab", 53010, "nickname format is invalid"),
-    ("Demo Owner", 53013, "used by another mini program"),
+    ("好的小程序商城", 53010, "nickname invalid"),
+    ("ab", 53010, "nickname invalid"),
+    ("Demo Owner", 53013, "nickname has been occupied"),
 ])
 def test_nickname_errors(wx: RawWeChat, token: str, name: str, errcode: int, text: str) -> None:
     license_id = upload(wx, token)["media_id"]
@@ -118,7 +118,7 @@ def test_nickname_needs_material_and_quota(emu: EmulatorControl, wx: RawWeChat, 
     emu.console(APPID, "set_profile_quota", used={"nickname": 2})
     license_id = upload(wx, token)["media_id"]
     assert_err(wx.post("/wxa/setnickname", token, {"nick_name": "Demo Shop Ltd", "license": license_id}),
-               91010, "nickname modify quota")
+               91010, "其他错误")
 
 
 def test_nickname_refused_while_code_is_audited(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
@@ -127,7 +127,7 @@ def test_nickname_refused_while_code_is_audited(emu: EmulatorControl, wx: RawWeC
     assert_ok(wx.post("/wxa/submit_audit", token))
     license_id = upload(wx, token)["media_id"]
     assert_err(wx.post("/wxa/setnickname", token, {"nick_name": "Demo Shop Ltd", "license": license_id}),
-               91019, "under auditing")
+               91019, "小程序正在审核中")
 
 
 def test_console_profile_drift(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:

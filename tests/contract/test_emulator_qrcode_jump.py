@@ -82,10 +82,10 @@ def test_the_confirm_file_must_be_served_in_the_prefix_directory(emu: EmulatorCo
 
 def test_add_errors(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
     _serve(emu)
-    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule("ftp://shop.example.com/q/")), 85066, "link")
-    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule("https://10.0.0.1/q/")), 85066, "link")
+    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule("ftp://shop.example.com/q/")), 85066, "链接错误")
+    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule("https://10.0.0.1/q/")), 85066, "链接错误")
     assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token,
-                       _rule(debug_url=["https://shop.example.com/other"])), 85068, "not a sub link")
+                       _rule(debug_url=["https://shop.example.com/other"])), 85068, "test url is not the sub prefix")
     assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token,
                        _rule(debug_url=[PREFIX + str(i) for i in range(6)])), 40097, "invalid args")
     assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule(open_version=4)), 40097, "invalid args")
@@ -94,7 +94,7 @@ def test_add_errors(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
     assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, {"prefix": PREFIX}), 47001, "data format error")
     assert_err(wx.call("POST", "/cgi-bin/wxopen/qrcodejumpadd", token, content=b""), 44002, "empty post data")
     assert_ok(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule(open_version="3")))  # digits as text
-    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule()), 85071, "has been added")
+    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule()), 85071, "链接重复")
 
 
 def test_rules_of_other_accounts_occupy_prefixes(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
@@ -103,7 +103,7 @@ def test_rules_of_other_accounts_occupy_prefixes(emu: EmulatorControl, wx: RawWe
         {"prefix": "https://shop.example.com/all/", "path": "pages/b/b", "permit_sub_rule": 2, "state": 2}]}}]})
     for prefix in ("https://shop.example.com/taken", "https://shop.example.com/all/x"):
         _serve(emu, prefix)
-        assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule(prefix)), 85072, "occupied")
+        assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule(prefix)), 85072, "链接被占用")
     _serve(emu, "https://shop.example.com/taken/")  # a sub-rule of a rule that does not occupy them
     assert_ok(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule("https://shop.example.com/taken/")))
 
@@ -113,19 +113,19 @@ def test_rule_limit_is_100(emu: EmulatorControl, wx: RawWeChat, token: str) -> N
                                 "qrcode_jump": {"confirm_dirs": [PREFIX], "rules": [
                                     {"prefix": f"{PREFIX}{i}", "path": "pages/index/index"} for i in range(100)]}}]})
     assert _rules(wx, token)["list_size"] == 100
-    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule(PREFIX + "x")), 85073, "reach limit")
+    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumpadd", token, _rule(PREFIX + "x")), 85073, "规则数已满")
 
 
 def test_publish_needs_a_release_and_a_monthly_quota(emu: EmulatorControl, wx: RawWeChat, token: str) -> None:
     emu.seed({"miniprograms": [{"appid": APPID, "secret": "demo-app-secret-0002", "published": True,
                                 "qrcode_jump": {"rules": [{"prefix": PREFIX, "path": "pages/index/index"}]}}]})
-    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumppublish", token, {"prefix": PREFIX}), 85074, "not released")
+    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumppublish", token, {"prefix": PREFIX}), 85074, "小程序未发布")
     emu.console(APPID, "release_in_console", user_version="1.0.0")
     assert_err(wx.post("/cgi-bin/wxopen/qrcodejumppublish", token, {"prefix": PREFIX + "nope"}), 40097, "invalid")
     for _ in range(100):
         assert_ok(wx.post("/cgi-bin/wxopen/qrcodejumppublish", token, {"prefix": PREFIX}))
     assert _rules(wx, token)["qrcodejump_pub_quota"] == 0
-    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumppublish", token, {"prefix": PREFIX}), 886000, "quota")
+    assert_err(wx.post("/cgi-bin/wxopen/qrcodejumppublish", token, {"prefix": PREFIX}), 886000, "本月发布次数达到上线")
     emu.advance_clock(32 * 86400)  # a new month (and a new token: the old one has expired)
     assert _rules(wx, wx.authorizer_token())["qrcodejump_pub_quota"] == 100
 

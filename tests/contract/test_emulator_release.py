@@ -102,7 +102,7 @@ def test_auto_decision_after_n_seconds(emu: EmulatorControl, wx: RawWeChat, toke
     ("running", 85009, "already submit a version under auditing"),
     ("no_quota", 85085, "submit audit reach limit"),
     ("not_init", 86002, "have not completed init procedure"),
-    ("no_category", 85008, "no approved category"),
+    ("no_category", 85008, "category is in invalid format"),
 ])
 def test_submit_errors(manual: EmulatorControl, wx: RawWeChat, token: str, setup: str, errcode: int,
                        text: str) -> None:
@@ -120,13 +120,13 @@ def test_submit_errors(manual: EmulatorControl, wx: RawWeChat, token: str, setup
 
 
 @pytest.mark.parametrize(("items", "errcode", "text"), [
-    ([], 85023, "item_list count not in 1-5"),
-    ([{"address": "pages/index/index"}] * 6, 85023, "not in 1-5"),
-    ([{}], 85010, "empty item"),
-    ([{"address": "pages/missing/missing"}], 85007, "page path error"),
-    ([{"address": "pages/index/index", "tag": " ".join(["t"] * 11)}], 85006, "tag format"),
-    ([{"address": "pages/index/index", "title": "x" * 33}], 85011, "title error"),
-    ([{"address": "pages/index/index", "first_id": 287, "second_id": 616}], 85077, "category is invalid"),
+    ([], 85023, "item size is not in valid range"),
+    ([{"address": "pages/index/index"}] * 6, 85023, "item size is not in valid range"),
+    ([{}], 85010, "item_list 有项目为空"),
+    ([{"address": "pages/missing/missing"}], 85007, "页面路径错误"),
+    ([{"address": "pages/index/index", "tag": " ".join(["t"] * 11)}], 85006, "标签格式错误"),
+    ([{"address": "pages/index/index", "title": "x" * 33}], 85011, "标题填写错误"),
+    ([{"address": "pages/index/index", "first_id": 287, "second_id": 616}], 85077, "小程序类目信息失效"),
 ])
 def test_item_list_rules(manual: EmulatorControl, wx: RawWeChat, token: str, items: list[dict[str, object]],
                          errcode: int, text: str) -> None:
@@ -197,10 +197,10 @@ def test_speedup(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
     auditid = submit(wx, token)
     assert_ok(wx.post("/wxa/speedupaudit", token, {"auditid": auditid}))
     assert wx.get("/wxa/queryquota", token)["speedup_rest"] == 9
-    assert_err(wx.post("/wxa/speedupaudit", token, {"auditid": auditid}), 89404, "already been sped up")
+    assert_err(wx.post("/wxa/speedupaudit", token, {"auditid": auditid}), 89404, "本单已加速成功")
     assert_err(wx.post("/wxa/speedupaudit", token, {"auditid": 1}), 85012, "invalid audit id")
     manual.decide_audit(APPID, "approve")
-    assert_err(wx.post("/wxa/speedupaudit", token, {"auditid": auditid}), 89402, "not waiting")
+    assert_err(wx.post("/wxa/speedupaudit", token, {"auditid": auditid}), 89402, "该小程序不在待审核队列")
 
 
 def test_status_queries_errors(wx: RawWeChat, token: str) -> None:

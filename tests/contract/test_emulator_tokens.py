@@ -49,7 +49,7 @@ def test_frozen_secret_gives_40243(emu: EmulatorControl, wx: RawWeChat) -> None:
     emu.console(OWNER_APPID, "set_account", secret_frozen=True)
     data = wx.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": OWNER_APPID,
                                             "secret": OWNER_SECRET})
-    assert_err(data, 40243, "AppSecret is frozen")
+    assert_err(data, 40243, "AppSecret已被冻结")
 
 
 def test_each_fetch_rotates_and_the_old_token_lives_five_minutes(emu: EmulatorControl, wx: RawWeChat) -> None:
