@@ -61,6 +61,7 @@ from providers.models import problems_from_validation_error
 from wechat import APIError, MiniProgramClient
 
 Props = dict[str, Any]
+Adopted = tuple[Any, list[str]]  # adoption: (the block as spec data, or None), comment lines for the spec
 
 # Reads started by check() for the diff() that follows it (see WeChatResourceProvider.prefetch).
 PREFETCH_WORKERS = 8  # reads in flight at once, per provider host
@@ -365,6 +366,9 @@ def unknown(field_: str, value: Any, op: str = "update") -> Change:
 
 def _prefetch_key(props: Props) -> str:
     return json.dumps([props.get("appid"), props.get("credentials")], sort_keys=True, default=str)
+
+
+TYPE_PREFIX = "pulumi-python:dynamic/wechat:"  # every resource's type token starts so (module="wechat")
 
 
 class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResource"):

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from providers import _events
-from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import MANUAL, Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes
 from providers._executor import Run
 from providers._plan import ApiCall, Change, File, ManualStep, Plan, Ref
@@ -260,6 +260,18 @@ def _fields_changed(plan: Plan) -> list[str]:
     """The fields the plan's calls change (a quota is only needed by a call)."""
     by_path = {SET_SIGNATURE: "signature", SET_NICKNAME: "nickname", SET_AVATAR: "avatar"}
     return [by_path[call.path] for call in plan.calls if call.path in by_path]
+
+
+def adopt(ctx: Context) -> Adopted:
+    """Nickname and intro as WeChat shows them; the avatar only as a comment (WeChat gives a URL)."""
+    info = ctx.client.get_account_basic_info()
+    nickname = (info.get("nickname_info") or {}).get("nickname") or info.get("nickname")
+    signature = (info.get("signature_info") or {}).get("signature")
+    profile = {key: value for key, value in (("nickname", nickname), ("signature", signature)) if value}
+    url = (info.get("head_image_info") or {}).get("head_image_url")
+    return profile or None, [
+        f"avatar: not adopted: WeChat reports only its URL ({url or 'none'}), and nothing is downloaded;",
+        "  save the image next to this spec and add `avatar: <file>` to manage it"]
 
 
 class Profile(WeChatResource, module="wechat", name="Profile"):

@@ -28,6 +28,7 @@ from providers.models.platform import (
 from providers.models.privacy import PRIVACY_KEYS, PrivacyOwnerSetting, PrivacySettingItem, PrivacySpec
 from providers.models.problems import Problem, SpecError, problems_from_validation_error, render_path
 from providers.models.profile import ProfileSpec
+from providers.models.qrcode_jump import QRCodeJumpRule, QRCodeJumpSpec
 from providers.models.release import (
     AuditItem,
     AuditSpec,
@@ -65,6 +66,8 @@ __all__ = [
     "PrivacySpec",
     "Problem",
     "ProfileSpec",
+    "QRCodeJumpRule",
+    "QRCodeJumpSpec",
     "ReleaseSourceSpec",
     "ReleaseSpec",
     "RolloutSpec",
