@@ -1,15 +1,20 @@
 """The rhythm every resource follows: configure, check, diff, create, read, update, delete.
 
-A resource module supplies a few hooks and the base does the rest:
-- `read_live(ctx)`: the live state, by read-only calls (not called when these credentials cannot
-  read it: then live is None, and every plan says "unknown" rather than guess);
-- `plan(ctx, desired, live, olds)`: a pure `Plan` from the desired spec, the live state and the old
-  outputs (None on create; `olds["spec"]` is what the last `up` applied, which tells drift). Its
-  `ApiCall`s carry their endpoint and arguments: they are exactly what `up` sends;
-- `record(run, desired, olds)`: what to keep in the outputs from WeChat's answers (optional);
-- `plan_delete(outs)`: what deleting the resource writes (default: nothing; it is forgotten).
-A call may name a `landed_<name>` read (settles a lost answer) or a `guard_<name>` read (right
-before sending); see `providers._plan.ApiCall`.
+The provider contract. A resource module sets `kind` (its spec block), `spec_model`, `console_path`
+and, where they differ from the defaults, `platform_only`, `owner_can_read`, `has_api`; it writes
+these hooks, and nothing else of the base (tests/unit/providers/test_registry.py checks it):
+- `read_live(ctx)`: the live state by read-only calls, every field read as optional.
+- `plan(ctx, desired, live, olds)`: pure; its `ApiCall`s, with their args, are exactly what `up` sends.
+- `read_more(ctx, desired, live, olds)`: optional; the reads only some plans need, merged into live.
+- `record(run, desired, olds)`: optional; the outputs to keep from WeChat's answers (`run.answers`).
+- `plan_delete(outs)`: optional; pure, from the last outputs: what deleting the resource writes.
+- `normalize(spec)`: optional; the block validated into the form `plan()` reads, once per engine call.
+- `send(run, call, args)`: optional; routes a planned step that is not a WeChat API call.
+- `explain(run, error)`: optional; a WeChat error in the words of this resource.
+- `guard_<name>(run)` / `landed_<name>(run, error)`: reads a planned call names (`providers._plan.ApiCall`).
+`live` is None when these credentials cannot read (every plan then says "unknown", never guesses);
+`olds` is None on create, and `olds["spec"]` is what the last `up` applied, which tells drift.
+Old outputs reach the hooks with their whole numbers as ints (`whole_numbers`, the one repair).
 
 `up` = `converge()`: read the live state, plan, refuse if the plan is blocked (or differs from a
 reviewed plan file), then `execute()` the plan's calls in order through one client entry point,
@@ -190,7 +195,7 @@ class WeChatResourceProvider(ResourceProvider):
         the inputs but not the calls, the removals, or the manual steps they imply.
         """
         try:
-            plan, _live = self.observe(self.context(props), props, None)
+            plan, _live = self.observe(self.context(props), props, None, props["spec"])  # check() normalized it
         except USER_FACING as error:
             self.cannot_read(props, error)
             return
@@ -201,8 +206,9 @@ class WeChatResourceProvider(ResourceProvider):
         ctx = self.context(news)
         _rotation.offer_recorded(ctx, olds)
         ctx.prefetched = self.take_prefetched(news)
+        desired = self.normalize(news["spec"])
         try:
-            plan, _live = self.observe(ctx, news, olds)
+            plan, _live = self.observe(ctx, news, olds, desired)
         except USER_FACING as error:
             # reported, not raised: a preview goes on to show every other resource, and `up` runs
             # update(), which reads again and fails this resource alone if it still cannot
@@ -210,10 +216,7 @@ class WeChatResourceProvider(ResourceProvider):
             return DiffResult(changes=True, replaces=replaces)
         _events.planned(plan, "update")
         # a spec edit that live state already matches still updates what state records
-        recorded_changed = (olds.get("spec"), olds.get("credentials")) != (
-            self.normalize(news["spec"]),
-            news["credentials"],
-        )
+        recorded_changed = (whole_numbers(olds.get("spec")), olds.get("credentials")) != (desired, news["credentials"])
         # manual steps alone change nothing `up` can do: no update (a blocked plan updates, to refuse);
         # a rotated refresh token the state does not hold yet is recorded by an update
         changed = bool(plan.calls or plan.blocked) or recorded_changed or bool(replaces) \
@@ -281,9 +284,11 @@ class WeChatResourceProvider(ResourceProvider):
         """Whether these credentials can read the live state (and so need a token at all)."""
         return cls.has_api and (mode != "owner" or not cls.platform_only or cls.owner_can_read)
 
-    def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
-        """Read the live state and plan against it: the same path for diff() and update()."""
-        desired = self.normalize(props["spec"])
+    def observe(self, ctx: Context, props: Props, olds: Props | None, desired: Props | None = None) -> tuple[Plan, Any]:
+        """Read the live state and plan against it: the same path for diff() and update(). `desired` is
+        the normalized spec when the caller has it (normalized once per engine call)."""
+        desired = self.normalize(props["spec"]) if desired is None else desired
+        olds = whole_numbers(olds)  # the one repair of old outputs: protobuf hands their numbers back as floats
         prefetched, ctx.prefetched = ctx.prefetched, None
         if not self.readable(ctx):
             live = None
@@ -312,7 +317,8 @@ class WeChatResourceProvider(ResourceProvider):
     def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         ctx = self.context(props)
         desired = self.normalize(props["spec"])
-        plan, live = self.observe(ctx, props, olds)
+        plan, live = self.observe(ctx, props, olds, desired)
+        olds = whole_numbers(olds)
         if plan.blocked:
             raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
         check_reviewed(plan)
@@ -345,6 +351,18 @@ class WeChatResourceProvider(ResourceProvider):
         return type(error)(error.errcode, error.errmsg, error.endpoint, error.rid,
                            meaning=f"{run.call.summary}: {error.meaning or error.errmsg}",
                            advice=(error.advice or "") + run.done_text())
+
+
+def whole_numbers(value: Any) -> Any:
+    """Old outputs as they were recorded: Pulumi hands numbers back as floats (protobuf's Struct), so a
+    recorded audit id 1001 comes back as 1001.0, which WeChat would not find. Whole floats become ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
 
 
 def steps_for(plan: Plan) -> list[str]:

@@ -96,20 +96,13 @@ class ProfileProvider(WeChatResourceProvider):
             },
         }
 
-    def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
-        """The base's observe; when the last rename to this very name went to review, ask how it stands."""
-        plan, live = super().observe(ctx, props, olds)
+    def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
+        """When the last rename to this very name went to review: how that review stands."""
         review = (olds or {}).get("nickname_review")
-        desired = self.normalize(props["spec"])
         name = desired.get("nickname")
-        if live is None or not review or review.get("nickname") != name or live["nickname"] == name:
-            return plan, live
-        # Pulumi's state reads numbers back as floats: the recorded 1001 is 1001.0, which WeChat would not find
-        audit_id = review["audit_id"]
-        if isinstance(audit_id, float) and audit_id.is_integer():
-            review = {**review, "audit_id": int(audit_id)}
-        live = {**live, "nickname_review": {**review, **(query_nickname(ctx, review["audit_id"]) or {})}}
-        return self.plan(ctx, desired, live, olds), live
+        if not review or review.get("nickname") != name or live["nickname"] == name:
+            return {}
+        return {"nickname_review": {**review, **(query_nickname(ctx, review["audit_id"]) or {})}}
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
