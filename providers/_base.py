@@ -33,12 +33,7 @@ diff/update) plus `live` (last observed live state) and `manual_steps`.
 
 from __future__ import annotations
 
-import json
-import os
-import pickle
-import threading
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
@@ -56,10 +51,11 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
-from providers import _events, _rotation
+from providers import _events, _prefetch, _rotation
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
 from providers._executor import Answers, Run, check_reviewed, execute
 from providers._host import watch_engine
+from providers._pickler import unwrap_pickler
 from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan
 from providers._settings import Settings
 from providers.models import problems_from_validation_error
@@ -67,12 +63,6 @@ from wechat import APIError, MiniProgramClient
 
 Props = dict[str, Any]
 Adopted = tuple[Any, list[str]]  # adoption: (the block as spec data, or None), comment lines for the spec
-
-# Reads started by check() for the diff() that follows it (see WeChatResourceProvider.prefetch).
-PREFETCH_WORKERS = 8  # reads in flight at once, per provider host
-PREFETCH_TTL = 30.0  # seconds: an older prefetched read is dropped and diff() reads again
-_prefetch_pool: ThreadPoolExecutor | None = None
-_prefetch_lock = threading.Lock()
 
 
 NEEDS_PLATFORM = (
@@ -156,36 +146,13 @@ class WeChatResourceProvider(ResourceProvider):
         return CheckResult({**news, "spec": spec}, [])
 
     def prefetch(self, props: Props) -> None:
-        """Start reading the live state in the background for the diff() that follows this check().
-
-        The engine calls check() one resource at a time and, with PULUMI_PARALLEL_DIFF (set by
-        runner/env.py), diff() on up to --parallel threads; starting the read here overlaps it with
-        the checks still to come. diff() takes the result (the same one read it would make, a moment
-        earlier), or makes the read itself if it is still queued; create() and update() always read afresh.
-        WECHAT_IAC_PREFETCH=0 in the environment turns it off.
-        """
-        if os.environ.get("WECHAT_IAC_PREFETCH") == "0":
-            return
+        """Start the live read diff() will want (`providers._prefetch`), when these credentials can read."""
         try:
             ctx = self.context(props)
         except RefusedError:
             return
-        if not self.readable(ctx):
-            return
-        global _prefetch_pool
-        with _prefetch_lock:
-            if _prefetch_pool is None:
-                _prefetch_pool = ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="wechat-prefetch")
-            pending = self.__dict__.setdefault("_prefetches", {})
-            pending[_prefetch_key(props)] = (time.monotonic(), _prefetch_pool.submit(self.read_live, ctx))
-
-    def take_prefetched(self, props: Props) -> Future[Any] | None:
-        with _prefetch_lock:
-            found = self.__dict__.get("_prefetches", {}).pop(_prefetch_key(props), None)
-        if found is None or time.monotonic() - found[0] > PREFETCH_TTL:
-            return None
-        future: Future[Any] = found[1]
-        return future
+        if self.readable(ctx):
+            _prefetch.start(self, props, lambda: self.read_live(ctx))
 
     def show_creation_plan(self, props: Props) -> None:
         """Report what creating this resource will do against the live state.
@@ -205,7 +172,7 @@ class WeChatResourceProvider(ResourceProvider):
         replaces = ["appid"] if olds.get("appid") != news.get("appid") else []
         ctx = self.context(news)
         _rotation.offer_recorded(ctx, olds)
-        ctx.prefetched = self.take_prefetched(news)
+        ctx.prefetched = _prefetch.take(self, news)
         desired = self.normalize(news["spec"])
         try:
             plan, _live = self.observe(ctx, news, olds, desired)
@@ -382,10 +349,6 @@ def unknown(field_: str, value: Any, op: str = "update") -> Change:
     return Change(field_, op, old=UNKNOWN, new=value, after=MANUAL)
 
 
-def _prefetch_key(props: Props) -> str:
-    return json.dumps([props.get("appid"), props.get("credentials")], sort_keys=True, default=str)
-
-
 TYPE_PREFIX = "pulumi-python:dynamic/wechat:"  # every resource's type token starts so (module="wechat")
 
 
@@ -410,28 +373,6 @@ class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResou
                  **dict.fromkeys(self.extra_outputs)}
         # a rotated authorizer refresh token is recorded in the outputs: encrypted in the state (_rotation)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=[_rotation.OUTPUT]))
-        _unwrap_pickler()
+        unwrap_pickler()
         super().__init__(self.provider_class(), name, props, opts)
-        _unwrap_pickler()
-
-
-def _unwrap_pickler() -> None:
-    """Undo the pickler patch pulumi.dynamic leaves behind (pulumi/pulumi#17803).
-
-    `pulumi.dynamic.serialize_provider` wraps `pickle._Pickler._batch_setitems` in a sorting
-    wrapper on every call and never restores it, so the wrappers nest, one per dynamic resource
-    declared in the process. Pickling our providers' (empty) state walks the whole chain: from
-    about 985 resources on (a stack of ~160 mini-programs, or a few inline runs in one process)
-    `pulumi preview` fails with RecursionError. Peeling the wrappers off around each declaration
-    keeps the chain one deep; sorting still applies while the SDK serializes.
-    """
-    method: Any = pickle._Pickler.__dict__.get("_batch_setitems")
-    for _ in range(100_000):  # bounded: each step peels one wrapper
-        code = getattr(method, "__code__", None)
-        if code is None or not method.__qualname__.startswith("serialize_provider.<locals>."):
-            break
-        if "unsorted_batch_setitems" not in code.co_freevars:
-            break
-        method = method.__closure__[code.co_freevars.index("unsorted_batch_setitems")].cell_contents
-    if method is not None and method is not pickle._Pickler.__dict__.get("_batch_setitems"):
-        pickle._Pickler._batch_setitems = method  # type: ignore[attr-defined]
+        unwrap_pickler()
