@@ -30,8 +30,7 @@ from providers._base import (
     unknown,
 )
 from providers._plan import ApiCall, Change, Plan
-from providers.models import QRCodeJumpSpec
-from providers.models.qrcode_jump import OPEN_VERSIONS
+from providers.models.qrcode_jump import OPEN_VERSIONS, QRCodeJumpSpec
 
 API = "/cgi-bin/wxopen/"
 ADD, PUBLISH, DELETE = f"{API}qrcodejumpadd", f"{API}qrcodejumppublish", f"{API}qrcodejumpdelete"

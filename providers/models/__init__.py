@@ -28,7 +28,6 @@ from providers.models.platform import (
 from providers.models.privacy import PRIVACY_KEYS, PrivacyOwnerSetting, PrivacySettingItem, PrivacySpec
 from providers.models.problems import Problem, SpecError, problems_from_validation_error, render_path
 from providers.models.profile import ProfileSpec
-from providers.models.qrcode_jump import QRCodeJumpRule, QRCodeJumpSpec
 from providers.models.release import (
     AuditItem,
     AuditSpec,
@@ -66,8 +65,6 @@ __all__ = [
     "PrivacySpec",
     "Problem",
     "ProfileSpec",
-    "QRCodeJumpRule",
-    "QRCodeJumpSpec",
     "ReleaseSourceSpec",
     "ReleaseSpec",
     "RolloutSpec",

@@ -12,7 +12,7 @@ import providers._clients
 from providers._base import Context
 from providers._plan import UNKNOWN
 from providers._settings import Settings
-from providers.models import QRCodeJumpSpec
+from providers.models.qrcode_jump import QRCodeJumpSpec
 from providers.qrcode_jump import ADD, DELETE, NOT_RELEASED, PUBLISH, QRCodeJumpProvider, adopt
 
 APPID = "wx2222222222222222"
