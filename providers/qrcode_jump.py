@@ -82,6 +82,11 @@ def describe(rule: Props) -> str:
     return f"{rule['path']} ({', '.join(extras)})"
 
 
+def item(rule: Props) -> str:
+    """A rule as one line of the plan: `https://shop.example.com/qr/ -> pages/index/index (published)`."""
+    return f"{rule['prefix']} -> {describe(rule)}"
+
+
 def confirm_dir(prefix: str) -> str:
     """Where WeChat fetches the confirm file: the prefix's last directory (query left out)."""
     scheme, rest = prefix.split("://", 1)
@@ -105,14 +110,19 @@ class QRCodeJumpProvider(WeChatResourceProvider):
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
         if live is None:  # owner credentials: nothing readable, so nothing is known either way
-            plan.changes = [unknown(f"rules {rule['prefix']}", describe(rule), "add") for rule in desired["rules"]]
+            plan.changes = [unknown("rules", item(rule), "add") for rule in desired["rules"]]
             return plan
         have = {rule["prefix"]: rule for rule in live["rules"]}
         want = {rule["prefix"]: rule for rule in desired["rules"]}
         last = {rule["prefix"]: rule for rule in olds["spec"]["rules"]} if olds else None
 
         def drift(prefix: str) -> bool:  # live is not what the last `up` left
-            return last is not None and last.get(prefix) != have.get(prefix)
+            if last is None:
+                return False
+            was, now = last.get(prefix), have.get(prefix)
+            if was is not None and now is not None and was["publish"] and not now["publish"]:
+                return unpublished(was) != now  # its publishing may have waited for a live version
+            return was != now
 
         for prefix in sorted(set(have) - set(want)):
             plan.changes.append(Change("rules", "remove", old=prefix, drift=drift(prefix)))
@@ -135,8 +145,7 @@ class QRCodeJumpProvider(WeChatResourceProvider):
                 calls.append(publish(prefix, left))
                 left = None if left is None else left - 1
             if current is None:
-                plan.changes.append(Change("rules", "add", new=f"{prefix} -> {describe(rule)}", drift=drift(prefix),
-                                           after=after))
+                plan.changes.append(Change("rules", "add", new=item(rule), drift=drift(prefix), after=after))
             else:
                 plan.changes.append(Change(f"rules {prefix}", "update", old=describe(current), new=describe(rule),
                                            drift=drift(prefix), after=after))

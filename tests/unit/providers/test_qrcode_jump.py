@@ -90,6 +90,12 @@ def test_without_a_live_version_the_rule_is_added_and_publishing_waits() -> None
     assert plan.changes[0].after == NOT_RELEASED
 
 
+def test_a_rule_whose_publishing_waited_for_a_release_is_published_without_drift() -> None:
+    plan = QRCodeJumpProvider().plan(ctx(), spec(rule()), live(rule(publish=False)), {"spec": spec(rule())})
+    assert calls(plan) == [(PUBLISH, {"prefix": P1})]
+    assert [change.drift for change in plan.changes] == [False]
+
+
 def test_more_publishes_than_are_left_block_the_plan() -> None:
     plan = QRCodeJumpProvider().plan(ctx(), spec(rule(), rule(P2)), live(left=1), None)
     assert plan.blocked and "only 1 of the 100" in plan.blocked
@@ -99,7 +105,7 @@ def test_more_publishes_than_are_left_block_the_plan() -> None:
 def test_owner_mode_plans_every_rule_against_unknown() -> None:
     plan, now = QRCodeJumpProvider().observe(ctx("owner"), {"spec": spec(rule())}, None)
     assert now is None and plan.calls == []
-    assert [change.old for change in plan.changes] == [UNKNOWN]
+    assert [(change.field, change.old) for change in plan.changes] == [("rules", UNKNOWN)]
     assert plan.manual and "扫普通链接二维码打开小程序" in plan.manual[0].text
 
 
