@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = ".state/emulator.sqlite3"
 CA_PREFIX = "emulator CA: "
-DEFAULT_URL = "http://127.0.0.1:8787"
+DEFAULT_PORT = 8787  # the demo stack's baseUrl (Pulumi.dev.yaml); runner/local_emulator.py starts it here
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
 class _Server(uvicorn.Server):
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("serve", help="run the emulator")
     s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
-    s.add_argument("--port", type=int, default=8787, help="0 picks a free port (default 8787)")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"0 picks a free port (default {DEFAULT_PORT})")
     s.add_argument("--db", default=DEFAULT_DB, help=f"SQLite file or :memory: (default {DEFAULT_DB})")
     s.add_argument("--seed", default=None, help="seed YAML/JSON applied at start and on reset")
     s.add_argument("--log-level", default="warning")

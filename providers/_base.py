@@ -1,15 +1,20 @@
 """The rhythm every resource follows: configure, check, diff, create, read, update, delete.
 
-A resource module supplies a few hooks and the base does the rest:
-- `read_live(ctx)`: the live state, by read-only calls (not called when these credentials cannot
-  read it: then live is None, and every plan says "unknown" rather than guess);
-- `plan(ctx, desired, live, olds)`: a pure `Plan` from the desired spec, the live state and the old
-  outputs (None on create; `olds["spec"]` is what the last `up` applied, which tells drift). Its
-  `ApiCall`s carry their endpoint and arguments: they are exactly what `up` sends;
-- `record(run, desired, olds)`: what to keep in the outputs from WeChat's answers (optional);
-- `plan_delete(outs)`: what deleting the resource writes (default: nothing; it is forgotten).
-A call may name a `landed_<name>` read (settles a lost answer) or a `guard_<name>` read (right
-before sending); see `providers._plan.ApiCall`.
+The provider contract. A resource module sets `kind` (its spec block), `spec_model`, `console_path`
+and, where they differ from the defaults, `platform_only`, `owner_can_read`, `has_api`; it writes
+these hooks, and nothing else of the base (tests/unit/providers/test_registry.py checks it):
+- `read_live(ctx)`: the live state by read-only calls, every field read as optional.
+- `plan(ctx, desired, live, olds)`: pure; its `ApiCall`s, with their args, are exactly what `up` sends.
+- `read_more(ctx, desired, live, olds)`: optional; the reads only some plans need, merged into live.
+- `record(run, desired, olds)`: optional; the outputs to keep from WeChat's answers (`run.answers`).
+- `plan_delete(outs)`: optional; pure, from the last outputs: what deleting the resource writes.
+- `normalize(spec)`: optional; the block validated into the form `plan()` reads, once per engine call.
+- `send(run, call, args)`: optional; routes a planned step that is not a WeChat API call.
+- `explain(run, error)`: optional; a WeChat error in the words of this resource.
+- `guard_<name>(run)` / `landed_<name>(run, error)`: reads a planned call names (`providers._plan.ApiCall`).
+`live` is None when these credentials cannot read (every plan then says "unknown", never guesses);
+`olds` is None on create, and `olds["spec"]` is what the last `up` applied, which tells drift.
+Old outputs reach the hooks with their whole numbers as ints (`whole_numbers`, the one repair).
 
 `up` = `converge()`: read the live state, plan, refuse if the plan is blocked (or differs from a
 reviewed plan file), then `execute()` the plan's calls in order through one client entry point,
@@ -28,12 +33,7 @@ diff/update) plus `live` (last observed live state) and `manual_steps`.
 
 from __future__ import annotations
 
-import json
-import os
-import pickle
-import threading
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
@@ -51,22 +51,18 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
-from providers import _events, _rotation
+from providers import _events, _prefetch, _rotation
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
 from providers._executor import Answers, Run, check_reviewed, execute
 from providers._host import watch_engine
+from providers._pickler import unwrap_pickler
 from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan
 from providers._settings import Settings
 from providers.models import problems_from_validation_error
 from wechat import APIError, MiniProgramClient
 
 Props = dict[str, Any]
-
-# Reads started by check() for the diff() that follows it (see WeChatResourceProvider.prefetch).
-PREFETCH_WORKERS = 8  # reads in flight at once, per provider host
-PREFETCH_TTL = 30.0  # seconds: an older prefetched read is dropped and diff() reads again
-_prefetch_pool: ThreadPoolExecutor | None = None
-_prefetch_lock = threading.Lock()
+Adopted = tuple[Any, list[str]]  # adoption: (the block as spec data, or None), comment lines for the spec
 
 
 NEEDS_PLATFORM = (
@@ -150,36 +146,13 @@ class WeChatResourceProvider(ResourceProvider):
         return CheckResult({**news, "spec": spec}, [])
 
     def prefetch(self, props: Props) -> None:
-        """Start reading the live state in the background for the diff() that follows this check().
-
-        The engine calls check() one resource at a time and, with PULUMI_PARALLEL_DIFF (set by
-        runner/env.py), diff() on up to --parallel threads; starting the read here overlaps it with
-        the checks still to come. diff() takes the result (the same one read it would make, a moment
-        earlier), or makes the read itself if it is still queued; create() and update() always read afresh.
-        WECHAT_IAC_PREFETCH=0 in the environment turns it off.
-        """
-        if os.environ.get("WECHAT_IAC_PREFETCH") == "0":
-            return
+        """Start the live read diff() will want (`providers._prefetch`), when these credentials can read."""
         try:
             ctx = self.context(props)
         except RefusedError:
             return
-        if not self.readable(ctx):
-            return
-        global _prefetch_pool
-        with _prefetch_lock:
-            if _prefetch_pool is None:
-                _prefetch_pool = ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="wechat-prefetch")
-            pending = self.__dict__.setdefault("_prefetches", {})
-            pending[_prefetch_key(props)] = (time.monotonic(), _prefetch_pool.submit(self.read_live, ctx))
-
-    def take_prefetched(self, props: Props) -> Future[Any] | None:
-        with _prefetch_lock:
-            found = self.__dict__.get("_prefetches", {}).pop(_prefetch_key(props), None)
-        if found is None or time.monotonic() - found[0] > PREFETCH_TTL:
-            return None
-        future: Future[Any] = found[1]
-        return future
+        if self.readable(ctx):
+            _prefetch.start(self, props, lambda: self.read_live(ctx))
 
     def show_creation_plan(self, props: Props) -> None:
         """Report what creating this resource will do against the live state.
@@ -189,7 +162,7 @@ class WeChatResourceProvider(ResourceProvider):
         the inputs but not the calls, the removals, or the manual steps they imply.
         """
         try:
-            plan, _live = self.observe(self.context(props), props, None)
+            plan, _live = self.observe(self.context(props), props, None, props["spec"])  # check() normalized it
         except USER_FACING as error:
             self.cannot_read(props, error)
             return
@@ -199,9 +172,10 @@ class WeChatResourceProvider(ResourceProvider):
         replaces = ["appid"] if olds.get("appid") != news.get("appid") else []
         ctx = self.context(news)
         _rotation.offer_recorded(ctx, olds)
-        ctx.prefetched = self.take_prefetched(news)
+        ctx.prefetched = _prefetch.take(self, news)
+        desired = self.normalize(news["spec"])
         try:
-            plan, _live = self.observe(ctx, news, olds)
+            plan, _live = self.observe(ctx, news, olds, desired)
         except USER_FACING as error:
             # reported, not raised: a preview goes on to show every other resource, and `up` runs
             # update(), which reads again and fails this resource alone if it still cannot
@@ -209,10 +183,7 @@ class WeChatResourceProvider(ResourceProvider):
             return DiffResult(changes=True, replaces=replaces)
         _events.planned(plan, "update")
         # a spec edit that live state already matches still updates what state records
-        recorded_changed = (olds.get("spec"), olds.get("credentials")) != (
-            self.normalize(news["spec"]),
-            news["credentials"],
-        )
+        recorded_changed = (whole_numbers(olds.get("spec")), olds.get("credentials")) != (desired, news["credentials"])
         # manual steps alone change nothing `up` can do: no update (a blocked plan updates, to refuse);
         # a rotated refresh token the state does not hold yet is recorded by an update
         changed = bool(plan.calls or plan.blocked) or recorded_changed or bool(replaces) \
@@ -280,9 +251,11 @@ class WeChatResourceProvider(ResourceProvider):
         """Whether these credentials can read the live state (and so need a token at all)."""
         return cls.has_api and (mode != "owner" or not cls.platform_only or cls.owner_can_read)
 
-    def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
-        """Read the live state and plan against it: the same path for diff() and update()."""
-        desired = self.normalize(props["spec"])
+    def observe(self, ctx: Context, props: Props, olds: Props | None, desired: Props | None = None) -> tuple[Plan, Any]:
+        """Read the live state and plan against it: the same path for diff() and update(). `desired` is
+        the normalized spec when the caller has it (normalized once per engine call)."""
+        desired = self.normalize(props["spec"]) if desired is None else desired
+        olds = whole_numbers(olds)  # the one repair of old outputs: protobuf hands their numbers back as floats
         prefetched, ctx.prefetched = ctx.prefetched, None
         if not self.readable(ctx):
             live = None
@@ -311,7 +284,8 @@ class WeChatResourceProvider(ResourceProvider):
     def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         ctx = self.context(props)
         desired = self.normalize(props["spec"])
-        plan, live = self.observe(ctx, props, olds)
+        plan, live = self.observe(ctx, props, olds, desired)
+        olds = whole_numbers(olds)
         if plan.blocked:
             raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
         check_reviewed(plan)
@@ -346,6 +320,18 @@ class WeChatResourceProvider(ResourceProvider):
                            advice=(error.advice or "") + run.done_text())
 
 
+def whole_numbers(value: Any) -> Any:
+    """Old outputs as they were recorded: Pulumi hands numbers back as floats (protobuf's Struct), so a
+    recorded audit id 1001 comes back as 1001.0, which WeChat would not find. Whole floats become ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
+
+
 def steps_for(plan: Plan) -> list[str]:
     """What a person does instead of the plan's calls: one checklist item per change reads best."""
     return [change.as_step() for change in plan.changes] or [call.summary for call in plan.calls]
@@ -363,8 +349,7 @@ def unknown(field_: str, value: Any, op: str = "update") -> Change:
     return Change(field_, op, old=UNKNOWN, new=value, after=MANUAL)
 
 
-def _prefetch_key(props: Props) -> str:
-    return json.dumps([props.get("appid"), props.get("credentials")], sort_keys=True, default=str)
+TYPE_PREFIX = "pulumi-python:dynamic/wechat:"  # every resource's type token starts so (module="wechat")
 
 
 class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResource"):
@@ -388,28 +373,6 @@ class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResou
                  **dict.fromkeys(self.extra_outputs)}
         # a rotated authorizer refresh token is recorded in the outputs: encrypted in the state (_rotation)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=[_rotation.OUTPUT]))
-        _unwrap_pickler()
+        unwrap_pickler()
         super().__init__(self.provider_class(), name, props, opts)
-        _unwrap_pickler()
-
-
-def _unwrap_pickler() -> None:
-    """Undo the pickler patch pulumi.dynamic leaves behind (pulumi/pulumi#17803).
-
-    `pulumi.dynamic.serialize_provider` wraps `pickle._Pickler._batch_setitems` in a sorting
-    wrapper on every call and never restores it, so the wrappers nest, one per dynamic resource
-    declared in the process. Pickling our providers' (empty) state walks the whole chain: from
-    about 985 resources on (a stack of ~160 mini-programs, or a few inline runs in one process)
-    `pulumi preview` fails with RecursionError. Peeling the wrappers off around each declaration
-    keeps the chain one deep; sorting still applies while the SDK serializes.
-    """
-    method: Any = pickle._Pickler.__dict__.get("_batch_setitems")
-    for _ in range(100_000):  # bounded: each step peels one wrapper
-        code = getattr(method, "__code__", None)
-        if code is None or not method.__qualname__.startswith("serialize_provider.<locals>."):
-            break
-        if "unsorted_batch_setitems" not in code.co_freevars:
-            break
-        method = method.__closure__[code.co_freevars.index("unsorted_batch_setitems")].cell_contents
-    if method is not None and method is not pickle._Pickler.__dict__.get("_batch_setitems"):
-        pickle._Pickler._batch_setitems = method  # type: ignore[attr-defined]
+        unwrap_pickler()

@@ -18,10 +18,15 @@ A release spec names its code in one of two ways (reference §5.1, §5.6, §6):
 **The emulator cannot receive a miniprogram-ci upload.** miniprogram-ci talks a private, signed
 protocol to servicewechat.com (not api.weixin.qq.com) that is not documented, so it cannot be
 emulated faithfully. With stack config `wechat-iac:uploader: emulator`, step 4 instead lands the
-draft through the emulator's control API (`POST /_emulator/drafts`, `_land_in_emulator`), which is
+draft through the emulator's control API (`POST /_emulator/drafts`, `_source_templates.land_in_emulator`), which is
 exactly the state an upload would leave behind; everything before and after (the local checks, the
 template and draft lookups, addtotemplate) runs unchanged. The real miniprogram-ci is still exercised by the contract
 tests, offline (`--dry-run`, `compile`, `pack-npm`).
+
+Where the parts live: this module holds the stack settings of uploads, `ext_json`, the platform's
+component client and the owner upload; the folder checks are `providers/_source_folder.py`, the
+miniprogram-ci runner `providers/_source_ci.py`, the template library's lookups and the emulator's
+stand-in for an upload `providers/_source_templates.py`, and the planned steps `providers/release_source.py`.
 
 Owner mode (`credentials.mode == owner`): an owner cannot make templates; what an owner can do is
 upload to the mini-program itself with its own code-upload key. `upload_owner` does that; audit
@@ -40,79 +45,25 @@ Stack config keys introduced here (project namespace `wechat-iac:`):
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import threading
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
-
-import httpx
 
 from providers._errors import RefusedError
 from providers._settings import REAL_WECHAT, Settings, component_credentials, token_cache
-from providers._source_folder import (
-    MAIN_PACKAGE,
-    MB,
-    PACKAGE_LIMIT,
-    TOTAL_LIMIT_OWNER,
-    TOTAL_LIMIT_THIRD_PARTY,
-    SourceReport,
-    check_source_folder,
-)
+from providers._source_ci import DEFAULT_TIMEOUT, TIMEOUT_KEY, run_mp_upload
+from providers._source_folder import check_source_folder
 from providers.models.release import ReleaseSourceSpec
 from wechat import ComponentClient
-from wechat.redact import register_secret, scrub
-
-__all__ = [
-    "DEV_APPID_KEY",
-    "MAIN_PACKAGE",
-    "MB",
-    "NPM_INSTALL_COMMAND",
-    "PACKAGE_LIMIT",
-    "TOTAL_LIMIT_OWNER",
-    "TOTAL_LIMIT_THIRD_PARTY",
-    "UPLOADER_KEY",
-    "UPLOAD_KEY_DEFAULT",
-    "MiniProgramCIError",
-    "SourceReport",
-    "check_source_folder",
-    "ext_json_string",
-    "miniprogram_ci_installed",
-    "run_mp_upload",
-    "upload_owner",
-]
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MP_UPLOAD_SCRIPT = PROJECT_ROOT / "scripts" / "mp-upload.mjs"
-MINIPROGRAM_CI_DIR = PROJECT_ROOT / "node_modules" / "miniprogram-ci"
-# Idempotent, works from the npm cache with no network and from the registry without a cache.
-# --ignore-scripts: none of miniprogram-ci's dependencies needs its install script on a platform
-# with prebuilt binaries (@swc/core and @parcel/watcher ship them as optional packages).
-NPM_INSTALL_COMMAND = ("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts",
-                       "--loglevel=error")
 
 DEV_APPID_KEY = "devMiniProgramAppid"
 UPLOAD_KEY_DEFAULT = "uploadPrivateKey"
 UPLOADER_KEY = "uploader"
 ROBOT_KEY = "uploadRobot"
-TIMEOUT_KEY = "uploadTimeoutSeconds"
 UPLOADERS = ("miniprogram-ci", "emulator")
-DEFAULT_TIMEOUT = 600.0
-KEY_ENV = "MP_UPLOAD_PRIVATE_KEY"  # how the key reaches the Node wrapper (never argv, never disk)
-
-# After an upload, the draft can take a moment to be listed (UNCONFIRMED how long on real WeChat).
-DRAFT_POLL_DELAYS = (0.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
 _APPID = re.compile(r"wx[0-9a-f]{16}")
-
-
-class MiniProgramCIError(RefusedError):
-    """miniprogram-ci (through scripts/mp-upload.mjs) failed; the message says what and what to do."""
 
 
 # --- ext_json --------------------------------------------------------------------------------------
@@ -138,73 +89,6 @@ def ext_json_string(spec: Mapping[str, Any]) -> str:
     spaces, UTF-8 kept), "{}" when absent. `spec` is the release spec or its `source` block."""
     source = _source_block(spec)
     return ReleaseSourceSpec.model_construct(ext_json=_ext_json(source)).ext_json_string()
-
-
-# --- miniprogram-ci through scripts/mp-upload.mjs ----------------------------------------------------
-def miniprogram_ci_installed() -> bool:
-    return (MINIPROGRAM_CI_DIR / "package.json").is_file()
-
-
-def run_mp_upload(action: str, options: Mapping[str, Any], *, private_key: str | None = None,
-                  private_key_path: str | os.PathLike[str] | None = None, dry_run: bool = False,
-                  timeout: float = DEFAULT_TIMEOUT, extra_env: Mapping[str, str] | None = None
-                  ) -> dict[str, Any]:
-    """Run `node scripts/mp-upload.mjs ACTION --stdin` with `options` as JSON; return its result line.
-
-    The key travels in an environment variable of the child (or as a file path): never in argv,
-    never in the options, never in a message. Raises MiniProgramCIError with the wrapper's
-    structured error (stage, code, message, hint), scrubbed.
-    """
-    node = shutil.which("node")
-    if node is None:
-        raise MiniProgramCIError("Node.js is not installed (miniprogram-ci is an npm package); install "
-                                 "Node 18+ and run `make setup`")
-    if not miniprogram_ci_installed():
-        raise MiniProgramCIError(f"miniprogram-ci is not installed in {MINIPROGRAM_CI_DIR.parent}; run "
-                                 f"`make setup` (or: {' '.join(NPM_INSTALL_COMMAND)})")
-    payload = dict(options)
-    env = {**os.environ, **(extra_env or {})}
-    env.pop(KEY_ENV, None)
-    if private_key is not None:
-        register_secret(private_key.strip())
-        env[KEY_ENV] = private_key
-        payload["privateKeyEnv"] = KEY_ENV
-    elif private_key_path is not None:
-        payload["privateKeyPath"] = str(private_key_path)
-    argv = [node, str(MP_UPLOAD_SCRIPT), action, "--stdin", *(["--dry-run"] if dry_run else [])]
-    with tempfile.TemporaryDirectory(prefix="mp-upload-") as cwd:
-        try:
-            done = subprocess.run(argv, input=json.dumps(payload, ensure_ascii=False), capture_output=True,
-                                  text=True, encoding="utf-8", errors="replace", timeout=timeout, cwd=cwd,
-                                  env=env, check=False)
-        except subprocess.TimeoutExpired:
-            raise MiniProgramCIError(
-                f"miniprogram-ci {action} did not finish within {timeout:g} s; if the network to "
-                f"servicewechat.com is slow, raise stack config wechat-iac:{TIMEOUT_KEY}"
-            ) from None
-    result = _last_json_line(done.stdout)
-    if result is None:
-        tail = scrub(done.stderr.strip()[-500:])
-        raise MiniProgramCIError(f"miniprogram-ci {action} printed no result (exit status "
-                                 f"{done.returncode}); stderr ends with: {tail}")
-    if not result.get("ok"):
-        error = result.get("error") or {}
-        code = f" (code {error['code']})" if error.get("code") is not None else ""
-        hint = f"; {error['hint']}" if error.get("hint") else ""
-        raise MiniProgramCIError(scrub(f"miniprogram-ci {action} failed at {error.get('stage', '?')}{code}: "
-                                       f"{error.get('message', 'unknown error')}{hint}"))
-    return result
-
-
-def _last_json_line(stdout: str) -> dict[str, Any] | None:
-    for line in reversed(stdout.strip().splitlines()):
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(data, dict) and "ok" in data:
-            return data
-    return None
 
 
 # --- settings ---------------------------------------------------------------------------------------
@@ -280,57 +164,6 @@ def _component_client(credentials: Mapping[str, Any], settings: Settings) -> Com
                                      cache=token_cache())
             _components[(settings.base_url, component_appid)] = client
         return client
-
-
-# --- templates ---------------------------------------------------------------------------------------
-_version_locks: dict[tuple[str, str, str], threading.Lock] = {}
-
-
-def _version_lock(key: tuple[str, str, str]) -> threading.Lock:
-    with _component_lock:
-        return _version_locks.setdefault(key, threading.Lock())
-
-
-def _newest(items: Iterable[Mapping[str, Any]], id_key: str) -> Mapping[str, Any] | None:
-    # the library reuses slots when full, so order by id, not by position (reference §5.6)
-    return max(items, key=lambda item: int(item.get(id_key) or 0), default=None)
-
-
-def _find_template(templates: list[dict[str, Any]], version: str, draft_id: int | None = None
-                   ) -> Mapping[str, Any] | None:
-    if draft_id is not None:
-        by_draft = [t for t in templates if int(t.get("draft_id") or -1) == draft_id]
-        if by_draft:
-            return _newest(by_draft, "template_id")
-    matches = [t for t in templates if str(t.get("user_version")) == version]
-    normal = [t for t in matches if int(t.get("template_type") or 0) == 0]
-    return _newest(normal or matches, "template_id")
-
-
-def _find_draft(drafts: list[dict[str, Any]], version: str, dev_appid: str) -> Mapping[str, Any] | None:
-    matches = [d for d in drafts if str(d.get("user_version")) == version]
-    ours = [d for d in matches if d.get("source_miniprogram_appid") in (None, "", dev_appid)]
-    return _newest(ours or matches, "draft_id")
-
-
-def _pages_for_emulator(report: SourceReport) -> list[str]:
-    return report.pages or ["pages/index/index"]
-
-
-def _land_in_emulator(settings: Settings, component_appid: str, dev_appid: str, version: str, desc: str,
-                      robot: int, report: SourceReport) -> None:
-    """The emulator's stand-in for a miniprogram-ci upload: `POST /_emulator/drafts`."""
-    body = {"component_appid": component_appid, "user_version": version, "user_desc": desc,
-            "source_miniprogram_appid": dev_appid, "developer": f"ci robot {robot}",
-            "pages": _pages_for_emulator(report)}
-    try:
-        response = httpx.post(f"{settings.base_url}/_emulator/drafts", json=body, timeout=30)
-    except httpx.HTTPError as error:
-        raise RefusedError(f"could not reach the emulator's control API at {settings.base_url}: "
-                           f"{type(error).__name__}") from None
-    if response.status_code >= 400:
-        raise RefusedError(f"the emulator refused the draft: HTTP {response.status_code} "
-                           f"{scrub(response.text[:300])}")
 
 
 # --- owner mode --------------------------------------------------------------------------------------

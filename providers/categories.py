@@ -21,14 +21,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import MANUAL, Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import set_changes
 from providers._plan import ApiCall, ManualStep, Plan
 from providers.models import CategoriesSpec
 
 ADD = "/cgi-bin/wxopen/addcategory"
 DELETE = "/cgi-bin/wxopen/deletecategory"
-REVIEWING, REJECTED = 1, 2  # getcategory audit_status (3 = approved)
+REVIEWING, REJECTED, APPROVED = 1, 2, 3  # getcategory audit_status
 
 Pair = tuple[int, int]
 
@@ -69,7 +69,7 @@ class CategoriesProvider(WeChatResourceProvider):
                     "first": int(item["first"]),
                     "second": int(item["second"]),
                     "name": f"{item.get('first_name', '')} > {item.get('second_name', '')}",
-                    "audit_status": int(item.get("audit_status", 3)),
+                    "audit_status": int(item.get("audit_status", APPROVED)),
                     "audit_reason": item.get("audit_reason", ""),
                 }
                 for item in categories
@@ -184,6 +184,15 @@ class CategoriesProvider(WeChatResourceProvider):
                 "addition (and may need a new review)"
             )
 
+
+
+def adopt(ctx: Context) -> Adopted:
+    """The categories WeChat lists, each with its names (and whether still under review) as a comment."""
+    items = sorted(ctx.client.get_category().get("categories") or [], key=lambda item: (item["first"], item["second"]))
+    notes = [f"{item['first']}/{item['second']}: {item.get('first_name', '')} > {item.get('second_name', '')}"
+             + ("" if int(item.get("audit_status", APPROVED)) == APPROVED else " (still under review)")
+             for item in items]
+    return [{"first": int(item["first"]), "second": int(item["second"])} for item in items] or None, notes
 
 
 class Categories(WeChatResource, module="wechat", name="Categories"):

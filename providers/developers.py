@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import MANUAL, Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import set_changes
 from providers._executor import Run
 from providers._plan import Change, ManualStep, Plan
@@ -76,6 +76,11 @@ class DevelopersProvider(WeChatResourceProvider):
     def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
         """Output `roster` (WeChat id -> roles): the roster declared now."""
         return {"roster": roster(desired)}
+
+
+def adopt(ctx: Context) -> Adopted:
+    """Never a block: WeChat has no API that lists project members."""
+    return None, ["developers: not adopted: WeChat has no API that lists project members"]
 
 
 class Developers(WeChatResource, module="wechat", name="Developers"):

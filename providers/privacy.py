@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes, set_changes
 from providers._plan import ApiCall, Change, Plan
-from providers.models import PrivacySpec
+from providers.models import PrivacyOwnerSetting, PrivacySpec
 
 SET = "/cgi-bin/component/setprivacysetting"
 DEV = 2  # privacy_ver: 1 = the live guide, 2 = the development guide
@@ -97,6 +97,18 @@ class PrivacySettingsProvider(WeChatResourceProvider):
             "a ver=2 privacy guide takes effect only after the next audit is approved and that version is released"
         )
         return plan
+
+
+def adopt(ctx: Context) -> Adopted:
+    """The development (ver=2) privacy guide: its owner settings and its texts."""
+    guide = ctx.client.get_privacy_setting(2)
+    owner = {key: value for key, value in (guide.get("owner_setting") or {}).items()
+             if key in PrivacyOwnerSetting.model_fields and value not in (None, "")}
+    settings = sorted(({"privacy_key": item["privacy_key"], "privacy_text": item["privacy_text"]}
+                       for item in guide.get("setting_list") or []), key=lambda item: item["privacy_key"])
+    if owner or settings:
+        return {"owner_setting": owner, "settings": settings}, []
+    return None, ["privacy: no development (ver=2) privacy guide is set yet: nothing to adopt"]
 
 
 class PrivacySettings(WeChatResource, module="wechat", name="PrivacySettings"):

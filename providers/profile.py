@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from providers import _events
-from providers._base import MANUAL, Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import MANUAL, Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes
 from providers._executor import Run
 from providers._plan import ApiCall, Change, File, ManualStep, Plan, Ref
@@ -96,20 +96,13 @@ class ProfileProvider(WeChatResourceProvider):
             },
         }
 
-    def observe(self, ctx: Context, props: dict[str, Any], olds: dict[str, Any] | None) -> tuple[Plan, Any]:
-        """The base's observe; when the last rename to this very name went to review, ask how it stands."""
-        plan, live = super().observe(ctx, props, olds)
+    def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
+        """When the last rename to this very name went to review: how that review stands."""
         review = (olds or {}).get("nickname_review")
-        desired = self.normalize(props["spec"])
         name = desired.get("nickname")
-        if live is None or not review or review.get("nickname") != name or live["nickname"] == name:
-            return plan, live
-        # Pulumi's state reads numbers back as floats: the recorded 1001 is 1001.0, which WeChat would not find
-        audit_id = review["audit_id"]
-        if isinstance(audit_id, float) and audit_id.is_integer():
-            review = {**review, "audit_id": int(audit_id)}
-        live = {**live, "nickname_review": {**review, **(query_nickname(ctx, review["audit_id"]) or {})}}
-        return self.plan(ctx, desired, live, olds), live
+        if not review or review.get("nickname") != name or live["nickname"] == name:
+            return {}
+        return {"nickname_review": {**review, **(query_nickname(ctx, review["audit_id"]) or {})}}
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         plan = Plan(self.kind, ctx.appid)
@@ -260,6 +253,18 @@ def _fields_changed(plan: Plan) -> list[str]:
     """The fields the plan's calls change (a quota is only needed by a call)."""
     by_path = {SET_SIGNATURE: "signature", SET_NICKNAME: "nickname", SET_AVATAR: "avatar"}
     return [by_path[call.path] for call in plan.calls if call.path in by_path]
+
+
+def adopt(ctx: Context) -> Adopted:
+    """Nickname and intro as WeChat shows them; the avatar only as a comment (WeChat gives a URL)."""
+    info = ctx.client.get_account_basic_info()
+    nickname = (info.get("nickname_info") or {}).get("nickname") or info.get("nickname")
+    signature = (info.get("signature_info") or {}).get("signature")
+    profile = {key: value for key, value in (("nickname", nickname), ("signature", signature)) if value}
+    url = (info.get("head_image_info") or {}).get("head_image_url")
+    return profile or None, [
+        f"avatar: not adopted: WeChat reports only its URL ({url or 'none'}), and nothing is downloaded;",
+        "  save the image next to this spec and add `avatar: <file>` to manage it"]
 
 
 class Profile(WeChatResource, module="wechat", name="Profile"):

@@ -36,7 +36,7 @@ from providers.fleet.gate import FleetRelease
 from providers.fleet.run import FleetError
 from providers.fleet.shards import SHARD_CONFIG, Shard, ShardError
 from providers.models import MiniProgramSpec, PlatformSpec, SpecError, StackSpecs, load_stack
-from providers.registry import PLATFORM_RESOURCES, RESOURCES
+from providers.registry import PLATFORM_RESOURCES, RESOURCES, child_name
 from providers.stack_inputs import miniprogram_inputs, platform_inputs
 from wechat.redact import scrub
 
@@ -58,7 +58,7 @@ class Platform(pulumi.ComponentResource):
         self.children: list[pulumi.Resource] = []
         for block, spec_block in platform_inputs(spec).items():
             options = pulumi.ResourceOptions(parent=self)
-            name = f"{spec.name}-{block.replace('_', '-')}"
+            name = child_name(spec.name, block)
             self.children.append(PLATFORM_RESOURCES[block](name, spec.component_appid, credentials, spec_block,
                                                            options))
         self.register_outputs({"component_appid": spec.component_appid})
@@ -84,7 +84,7 @@ class MiniProgram(pulumi.ComponentResource):
             if block in NEEDS_PLATFORM_LISTS:
                 depends_on += platform_lists
             options = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
-            name = f"{spec.name}-{block.replace('_', '-')}"
+            name = child_name(spec.name, block)
             resource = resource_class(name, spec.appid, credentials, spec_block, options)
             declared.append(resource)
             if block == "release":  # what `pulumi stack output` shows: where the release stands

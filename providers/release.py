@@ -28,7 +28,7 @@ from typing import Any
 
 from providers import _events, release_domains
 from providers import release_guards as guard
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider
+from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
 from providers._executor import Run, Stop, resolve
 from providers._plan import ApiCall, Plan
@@ -307,6 +307,15 @@ def poll_seconds(ctx: Context, events: bool = False) -> float:
     except ValueError:
         poll = DEFAULT_POLL_SECONDS
     return max(poll, EVENT_FALLBACK_POLL_SECONDS) if events else poll
+
+
+def adopt(ctx: Context) -> Adopted:
+    """Never a block (a release block names the next version to ship): the live and experience versions."""
+    versions = ctx.client.get_version_info()
+    live = (versions.get("release_info") or {}).get("release_version") or "none"
+    experience = (versions.get("exp_info") or {}).get("exp_version") or "none"
+    return None, [f"release: not adopted: live version {live}, experience version {experience}; add a release "
+                  "block (see specs/demo-shop.yaml) to manage the next version"]
 
 
 class Release(WeChatResource, module="wechat", name="Release"):

@@ -32,23 +32,10 @@ from typing import Any
 from providers._errors import RefusedError
 from providers._plan import ApiCall, Ref
 from providers._settings import Settings
-from providers._source import (
-    DRAFT_POLL_DELAYS,
-    MINIPROGRAM_CI_DIR,
-    _component_client,
-    _dev_appid,
-    _find_draft,
-    _find_template,
-    _land_in_emulator,
-    _robot,
-    _timeout,
-    _upload_key,
-    _uploader,
-    _version_lock,
-    check_source_folder,
-    run_mp_upload,
-)
-from providers._source_folder import TOTAL_LIMIT_OWNER, read_bounded
+from providers._source import _component_client, _dev_appid, _robot, _timeout, _upload_key, _uploader
+from providers._source_ci import MINIPROGRAM_CI_DIR, run_mp_upload
+from providers._source_folder import TOTAL_LIMIT_OWNER, check_source_folder, read_bounded
+from providers._source_templates import DRAFT_POLL_DELAYS, find_draft, find_template, land_in_emulator, version_lock
 
 Props = dict[str, Any]
 
@@ -71,10 +58,10 @@ def source_state(ctx: Any, desired: Mapping[str, Any]) -> Props:
     uploader = _uploader(settings)
     report = check_source_folder(source["path"], expected_appid=dev_appid, third_party=True)
     component = _component_client(ctx.credentials, settings)
-    template = _find_template(component.get_templates(), version)
+    template = find_template(component.get_templates(), version)
     if template is not None:
         return {"template_id": int(template["template_id"]), "template": _about(template)}
-    draft = _find_draft(component.get_template_drafts(), version, dev_appid)
+    draft = find_draft(component.get_template_drafts(), version, dev_appid)
     if draft is not None:
         return {"template_id": None, "draft_id": int(draft["draft_id"]), "template": _about(draft)}
     upload = {"appid": dev_appid, "version": version, "desc": str(desired.get("description") or ""),
@@ -114,15 +101,15 @@ def send_step(ctx: Any, call: ApiCall, args: Props, sleep: Callable[[float], Non
     step made it meanwhile, then reuses it (never a second upload or template of one version)."""
     component = _component_client(ctx.credentials, ctx.settings)
     key = (ctx.settings.base_url, component.appid, str(args.get("version") or args.get("draft_id")))
-    with _version_lock(key):
+    with version_lock(key):
         if call.path == ADD_TO_TEMPLATE:
-            made = _find_template(component.get_templates(), "", int(args["draft_id"]))
+            made = find_template(component.get_templates(), "", int(args["draft_id"]))
             if made is None:
                 component.send("POST", call.path, args)
             return {"template_id": template_of_draft(component, int(args["draft_id"]), call)}
         if call.path != UPLOAD:
             raise RefusedError(f"{call.path}: not a step of a source folder's release")
-        draft = _find_draft(component.get_template_drafts(), args["version"], args["appid"])
+        draft = find_draft(component.get_template_drafts(), args["version"], args["appid"])
         if draft is not None:
             return {"draft_id": int(draft["draft_id"])}
         return {"draft_id": upload_draft(ctx, component, args, sleep)}
@@ -136,7 +123,7 @@ def upload_draft(ctx: Any, component: Any, args: Props, sleep: Callable[[float],
         raise RefusedError(f"{args['project']} changed since the plan was made (sha256 {args['sha256'][:12]}): "
                            "nothing was uploaded; make the plan again")
     if _uploader(settings) == "emulator":
-        _land_in_emulator(settings, component.appid, args["appid"], args["version"], args["desc"], args["robot"],
+        land_in_emulator(settings, component.appid, args["appid"], args["version"], args["desc"], args["robot"],
                           report)
     else:
         key = _upload_key(ctx.credentials, settings, f"development mini-program {args['appid']}")
@@ -145,7 +132,7 @@ def upload_draft(ctx: Any, component: Any, args: Props, sleep: Callable[[float],
                                  "setting": {"useProjectConfig": True}}, private_key=key, timeout=_timeout(settings))
     for delay in DRAFT_POLL_DELAYS:
         sleep(delay)
-        draft = _find_draft(component.get_template_drafts(), args["version"], args["appid"])
+        draft = find_draft(component.get_template_drafts(), args["version"], args["appid"])
         if draft is not None:
             return int(draft["draft_id"])
     raise RefusedError(
@@ -156,7 +143,7 @@ def upload_draft(ctx: Any, component: Any, args: Props, sleep: Callable[[float],
 
 
 def template_of_draft(component: Any, draft_id: int, call: ApiCall) -> int:
-    template = _find_template(component.get_templates(), "", draft_id)
+    template = find_template(component.get_templates(), "", draft_id)
     if template is None:
         raise RefusedError(f"addtotemplate accepted draft {draft_id} but gettemplatelist lists no template made "
                            "from it; run `pulumi up` again")
@@ -166,7 +153,7 @@ def template_of_draft(component: Any, draft_id: int, call: ApiCall) -> int:
 def landed_template(ctx: Any, args: Props) -> Props | None:
     """A lost addtotemplate answer: it took effect when the library lists a template of that draft."""
     component = _component_client(ctx.credentials, ctx.settings)
-    template = _find_template(component.get_templates(), "", int(args["draft_id"]))
+    template = find_template(component.get_templates(), "", int(args["draft_id"]))
     return {"template_id": int(template["template_id"])} if template is not None else None
 
 

@@ -9,7 +9,7 @@ Delete: `on_delete: forget` (default) leaves WeChat as it is; `clear` sets every
 
 from __future__ import annotations
 
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, clears_on_delete
+from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider, clears_on_delete
 from providers._diff import set_changes
 from providers._plan import ApiCall, Plan
 from providers.models import ServerDomainsSpec
@@ -65,6 +65,14 @@ class ServerDomainsProvider(WeChatResourceProvider):
         if clears_on_delete(outs):
             plan.calls = [set_all({}, "clear all six server-domain lists (on_delete: clear)")]
         return plan
+
+
+def adopt(ctx: Context) -> Adopted:
+    """The six lists as the provider reads them, so `preview` right after shows no change."""
+    live = ServerDomainsProvider().read_live(ctx) or {}
+    notes = ["tcp: these credentials cannot read tcp domains (getwxadevinfo omits them); left empty"] \
+        if live.get("tcp") is None else []
+    return {name: list(values or []) for name, values in live.items()}, notes
 
 
 class ServerDomains(WeChatResource, module="wechat", name="ServerDomains"):

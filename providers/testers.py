@@ -23,7 +23,7 @@ against "unknown", as manual steps, in every plan. Delete: forgets; the testers 
 from __future__ import annotations
 
 from providers import _events
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, unknown
+from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._executor import Run
 from providers._plan import ApiCall, Change, Plan
 from providers.models import TestersSpec
@@ -206,6 +206,15 @@ class TestersProvider(WeChatResourceProvider):
         declared = {key(w) for w in desired["members"]}
         return {"userstrs": {w: u for k, (w, u) in known.items() if k in declared},
                 "unmapped": sorted((w for k, w in unmapped.items() if k in declared), key=key)}
+
+
+def adopt(ctx: Context) -> Adopted:
+    """Never a block: WeChat lists testers only as userstrs, and a spec names them by WeChat id."""
+    testers = ctx.client.list_testers()
+    notes = [f"testers: not adopted: WeChat lists {len(testers)} tester(s) only as opaque userstr values,",
+             "  never as WeChat ids, and a spec names testers by WeChat id. List them by WeChat id to manage",
+             "  them (authoritative: false leaves the ones bound in the console alone)."]
+    return None, notes + [f"  - userstr {userstr}" for userstr in testers]
 
 
 class Testers(WeChatResource, module="wechat", name="Testers"):

@@ -9,7 +9,7 @@ Delete: `on_delete: forget` (default) leaves WeChat as it is; `clear` sets the l
 
 from __future__ import annotations
 
-from providers._base import Context, Props, WeChatResource, WeChatResourceProvider, clears_on_delete
+from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider, clears_on_delete
 from providers._diff import set_changes
 from providers._plan import ApiCall, Plan
 from providers.models import WebviewDomainsSpec
@@ -51,6 +51,11 @@ class WebviewDomainsProvider(WeChatResourceProvider):
         if clears_on_delete(outs):
             plan.calls = [set_list([], "clear the web-view domain list (on_delete: clear)")]
         return plan
+
+
+def adopt(ctx: Context) -> Adopted:
+    """The list as the provider reads it, so `preview` right after shows no change."""
+    return WebviewDomainsProvider().read_live(ctx), []
 
 
 class WebviewDomains(WeChatResource, module="wechat", name="WebviewDomains"):

@@ -2,7 +2,8 @@
 
 Writes a spec for a mini-program that already exists, from its live state (as fastlane's
 `deliver download_metadata` does for app-store metadata): server and web-view domains, profile
-nickname and intro, categories and the privacy guide. What cannot be adopted is written as a
+nickname and intro, categories, the privacy guide and the jump QR-code rules (each registry row's
+`adopt`, in `providers/registry.py`). What cannot be adopted is written as a
 comment saying why: the avatar (WeChat reports only a URL), testers (WeChat lists only opaque
 userstr values, never WeChat ids), developers (no API) and anything these credentials cannot read.
 
@@ -15,115 +16,38 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from providers._base import Context
 from providers._settings import Settings
-from providers.models import (
-    CategoriesSpec,
-    CredentialsSpec,
-    PrivacyOwnerSetting,
-    PrivacySpec,
-    ProfileSpec,
-    ServerDomainsSpec,
-    SpecContext,
-    WebviewDomainsSpec,
-    load_spec_text,
-)
-from providers.server_domains import ServerDomainsProvider
-from providers.webview_domains import WebviewDomainsProvider
+from providers.models import CredentialsSpec, SpecContext, load_spec_text
+from providers.registry import BY_BLOCK, ROWS
 from runner import engine, local_emulator
 from runner.env import PROJECT_DIR, pulumi_env
 from runner.stacks import stack_base_url
 from wechat.redact import register_secret, scrub
 
-APPROVED = 3  # getcategory audit_status of a category in effect
 Block = tuple[str, Any, list[str]]  # (block name, value or None, comment lines)
 
 
-def _read(what: str, reader: Callable[[], Any]) -> tuple[Any, list[str]]:
-    """A reader's value, or None and a comment saying why it could not be read."""
-    try:
-        return reader(), []
-    except Exception as error:  # any refusal (48001 for owner tokens, a missing key) is a comment
-        reason = str(error).split(" What to do:")[0]  # WeChatError advice is for the log, not the spec
-        return None, [f"{what}: not adopted: it could not be read with these credentials:",
-                      f"  {scrub(f'{type(error).__name__}: {reason}')}"]
-
-
 def read_blocks(ctx: Context) -> list[Block]:
-    """Each adoptable block as spec data, read with the same client `up` uses."""
-    client = ctx.client
+    """Each block as spec data, read with the same client `up` uses (each registry row's `adopt`)."""
     blocks: list[Block] = []
-    # the domain providers' own live reads: the spec then equals what their diff compares against
-    servers, notes = _read("server_domains", lambda: ServerDomainsProvider().read_live(ctx))
-    if servers is not None:
-        if servers.get("tcp") is None:
-            notes = ["tcp: these credentials cannot read tcp domains (getwxadevinfo omits them); left empty"]
-        servers = {name: list(values or []) for name, values in servers.items()}
-    blocks.append(("server_domains", servers, notes))
-    webview, notes = _read("webview_domains", lambda: WebviewDomainsProvider().read_live(ctx))
-    blocks.append(("webview_domains", webview, notes))
-
-    info, notes = _read("profile", client.get_account_basic_info)
-    profile = None
-    if info is not None:
-        nickname = (info.get("nickname_info") or {}).get("nickname") or info.get("nickname")
-        signature = (info.get("signature_info") or {}).get("signature")
-        profile = {key: value for key, value in (("nickname", nickname), ("signature", signature)) if value}
-        url = (info.get("head_image_info") or {}).get("head_image_url")
-        notes = [f"avatar: not adopted: WeChat reports only its URL ({url or 'none'}), and nothing is downloaded;",
-                 "  save the image next to this spec and add `avatar: <file>` to manage it"]
-    blocks.append(("profile", profile or None, notes))
-
-    found, notes = _read("categories", client.get_category)
-    categories = None
-    if found is not None:
-        items = sorted(found.get("categories") or [], key=lambda item: (item["first"], item["second"]))
-        categories = [{"first": int(item["first"]), "second": int(item["second"])} for item in items]
-        notes = [f"{item['first']}/{item['second']}: {item.get('first_name', '')} > {item.get('second_name', '')}"
-                 + ("" if int(item.get("audit_status", APPROVED)) == APPROVED else " (still under review)")
-                 for item in items]
-    blocks.append(("categories", categories or None, notes))
-
-    guide, notes = _read("privacy", lambda: client.get_privacy_setting(2))
-    privacy = None
-    if guide is not None:
-        owner = {key: value for key, value in (guide.get("owner_setting") or {}).items()
-                 if key in PrivacyOwnerSetting.model_fields and value not in (None, "")}
-        settings = sorted(({"privacy_key": item["privacy_key"], "privacy_text": item["privacy_text"]}
-                           for item in guide.get("setting_list") or []), key=lambda item: item["privacy_key"])
-        privacy = {"owner_setting": owner, "settings": settings} if owner or settings else None
-        notes = [] if privacy else ["privacy: no development (ver=2) privacy guide is set yet: nothing to adopt"]
-    blocks.append(("privacy", privacy, notes))
-
-    testers, notes = _read("testers", client.list_testers)
-    if testers is not None:
-        notes = [f"testers: not adopted: WeChat lists {len(testers)} tester(s) only as opaque userstr values,",
-                 "  never as WeChat ids, and a spec names testers by WeChat id. List them by WeChat id to manage",
-                 "  them (authoritative: false leaves the ones bound in the console alone)."]
-        notes += [f"  - userstr {userstr}" for userstr in testers]
-    blocks.append(("testers", None, notes))
-    blocks.append(("developers", None, ["developers: not adopted: WeChat has no API that lists project members"]))
-    versions, notes = _read("release", client.get_version_info)
-    if versions is not None:
-        live = (versions.get("release_info") or {}).get("release_version") or "none"
-        experience = (versions.get("exp_info") or {}).get("exp_version") or "none"
-        notes = [f"release: not adopted: live version {live}, experience version {experience}; add a release "
-                 "block (see specs/demo-shop.yaml) to manage the next version"]
-    blocks.append(("release", None, notes))
+    for row in ROWS:
+        if row.adopt is None:  # every mini-program row adopts (tests/unit/providers/test_registry.py)
+            continue
+        try:
+            value, notes = row.adopt(ctx)
+        except Exception as error:  # any refusal (48001 for owner tokens, a missing key) is a comment
+            reason = str(error).split(" What to do:")[0]  # WeChatError advice is for the log, not the spec
+            value, notes = None, [f"{row.block}: not adopted: it could not be read with these credentials:",
+                                  f"  {scrub(f'{type(error).__name__}: {reason}')}"]
+        blocks.append((row.block, value, notes))
     return blocks
-
-
-MODELS: dict[str, type[BaseModel]] = {
-    "server_domains": ServerDomainsSpec, "webview_domains": WebviewDomainsSpec, "profile": ProfileSpec,
-    "categories": CategoriesSpec, "privacy": PrivacySpec,
-}
 
 
 def spec_text(appid: str, name: str, credentials: dict[str, Any], blocks: list[Block], spec_dir: Path) -> str:
@@ -141,7 +65,7 @@ def spec_text(appid: str, name: str, credentials: dict[str, Any], blocks: list[B
         if value is None:
             continue
         try:
-            MODELS[block].model_validate(value, context=context)
+            BY_BLOCK[block].spec_model.model_validate(value, context=context)
         except ValidationError as error:
             problems = "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors())
             lines.append(f"# {block}: not adopted as is: WeChat's value breaks the spec rules ({problems})")

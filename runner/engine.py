@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from pulumi import automation as auto
 from pulumi.automation._cmd import CommandResult
 
+from providers._base import TYPE_PREFIX
 from providers._events import EVENTS_ENV
 from providers._executor import REVIEWED_PLAN_ENV
 from providers.fleet.ledger import LEDGER_ENV
@@ -234,7 +235,6 @@ def _op(op: Any) -> str:
 
 # How the engine starts its warning about operations a killed run left in the state.
 INTERRUPTED_MARK = "pending operations from previous deployment"
-OUR_TYPES = "pulumi-python:dynamic/wechat:"
 
 
 def clear_redone_creates(stack: auto.Stack, on_output: Printer = print) -> None:
@@ -252,7 +252,7 @@ def clear_redone_creates(stack: auto.Stack, on_output: Printer = print) -> None:
     redone = [
         op for op in pending
         if op.get("type") == "creating" and op["resource"]["urn"] in existing
-        and str(op["resource"].get("type", "")).startswith(OUR_TYPES)
+        and str(op["resource"].get("type", "")).startswith(TYPE_PREFIX)
     ]
     if not redone or len(redone) != len(pending):
         return

@@ -38,6 +38,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from providers import preflight
+from providers._base import TYPE_PREFIX
 from providers._executor import reviewed_writes as writes_of
 from providers._plan import Plan
 from providers.fleet.declare import hold_fleet_findings, members, read_declared, shard_view
@@ -45,7 +46,7 @@ from providers.fleet.run import PLAN_DIR_ENV
 from providers.fleet.shards import Shard
 from providers.models import MiniProgramSpec, PlatformSpec, load_stack
 from providers.program import DEFAULT_SPECS, PREFLIGHT_ENV
-from providers.registry import PLATFORM_RESOURCES, RESOURCES
+from providers.registry import PLATFORM_RESOURCES, RESOURCES, child_name
 from providers.stack_inputs import platform_inputs
 from runner import engine, project_args, trust
 from runner.env import PROJECT_DIR, display_backend
@@ -53,7 +54,6 @@ from runner.plan_model import FORMAT, PLATFORM_LEVEL, AppReport, PlanReport, Res
 from runner.render import render, render_rejected, summary_line
 from wechat.redact import scrub
 
-DYNAMIC_TYPE = "pulumi-python:dynamic/wechat:"
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 
 Printer = Callable[[str], None]
@@ -65,11 +65,6 @@ class StateResource:
     block: str
     app_name: str  # the MiniProgram component it belongs to
     outputs: dict[str, Any]
-
-
-def resource_name(spec_name: str, block: str) -> str:
-    """As `providers.program.MiniProgram` names its children."""
-    return f"{spec_name}-{block.replace('_', '-')}"
 
 
 @contextmanager
@@ -98,7 +93,7 @@ def state_resources(deployment: Mapping[str, Any] | None) -> dict[str, StateReso
     """The project's WeChat resources in an exported deployment, by resource name."""
     found: dict[str, StateResource] = {}
     for resource in (deployment or {}).get("resources") or []:
-        if not str(resource.get("type", "")).startswith(DYNAMIC_TYPE):
+        if not str(resource.get("type", "")).startswith(TYPE_PREFIX):
             continue
         outputs = reveal(resource.get("outputs") or {})
         outputs.pop("__provider", None)
@@ -144,7 +139,7 @@ def engine_preview(stack: auto.Stack, on_output: Printer | None) -> Preview:
 
     def on_event(event: Any) -> None:
         pre = event.resource_pre_event
-        if pre is not None and str(pre.metadata.type).startswith(DYNAMIC_TYPE):
+        if pre is not None and str(pre.metadata.type).startswith(TYPE_PREFIX):
             preview.ops[str(pre.metadata.urn).rsplit("::", 1)[-1]] = _op(pre.metadata.op)
 
     def on_provider_event(event: dict[str, Any]) -> None:
@@ -191,7 +186,7 @@ def plan_spec(spec: MiniProgramSpec, preview: Preview, state: dict[str, StateRes
     app = AppReport(spec.name, spec.appid, str(credentials.get("mode") or ""))
     fleet_release = ["release"] if spec.appid in preview.declared[1] and spec.release is None else []
     for block in [*spec.managed_blocks(), *fleet_release]:
-        app.resources.append(_reported(preview, state, resource_name(spec.name, block), spec.appid, block))
+        app.resources.append(_reported(preview, state, child_name(spec.name, block), spec.appid, block))
     return app
 
 
@@ -200,7 +195,7 @@ def plan_platform(spec: PlatformSpec, preview: Preview, state: dict[str, StateRe
     app = AppReport(spec.name, spec.component_appid, PLATFORM_LEVEL)
     for block in platform_inputs(spec):
         kind = PLATFORM_RESOURCES[block].provider_class.kind
-        app.resources.append(_reported(preview, state, resource_name(spec.name, block), spec.component_appid, kind))
+        app.resources.append(_reported(preview, state, child_name(spec.name, block), spec.component_appid, kind))
     return app
 
 

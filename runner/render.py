@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from providers._plan import Change, encode
+from providers.registry import TITLES
 from runner import render_preflight
 from runner.markdown import code as _code
 from runner.markdown import prose as _prose
@@ -26,18 +27,6 @@ FOLD_ROWS = 12  # a change table longer than this is folded
 CELL_CHARS = 120  # longer values are cut in the table and shown whole in a fold below it
 OUTPUT_LINES = 120  # the tail of `pulumi preview` that is kept
 
-BLOCK_TITLES = {
-    "server_domains": "server domains",
-    "webview_domains": "web-view (business) domains",
-    "testers": "testers",
-    "developers": "developers",
-    "profile": "profile",
-    "categories": "categories",
-    "privacy": "privacy settings",
-    "release": "release",
-    "platform_server_domains": "platform server domains",
-    "platform_jump_domains": "platform business (jump) domains",
-}
 ENGINE_ORDER = ("create", "update", "replace", "delete", "same")
 OP_SIGNS = {"add": "+", "remove": "−", "update": "~"}
 
@@ -280,7 +269,7 @@ def _fold(summary: str, body: str) -> str:
 
 
 def _title(block: str) -> str:
-    return BLOCK_TITLES.get(block, block.replace("_", " "))
+    return TITLES.get(block, block.replace("_", " "))
 
 
 def _n(count: int, noun: str) -> str:

@@ -169,10 +169,6 @@ class ServerDomainsSpec(SpecModel):
     on_delete: OnDelete = "forget"
     """What removing this block does: forget (leave WeChat as it is) or clear (empty every list)."""
 
-    def to_wire(self) -> dict[str, list[str]]:
-        """The six lists under WeChat's field names (for wxa/modify_domain action=set)."""
-        return {wire: list(getattr(self, name)) for name, wire in SERVER_DOMAIN_WIRE.items()}
-
 
 class WebviewDomainsSpec(SpecModel):
     """业务域名 (web-view): https only, no port; not available to personal accounts."""
@@ -181,7 +177,3 @@ class WebviewDomainsSpec(SpecModel):
     """Business domains, https:// without a port."""
     on_delete: OnDelete = "forget"
     """What removing this block does: forget (leave WeChat as it is) or clear (empty the list)."""
-
-    def to_wire(self) -> dict[str, list[str]]:
-        """The list under WeChat's field name (for wxa/setwebviewdomain action=set)."""
-        return {"webviewdomain": list(self.domains)}

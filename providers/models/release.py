@@ -223,9 +223,6 @@ class RolloutSpec(SpecModel):
     support_experiencer_first: Bool = False
     """Testers get the new version first."""
 
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump()
-
 
 class ReleaseSpec(SpecModel):
     """Desired: `version` released to `rollout.gray_percentage` percent of users."""
@@ -244,12 +241,3 @@ class ReleaseSpec(SpecModel):
     accept_domain_loss: list[Text] | None = None
     """Domains (URLs or host names) this spec declares that may be dropped by the release: after a release
     through a third-party platform WeChat keeps only the platform's registered domains."""
-
-    def commit_body(self) -> dict[str, Any]:
-        """The body of wxa/commit (template sources only)."""
-        return {
-            "template_id": self.source.template_id,
-            "ext_json": self.source.ext_json_string(),
-            "user_version": self.version,
-            "user_desc": self.description,
-        }

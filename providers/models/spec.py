@@ -16,22 +16,13 @@ from providers.models.domains import ServerDomainsSpec, WebviewDomainsSpec
 from providers.models.members import DevelopersSpec, TestersSpec
 from providers.models.privacy import PrivacySpec
 from providers.models.profile import ProfileSpec
+from providers.models.qrcode_jump import QRCodeJumpSpec
 from providers.models.release import ReleaseSpec
 
 NAME_PATTERN = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _NAME = re.compile(NAME_PATTERN)
 
-# the blocks that each become one resource, in spec order
-RESOURCE_BLOCKS = (
-    "server_domains",
-    "webview_domains",
-    "testers",
-    "developers",
-    "profile",
-    "categories",
-    "privacy",
-    "release",
-)
+IDENTITY = ("appid", "name", "account", "platform", "credentials")  # every other field is a resource block
 
 
 def valid_name(value: str) -> bool:
@@ -70,6 +61,7 @@ class MiniProgramSpec(SpecModel):
     profile: ProfileSpec | None = None
     categories: CategoriesSpec | None = None
     privacy: PrivacySpec | None = None
+    qrcode_jump: QRCodeJumpSpec | None = None
     release: ReleaseSpec | None = None
 
     _source_file: Path | None = PrivateAttr(default=None)
@@ -121,6 +113,11 @@ class MiniProgramSpec(SpecModel):
                 )
             )
         return issues
+
+
+# the blocks that each become one resource, in spec order: a field per registry row
+# (providers/registry.py; tests/unit/test_registry.py holds the two to the same blocks and models)
+RESOURCE_BLOCKS = tuple(name for name in MiniProgramSpec.model_fields if name not in IDENTITY)
 
 
 def _account_issues(data: dict[str, Any]) -> list[Issue]:

@@ -25,15 +25,15 @@ from typing import Any
 
 import pytest
 
-from providers._source import (
+from providers._source_ci import (
     MP_UPLOAD_SCRIPT,
     NPM_INSTALL_COMMAND,
     PROJECT_ROOT,
     MiniProgramCIError,
-    check_source_folder,
     miniprogram_ci_installed,
     run_mp_upload,
 )
+from providers._source_folder import check_source_folder
 
 pytestmark = pytest.mark.contract
 

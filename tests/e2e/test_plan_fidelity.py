@@ -55,10 +55,12 @@ def test_the_read_set_is_what_it_says() -> None:
     assert not is_read({"path": "/cgi-bin/component/modify_wxa_jump_domain", "body": {"action": "set"}})
     for read in ("/wxa/memberauth", "/cgi-bin/account/getaccountbasicinfo", "/wxa/get_latest_auditstatus",
                  "/wxa/queryquota", "/cgi-bin/component/api_authorizer_token", "/cgi-bin/stable_token",
-                 "/cgi-bin/component/api_get_authorizer_info", "/wxa/icp/get_icp_entrance_info"):
+                 "/cgi-bin/component/api_get_authorizer_info", "/wxa/icp/get_icp_entrance_info",
+                 "/cgi-bin/wxopen/qrcodejumpget"):
         assert is_read({"path": read, "body": {}}), read
     for write in ("/wxa/commit", "/wxa/submit_audit", "/cgi-bin/media/upload", "/wxa/bind_tester",
-                  "/cgi-bin/component/setprivacysetting", "/wxa/undocodeaudit"):
+                  "/cgi-bin/component/setprivacysetting", "/wxa/undocodeaudit", "/cgi-bin/wxopen/qrcodejumpadd",
+                  "/cgi-bin/wxopen/qrcodejumppublish", "/cgi-bin/wxopen/qrcodejumpdelete"):
         assert not is_read({"path": write, "body": {}}), write
 
 

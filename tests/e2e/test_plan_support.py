@@ -41,8 +41,11 @@ TOKEN_PATHS = frozenset({
     "/cgi-bin/component/api_authorizer_token", "/cgi-bin/component/api_create_preauthcode",
     "/cgi-bin/component/api_query_auth",
 })
-READ_PATHS = frozenset({"/wxa/memberauth", "/cgi-bin/openapi/quota/get",  # get_experiencer; quota lookups
-                        "/cgi-bin/component/api_get_authorizer_info"})  # preflight: the permission sets
+READ_PATHS = frozenset({  # get_experiencer; quota lookups; the jump QR-code rules and their confirm file
+    "/wxa/memberauth", "/cgi-bin/openapi/quota/get",
+    "/cgi-bin/wxopen/qrcodejumpget", "/cgi-bin/wxopen/qrcodejumpdownload",
+    "/cgi-bin/component/api_get_authorizer_info",  # preflight: the permission sets
+})
 READ_PREFIXES = ("get", "query", "api_wxa_query")  # getaccountbasicinfo, get_latest_auditstatus, queryquota ...
 READ_ACTIONS = (  # endpoints that read or write depending on an `action` (in the body or the query)
     ("/wxa/modify_domain", "body", "get"),

@@ -254,9 +254,10 @@ def next_calls(stack: Any) -> dict[str, list[str]]:
     (as the program reads them) and the outputs the last run recorded; it makes read calls only.
     """
     from providers import _clients
+    from providers._base import TYPE_PREFIX
     from providers._settings import Settings
     from providers.models import load_specs
-    from providers.registry import RESOURCES
+    from providers.registry import RESOURCES, child_name
 
     settings = Settings.from_config(decrypted_config(stack))
     assert_loopback_url(settings.base_url)
@@ -273,12 +274,12 @@ def next_calls(stack: Any) -> dict[str, list[str]]:
         try:
             for resource in latest.get("resources") or []:
                 kind = resource["type"].rsplit(":", 1)[-1]
-                if not resource["type"].startswith("pulumi-python:dynamic/") or kind not in by_type:
+                if not resource["type"].startswith(TYPE_PREFIX) or kind not in by_type:
                     continue
                 block, cls = by_type[kind]
                 outs = dict(resource.get("outputs") or {})
                 name = resource["urn"].rsplit("::", 1)[-1]
-                spec = next(s for s in specs.values() if name == f"{s.name}-{block.replace('_', '-')}")
+                spec = next(s for s in specs.values() if name == child_name(s.name, block))
                 desired = getattr(spec, block).model_dump(mode="json")
                 provider = cls.provider_class()
                 provider._settings = settings

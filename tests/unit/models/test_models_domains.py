@@ -6,6 +6,8 @@ import pytest
 from spec_helpers import assert_problem, block_problems
 
 from providers.models import ServerDomainsSpec, WebviewDomainsSpec, normalise_domain
+from providers.server_domains import set_all
+from providers.webview_domains import set_list
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,8 @@ def test_normalised_output_validates_to_itself() -> None:
 
 def test_wire_names_are_wechats() -> None:
     spec = ServerDomainsSpec.model_validate({"request": ["https://a.example.com"], "tcp": ["tcp://t.example.com"]})
-    assert spec.to_wire() == {
+    assert dict(set_all(spec.normalised(), "set").args) == {
+        "action": "set",
         "requestdomain": ["https://a.example.com"],
         "wsrequestdomain": [],
         "uploaddomain": [],
@@ -123,7 +126,7 @@ def test_wire_names_are_wechats() -> None:
         "tcpdomain": ["tcp://t.example.com"],
     }
     webview = WebviewDomainsSpec.model_validate({"domains": ["https://H5.example.com/"]})
-    assert webview.to_wire() == {"webviewdomain": ["https://h5.example.com"]}
+    assert dict(set_list(webview.domains, "set").args) == {"action": "set", "webviewdomain": ["https://h5.example.com"]}
 
 
 def test_duplicates_after_normalisation_point_at_the_second_entry() -> None:

@@ -109,16 +109,15 @@ def test_wire_bodies() -> None:
             rollout={"gray_percentage": 20, "support_experiencer_first": True},
         )
     )
-    body = spec.commit_body()
-    assert body["template_id"] == 7
-    assert json.loads(body["ext_json"]) == {"extAppid": APPID, "ext": {"a": [1, "二"], "b": 1}}
-    assert body["ext_json"] == '{"ext":{"a":[1,"二"],"b":1},"extAppid":"wx2222222222222222"}'
-    assert (body["user_version"], body["user_desc"]) == ("1.2.0", "Spring sale")
+    assert spec.source.template_id == 7
+    assert json.loads(spec.source.ext_json_string()) == {"extAppid": APPID, "ext": {"a": [1, "二"], "b": 1}}
+    assert spec.source.ext_json_string() == '{"ext":{"a":[1,"二"],"b":1},"extAppid":"wx2222222222222222"}'
+    assert (spec.version, spec.description) == ("1.2.0", "Spring sale")
     audit = spec.audit.to_wire()
     assert audit["item_list"][0]["tag"] == "商城 购物"
     assert audit["ugc_declare"] == {"scene": [1, 2], "method": [1], "has_audit_team": 1}
     assert audit["privacy_api_not_use"] is False
-    assert spec.rollout.to_wire() == {
+    assert spec.rollout.model_dump() == {
         "gray_percentage": 20,
         "support_debuger_first": False,
         "support_experiencer_first": True,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from providers.models import render_schema
 from providers.models.schema import PLATFORM_SCHEMA_FILE, REGENERATE, REGENERATE_PLATFORM, SCHEMA_FILE
+from providers.models.spec import IDENTITY, RESOURCE_BLOCKS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -39,10 +40,7 @@ def test_schema_describes_every_block_and_forbids_unknown_keys() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["required"] == ["appid", "credentials"]
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {
-        "appid", "name", "account", "platform", "credentials", "server_domains", "webview_domains",
-        "testers", "developers", "profile", "categories", "privacy", "release",
-    }  # fmt: skip
+    assert set(schema["properties"]) == {*IDENTITY, *RESOURCE_BLOCKS}
     for name, definition in schema["$defs"].items():
         if definition.get("type") == "object":
             assert definition.get("additionalProperties") is False, name

@@ -23,6 +23,7 @@ from providers.preflight import BLOCK, Finding, Report
 from providers.preflight.checks_release import audit_quota
 from providers.preflight.facts import Facts
 from providers.profile import ProfileProvider
+from providers.registry import child_name
 from providers.release_phases import decide, snapshot
 from providers.server_domains import ServerDomainsProvider
 from providers.testers import TestersProvider
@@ -80,7 +81,7 @@ def shop(*resources: ResourceReport) -> AppReport:
 
 
 def resource(block: str, op: str, plan: Plan, app: str = "demo-shop", **extra: Any) -> ResourceReport:
-    return ResourceReport(f"{app}-{block.replace('_', '-')}", block, op, plan, **extra)
+    return ResourceReport(child_name(app, block), block, op, plan, **extra)
 
 
 def same(block: str, plan: Plan | None = None) -> ResourceReport:

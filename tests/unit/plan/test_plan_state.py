@@ -7,7 +7,8 @@ from pathlib import Path
 
 from plan_scenarios import SCENARIOS
 
-from runner.plan import removal, resource_name, reveal, show_backend, state_resources
+from providers.registry import child_name
+from runner.plan import removal, reveal, show_backend, state_resources
 from runner.plan_model import AppReport, PlanReport, report_from_dict, report_to_dict
 from runner.render import render
 
@@ -69,7 +70,7 @@ def test_on_delete_clear_is_itemised_as_the_write_delete_makes() -> None:
 
 
 def test_names_and_backends() -> None:
-    assert resource_name("demo-shop", "server_domains") == "demo-shop-server-domains"
+    assert child_name("demo-shop", "server_domains") == "demo-shop-server-domains"
     project = Path("/work/project")
     assert show_backend("file:///work/project/.state/backend", project) == "file://.state/backend"
     assert show_backend("file:///home/someone/state", project) == "file://…/state"

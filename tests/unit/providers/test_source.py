@@ -13,14 +13,8 @@ import pytest
 from providers import _source
 from providers._errors import RefusedError
 from providers._settings import Settings
-from providers._source import (
-    MAIN_PACKAGE,
-    MB,
-    PACKAGE_LIMIT,
-    check_source_folder,
-    ext_json_string,
-    upload_owner,
-)
+from providers._source import ext_json_string, upload_owner
+from providers._source_folder import MAIN_PACKAGE, MB, PACKAGE_LIMIT, check_source_folder
 from providers.release_source import source_state, source_steps
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "miniprogram"
