@@ -108,6 +108,8 @@ def read_blocks(ctx: Context) -> list[Block]:
                  "  never as WeChat ids, and a spec names testers by WeChat id. List them by WeChat id to manage",
                  "  them (authoritative: false leaves the ones bound in the console alone)."]
         notes += [f"  - userstr {userstr}" for userstr in testers]
+    elif not notes:
+        notes = ["testers: not adopted: WeChat's memberauth answer has no members list"]
     blocks.append(("testers", None, notes))
     blocks.append(("developers", None, ["developers: not adopted: WeChat has no API that lists project members"]))
     versions, notes = _read("release", client.get_version_info)
