@@ -6,7 +6,8 @@ platform per provider host, sharing the token cache on disk with the mini-progra
 
 WeChat keeps two copies of each platform list, *testing* and *published*, changed together only
 when a request says `is_modify_published_together: true`. A release through the platform keeps
-only the mini-program domains whose host is on the published copy (reference §2.5, §10).
+only the mini-program domains whose host is on the published copy (reference §2.5, §10). A copy
+WeChat's answer leaves out is unknown, never empty: the plan refuses to set the list.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from providers._base import Context, Props, WeChatResourceProvider
+from providers._base import Context, Props, WeChatResourceProvider, unknown
 from providers._diff import set_changes
 from providers._executor import Run
 from providers._plan import ApiCall, Plan
@@ -47,10 +48,13 @@ def platform_credentials(component_appid: str, credentials: Mapping[str, Any]) -
     return {"mode": COMPONENT_MODE, "component_appid": component_appid, **credentials}
 
 
-def hosts(answer: Mapping[str, Any], key: str) -> list[str]:
-    """A ";"-joined host list from WeChat's answer (absent = none), sorted, lower-case."""
+def hosts(answer: Mapping[str, Any], key: str) -> list[str] | None:
+    """A ";"-joined host list from WeChat's answer, sorted, lower-case; None when the answer leaves
+    it out (unknown, not empty: "" is the empty list)."""
     raw = answer.get(key)
-    items = raw.split(";") if isinstance(raw, str) else list(raw or [])
+    if not isinstance(raw, str | list):
+        return None
+    items = raw.split(";") if isinstance(raw, str) else list(raw)
     return sorted({str(item).strip().lower() for item in items if str(item).strip()})
 
 
@@ -89,6 +93,14 @@ class PlatformDomainListProvider(WeChatResourceProvider):
         last = olds["spec"] if olds else None
         baseline = live if live is not None else {"published": [], "testing": []}
         want = wanted(desired)
+        unread = [copy for copy in ("published", "testing") if baseline.get(copy) is None]
+        if unread:
+            plan.changes = [unknown(copy, ", ".join(want[copy]) or "no hosts") for copy in unread]
+            plan.calls = self.writes({"published": [None], "testing": [None]}, want)  # the full rewrite
+            plan.blocked = (f"WeChat's answer has no {' or '.join(f'{copy}_{self.wire}' for copy in unread)}: that "
+                            f"copy of the platform's {self.what} is unknown (not empty), and a set replaces it "
+                            "unseen. Nothing was changed; run again")
+            return plan
         for copy in ("published", "testing"):
             previous = testing_of(last) if last and copy == "testing" else (last or {}).get(copy)
             plan.changes += set_changes(copy, baseline[copy], want[copy], previous)

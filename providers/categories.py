@@ -12,6 +12,9 @@ needs qualification documents is a manual step (the spec cannot carry certificat
 addition WeChat answers with 53304 (the category is already there, e.g. added meanwhile in the
 console or by a run whose answer was lost) is done, not a failure: like a lost answer, it is
 settled by reading (the base's executor), and a fresh plan no longer adds it.
+A getcategory answer without its list (or a category without its ids) leaves the categories
+unknown: the plan refuses every addition and deletion. Without `limit` / `quota` /
+`category_limit` those checks are left to WeChat, and the plan says so.
 Delete: forget. The account keeps its categories.
 """
 
@@ -31,6 +34,16 @@ DELETE = "/cgi-bin/wxopen/deletecategory"
 REVIEWING, REJECTED, APPROVED = 1, 2, 3  # getcategory audit_status
 
 Pair = tuple[int, int]
+UNREAD: Props = {"unread": True, "name": None, "sensitive": False, "remark": ""}  # getallcategories had no list
+
+
+def number(value: Any) -> int | None:
+    """A number from WeChat's answer (ints may arrive as floats); None when absent or not a number."""
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def unknown_or(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
 
 
 def pairs(items: Any) -> list[Pair]:
@@ -62,36 +75,45 @@ class CategoriesProvider(WeChatResourceProvider):
 
     def read_live(self, ctx: Context) -> Props | None:
         info = ctx.client.get_category()
-        categories = sorted(info.get("categories") or [], key=lambda item: (item["first"], item["second"]))
+        raw = info.get("categories")
+        items = [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
+        known = isinstance(raw, list) and all(number(i.get("first")) is not None and number(i.get("second"))
+                                              is not None for i in items)
+        categories = [
+            {
+                "first": number(item.get("first")),
+                "second": number(item.get("second")),
+                "name": " > ".join(str(item[k]) for k in ("first_name", "second_name") if item.get(k)) or None,
+                "audit_status": number(item.get("audit_status")),  # None: WeChat did not say
+                "audit_reason": item.get("audit_reason") or "",
+            }
+            for item in items
+        ]
         return {
-            "categories": [
-                {
-                    "first": int(item["first"]),
-                    "second": int(item["second"]),
-                    "name": f"{item.get('first_name', '')} > {item.get('second_name', '')}",
-                    "audit_status": int(item.get("audit_status", APPROVED)),
-                    "audit_reason": item.get("audit_reason", ""),
-                }
-                for item in categories
-            ],
-            "limit": int(info.get("limit", 0)),
-            "quota": int(info.get("quota", 0)),
-            "category_limit": int(info.get("category_limit", 0)),
+            # None: no list, or a category without its ids, in WeChat's answer (unknown, not empty)
+            "categories": sorted(categories, key=lambda item: (item["first"], item["second"])) if known else None,
+            "limit": number(info.get("limit")),
+            "quota": number(info.get("quota")),
+            "category_limit": number(info.get("category_limit")),
         }
 
     def read_tree(self, ctx: Context, wanted: list[Pair]) -> Props:
         """The categories to add as getallcategories describes them (None: WeChat does not offer it)."""
-        nodes = {int(node["id"]): node for node in ctx.client.get_all_categories()["categories_list"]["categories"]}
+        listed = (ctx.client.get_all_categories().get("categories_list") or {}).get("categories")
+        if not isinstance(listed, list):
+            return {key(pair): dict(UNREAD) for pair in wanted}
+        nodes = {number(node.get("id")): node for node in listed if isinstance(node, dict)}
         tree: Props = {}
         for first, second in wanted:
             node, parent = nodes.get(second), nodes.get(first)
-            if node is None or parent is None or int(node.get("father", -1)) != first:
+            father = number((node or {}).get("father"))
+            if node is None or parent is None or father not in (None, first):  # no father: not a contradiction
                 tree[key((first, second))] = None
                 continue
             remark = (node.get("qualify") or {}).get("remark", "")
-            sensitive = int(node.get("sensitive_type", 0)) == 1
+            sensitive = number(node.get("sensitive_type")) == 1
             tree[key((first, second))] = {
-                "name": f"{parent['name']} > {node['name']}",
+                "name": f"{parent.get('name') or first} > {node.get('name') or second}",
                 "sensitive": sensitive,
                 "remark": remark,
             }
@@ -99,6 +121,8 @@ class CategoriesProvider(WeChatResourceProvider):
 
     def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
         """getallcategories, only when something is to be added (to name it and spot documents)."""
+        if live["categories"] is None:
+            return {}
         new = sorted(set(pairs(desired)) - set(pairs(live["categories"])))
         return {"tree": self.read_tree(ctx, new)} if new else {}
 
@@ -107,13 +131,19 @@ class CategoriesProvider(WeChatResourceProvider):
         if live is None:  # owner mode: nothing readable, so nothing is known either way
             plan.changes = [unknown("categories", key(pair), "add") for pair in pairs(desired)]
             return plan
+        if live["categories"] is None:
+            plan.changes = [unknown("categories", key(pair), "add") for pair in pairs(desired)]
+            plan.blocked = ("WeChat's getcategory answer has no categories list (or a category without its ids): the "
+                            "account's categories are unknown (not none), so none is added or deleted on a guess. "
+                            "Nothing was changed; run again")
+            return plan
         last = pairs(olds["spec"]) if olds else None
         held = {(item["first"], item["second"]): item for item in live.get("categories", [])}
         tree = live.get("tree") or {}
 
         def label(text: str) -> str:
-            item = held.get(parse(text)) or tree.get(text) or {}
-            return f"{text} ({item['name']})" if item.get("name") else text
+            item = held.get(parse(text)) or tree.get(text)
+            return f"{text} ({item['name']})" if isinstance(item, dict) and item.get("name") else text
 
         changes = set_changes(
             "categories", map(key, held), map(key, pairs(desired)), None if last is None else map(key, last)
@@ -137,6 +167,10 @@ class CategoriesProvider(WeChatResourceProvider):
         refusals = [
             f"category {key(pair)} is not one WeChat offers (53303)" for pair in adds if tree.get(key(pair), 0) is None
         ]
+        unread = [key(pair) for pair in adds if (tree.get(key(pair)) or {}).get("unread")]
+        if unread:
+            refusals.append(f"WeChat's getallcategories answer has no categories_list: whether {', '.join(unread)} "
+                            "is offered, and needs qualification documents, is unknown")
         for text, node in tree.items():
             if not (node and node["sensitive"]):
                 continue
@@ -156,27 +190,33 @@ class CategoriesProvider(WeChatResourceProvider):
                 for item in live["categories"]
             )
         ]
-        if len(adds) > live["quota"]:
+        quota, limit, most = (live.get(name) for name in ("quota", "limit", "category_limit"))
+        if quota is not None and len(adds) > quota:
             refusals.append(
-                f"{len(adds)} categories to add, but WeChat allows {live['limit']} additions a cycle and "
-                f"{live['quota']} are left (53300)"
+                f"{len(adds)} categories to add, but WeChat allows {unknown_or(limit)} additions a cycle and "
+                f"{quota} are left (53300)"
             )
         count = len(live["categories"])
         final = count + len(adds) - len(deletes)
-        if final > live["category_limit"]:
-            refusals.append(f"{final} categories, but the account may hold at most {live['category_limit']} (53301)")
+        if most is not None and final > most:
+            refusals.append(f"{final} categories, but the account may hold at most {most} (53301)")
+        missing = [name for name, value in (("quota", quota), ("limit", limit), ("category_limit", most))
+                   if value is None]
+        if missing and adds:
+            plan.warnings.append(f"WeChat's getcategory answer has no {', '.join(missing)}: the additions are not "
+                                 "checked against it (WeChat refuses one over its limits with 53300 / 53301)")
         if refusals:
             plan.blocked = "; ".join(refusals) + ". Nothing was changed"
         removing = [ApiCall(DELETE, f"delete category {label(key(pair))}", args={"first": pair[0], "second": pair[1]})
                     for pair in deletes]
         cost = (
-            f"1 of the {live['quota']} category additions left this cycle ({live['limit']} a cycle); "
-            f"{final} of at most {live['category_limit']} categories after this up"
+            f"1 of the {unknown_or(quota)} category additions left this cycle ({unknown_or(limit)} a cycle); "
+            f"{final} of at most {unknown_or(most)} categories after this up"
         )
         adding = [ApiCall(ADD, f"add category {label(key(pair))}", cost,
                           args={"categories": [{"first": pair[0], "second": pair[1], "certicates": []}]})
                   for pair in adds]
-        deletes_first = count + len(adds) > live["category_limit"]  # make room first; else add first
+        deletes_first = most is not None and count + len(adds) > most  # make room first; else add first
         plan.calls = removing + adding if deletes_first else adding + removing
         if deletes:
             plan.warnings.append(
@@ -187,12 +227,14 @@ class CategoriesProvider(WeChatResourceProvider):
 
 
 def adopt(ctx: Context) -> Adopted:
-    """The categories WeChat lists, each with its names (and whether still under review) as a comment."""
-    items = sorted(ctx.client.get_category().get("categories") or [], key=lambda item: (item["first"], item["second"]))
-    notes = [f"{item['first']}/{item['second']}: {item.get('first_name', '')} > {item.get('second_name', '')}"
-             + ("" if int(item.get("audit_status", APPROVED)) == APPROVED else " (still under review)")
-             for item in items]
-    return [{"first": int(item["first"]), "second": int(item["second"])} for item in items] or None, notes
+    """The categories WeChat lists (as the provider reads them), each with its names as a comment."""
+    live = CategoriesProvider().read_live(ctx) or {}
+    items = live.get("categories")
+    if items is None:
+        return None, ["categories: not adopted: WeChat's getcategory answer has no complete categories list"]
+    notes = [f"{item['first']}/{item['second']}: {item['name'] or 'unnamed'}"
+             + ("" if item["audit_status"] in (APPROVED, None) else " (still under review)") for item in items]
+    return [{"first": item["first"], "second": item["second"]} for item in items] or None, notes
 
 
 class Categories(WeChatResource, module="wechat", name="Categories"):

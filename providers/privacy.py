@@ -6,6 +6,8 @@ keys WeChat detected in the committed code. Write: one `cgi-bin/component/setpri
 privacy_ver 2 carrying the whole guide, when anything differs. A ver=2 guide goes live only with
 the next approved audit and release (the live, ver=1, guide is not touched). Keys the code uses
 that the spec does not declare are warned about: an audit would likely be rejected.
+An answer without `owner_setting` or `setting_list` leaves the guide unknown: the plan refuses the
+set (it replaces the whole guide); without `privacy_list` the plan says the check was not made.
 Delete: forget. WeChat keeps the guide; there is no API to remove it.
 """
 
@@ -24,7 +26,8 @@ DEV = 2  # privacy_ver: 1 = the live guide, 2 = the development guide
 
 def texts(settings: Any) -> dict[str, str]:
     """privacy_key -> privacy_text, from the spec's `settings` or WeChat's `setting_list`."""
-    return {str(item["privacy_key"]): str(item.get("privacy_text", "")) for item in settings or []}
+    return {str(item["privacy_key"]): str(item.get("privacy_text", "")) for item in settings or []
+            if isinstance(item, dict) and item.get("privacy_key")}
 
 
 def owner_changes(live: Props, desired: Props, last: Props | None) -> list[Change]:
@@ -57,14 +60,14 @@ class PrivacySettingsProvider(WeChatResourceProvider):
 
     def read_live(self, ctx: Context) -> Props | None:
         info = ctx.client.get_privacy_setting(DEV)
-        return {
-            "owner_setting": dict(info.get("owner_setting") or {}),
+        owner, listed, used = (info.get(name) for name in ("owner_setting", "setting_list", "privacy_list"))
+        return {  # None: not in WeChat's answer (unknown, not empty)
+            "owner_setting": dict(owner) if isinstance(owner, dict) else None,
             "settings": [
-                {"privacy_key": key, "privacy_text": text}
-                for key, text in sorted(texts(info.get("setting_list")).items())
-            ],
-            "privacy_list": sorted(info.get("privacy_list") or []),
-            "code_exist": int(info.get("code_exist", 0)),
+                {"privacy_key": key, "privacy_text": text} for key, text in sorted(texts(listed).items())
+            ] if isinstance(listed, list) else None,
+            "privacy_list": sorted(str(key) for key in used) if isinstance(used, list) else None,
+            "code_exist": info.get("code_exist"),
         }
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
@@ -72,6 +75,15 @@ class PrivacySettingsProvider(WeChatResourceProvider):
         if live is None:  # owner mode: nothing readable, so nothing is known either way
             plan.changes = [unknown(f"owner_setting.{name}", value) for name, value in desired["owner_setting"].items()]
             plan.changes += [unknown(f"settings.{name}", text) for name, text in texts(desired["settings"]).items()]
+            return plan
+        unread = [wire for name, wire in (("owner_setting", "owner_setting"), ("settings", "setting_list"))
+                  if live.get(name) is None]
+        if unread:
+            plan.changes = [unknown(f"owner_setting.{name}", value) for name, value in desired["owner_setting"].items()]
+            plan.changes += [unknown(f"settings.{name}", text) for name, text in texts(desired["settings"]).items()]
+            plan.blocked = (f"WeChat's getprivacysetting answer has no {' or '.join(unread)}: the guide is unknown "
+                            "(not empty), and a set replaces it whole, so it would change it unseen. Nothing was "
+                            "changed; run again")
             return plan
         last = olds.get("spec") if olds else None
         plan.changes = owner_changes(
@@ -81,6 +93,9 @@ class PrivacySettingsProvider(WeChatResourceProvider):
             texts(live.get("settings")), texts(desired["settings"]), texts(last["settings"]) if last else None
         )
         undeclared = sorted(set(live.get("privacy_list") or []) - set(texts(desired["settings"])))
+        if live.get("privacy_list") is None:
+            plan.warnings.append("WeChat's answer has no privacy_list: which privacy interfaces the committed code "
+                                 "uses is unknown, so privacy.settings is not checked against it")
         if undeclared:
             plan.warnings.append(
                 f"the committed code uses {', '.join(undeclared)}, which privacy.settings does not declare: "

@@ -45,7 +45,11 @@ def read(effective_server: Props, effective_webview: Props) -> Props:
     def webview(*keys: str) -> list[str]:
         return sorted({h for key in keys for h in _hosts(effective_webview.get(key))})
 
+    unread = [part for part, answer, key in (("server", effective_server, "effective_domain"),
+                                            ("webview", effective_webview, "effective_webviewdomain"))
+              if not isinstance(answer.get(key), dict if part == "server" else list)]
     return {
+        "unread": unread,  # parts whose `after` WeChat's answer left out: unknown, never "everything dropped"
         "now": {"server": server("mp_domain", "third_domain", "direct_domain"),
                 "webview": webview("mp_webviewdomain", "third_webviewdomain", "direct_webviewdomain")},
         "after": {"server": server("effective_domain"), "webview": webview("effective_webviewdomain")},
@@ -115,11 +119,34 @@ def _under(host: str, registered: Iterable[str]) -> bool:
     return any(host == item or host.endswith("." + item) for item in registered)
 
 
+def unjudged(declared_domains: Props, domains: Props, accepted: Iterable[str] = ()) -> list[str]:
+    """The declared parts ("server", "webview") whose fate WeChat's answer does not tell (its
+    `effective_*` list was left out and this run does not forecast it), and whose domains the spec does
+    not all accept losing: neither kept nor dropped, so nobody releases on a guess."""
+    unread = set(domains.get("unread") or ()) - set(domains.get("projected") or ())
+    accept = {_host(item) for item in accepted} | {str(item).lower().rstrip("/") for item in accepted}
+    return [part for part in ("server", "webview") if part in unread
+            and any(url not in accept and _host(url) not in accept for _line, url in _dropped(
+                {part: declared_domains.get(part)} if declared_domains.get(part) else {}, {}))]
+
+
+def unjudged_message(version: str, parts: list[str]) -> str:
+    answers = {"server": "wxa/get_effective_domain has no effective_domain",
+               "webview": "wxa/get_effective_webviewdomain has no effective_webviewdomain"}
+    return (f"cannot tell whether releasing {version} through the platform keeps the declared domains: WeChat's "
+            f"answer to {' and '.join(answers[part] for part in parts)}. Nothing is released on a guess: run `up` "
+            "again (it reads again), or list the domains in release.accept_domain_loss to release anyway.")
+
+
 def lost(declared_domains: Props, domains: Props, accepted: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """(declared domains the release would drop and the spec does not accept losing, domains in force
-    now that it would drop and the spec does not declare), each as "kind url" lines."""
+    now that it would drop and the spec does not declare), each as "kind url" lines. A part whose
+    `after` is unread (see `unjudged`) is judged by nobody here."""
+    unread = set(domains.get("unread") or ()) - set(domains.get("projected") or ())
     after = domains.get("after") or {}
     now = domains.get("now") or {}
+    declared_domains = {part: value for part, value in declared_domains.items() if part not in unread}
+    now = {part: value for part, value in now.items() if part not in unread}
     accept = {_host(item) for item in accepted} | {str(item).lower().rstrip("/") for item in accepted}
     declared_lost = [line for line, url in _dropped(declared_domains, after) if url not in accept
                      and _host(url) not in accept]

@@ -109,7 +109,10 @@ def latest_approved_is_v(appid: str, live: Props, version: str, known: Mapping[i
 
 def declared_domains_survive(appid: str, version: str, desired: Props, domains: Props) -> None:
     """Right before code goes live through the platform: no domain the spec declares is dropped."""
-    declared_lost, _ = release_domains.lost(desired.get("declared_domains") or {}, domains,
-                                            desired.get("accept_domain_loss") or [])
+    declared = desired.get("declared_domains") or {}
+    unjudged = release_domains.unjudged(declared, domains, desired.get("accept_domain_loss") or [])
+    if unjudged:
+        raise RefusedError(f"{appid} release: {release_domains.unjudged_message(version, unjudged)}")
+    declared_lost, _ = release_domains.lost(declared, domains, desired.get("accept_domain_loss") or [])
     if declared_lost:
         raise RefusedError(f"{appid} release: {release_domains.loss_message(version, declared_lost)}")

@@ -229,6 +229,11 @@ def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
     judged = release_domains.in_force(declared, domains)
     declared_lost, others = release_domains.lost(judged, domains, desired.get("accept_domain_loss") or [])
     releasing = any(call.path in RELEASING for call in plan.calls)
+    unjudged = release_domains.unjudged(judged, domains, desired.get("accept_domain_loss") or [])
+    if unjudged and releasing:  # the guard right before the release refuses on the same answer
+        plan.blocked = plan.blocked or release_domains.unjudged_message(plan.version, unjudged)
+    elif unjudged:
+        plan.warnings.append(release_domains.unjudged_message(plan.version, unjudged))
     message = release_domains.loss_message(plan.version, declared_lost, (declared.get("platform") or {}).get("spec"))
     if declared_lost and releasing:
         plan.blocked = plan.blocked or message

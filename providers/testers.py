@@ -16,8 +16,10 @@ that would cut their access for nothing. With `authoritative: true` their userst
 apart from testers bound outside Pulumi, so every unknown tester is unbound and they are bound again,
 shown in the plan. A write whose answer is lost (or errcode -1) is settled by re-reading memberauth
 (`landed_tester`), never by sending it again.
-Owner credentials can neither read nor write testers (48001): the plan shows the declared roster
-against "unknown", as manual steps, in every plan. Delete: forgets; the testers stay bound.
+A memberauth answer without the list (or a member without its userstr) leaves it unknown: the plan
+refuses every bind and unbind. Owner credentials can neither read nor write testers (48001): the
+plan shows the declared roster against "unknown", as manual steps, in every plan.
+Delete: forgets; the testers stay bound.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
         plan.changes = [unknown("members", wechat_id, "add") for wechat_id in desired["members"]]
         return plan
 
+    if live["userstrs"] is None:  # memberauth answered without the list: who is bound is unknown
+        plan.changes = [unknown("members", wechat_id, "add") for wechat_id in desired["members"]]
+        plan.blocked = ("WeChat's memberauth answer has no members list (or a member without its userstr): who is "
+                        "bound is unknown (not nobody), so no tester is bound or unbound on a guess. Nothing was "
+                        "changed; run again")
+        return plan
     known = {key(w): (w, u) for w, u in ((olds or {}).get("userstrs") or {}).items()}
     unmapped = {key(w): w for w in (olds or {}).get("unmapped") or []}
     listed = set(live["userstrs"])
@@ -163,7 +171,8 @@ class TestersProvider(WeChatResourceProvider):
     console_path = "mp.weixin.qq.com → 管理 → 成员管理 → 体验成员"
 
     def read_live(self, ctx: Context) -> Props | None:
-        return {"userstrs": sorted(ctx.client.list_testers())}
+        userstrs = ctx.client.list_testers()
+        return {"userstrs": None if userstrs is None else sorted(userstrs)}
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
@@ -174,7 +183,10 @@ class TestersProvider(WeChatResourceProvider):
         call = run.call
         if isinstance(error, ConflictError):
             return {"userstr": ""} if call.path == BIND and error.errcode == ALREADY_BOUND else None
-        before, now = listed_before(run), set(run.ctx.client.list_testers())
+        listed = run.ctx.client.list_testers()
+        if listed is None:
+            return None  # the list is unknown: not settled, and never sent again
+        before, now = listed_before(run), set(listed)
         if call.path == BIND:
             new = now - before
             if not new:
@@ -211,6 +223,8 @@ class TestersProvider(WeChatResourceProvider):
 def adopt(ctx: Context) -> Adopted:
     """Never a block: WeChat lists testers only as userstrs, and a spec names them by WeChat id."""
     testers = ctx.client.list_testers()
+    if testers is None:
+        return None, ["testers: not adopted: WeChat's memberauth answer has no members list"]
     notes = [f"testers: not adopted: WeChat lists {len(testers)} tester(s) only as opaque userstr values,",
              "  never as WeChat ids, and a spec names testers by WeChat id. List them by WeChat id to manage",
              "  them (authoritative: false leaves the ones bound in the console alone)."]

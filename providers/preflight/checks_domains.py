@@ -22,6 +22,9 @@ from providers.preflight.checks_access import describe
 from providers.preflight.facts import Facts
 from providers.preflight.findings import BLOCK, OK, UNKNOWN, WARN, Finding
 
+# the lists `wxa/get_effective_domain` and `wxa/get_effective_webviewdomain` answer (reference §2.3, §2.6)
+ANSWER_FIELDS = ("mp_domain", "third_domain", "direct_domain", "effective_domain")
+WEBVIEW_ANSWER_FIELDS = ("mp_webviewdomain", "third_webviewdomain", "direct_webviewdomain", "effective_webviewdomain")
 Lists = Mapping[str, Any]  # {"server": {"published": [...], "testing": [...]}, "jump": {...}}
 
 
@@ -47,19 +50,27 @@ def registration(subject: str, name: str, server: list[str], webview: list[str],
     """Declared domains are on the platform's lists (`lists`: what they will be after this run)."""
     if lists is None:
         return Finding("domain_registration", UNKNOWN, subject, name, f"the platform's lists cannot be read ({source})")
-    problems = []
+    problems, unread = [], []
     server_lists = lists.get("server")
     if server and server_lists is not None:
         registered = set(server_lists.get("published") or []) | set(server_lists.get("testing") or [])
         missing = [item for item in server if item not in registered]
-        if missing:
+        if missing and None in (server_lists.get("published"), server_lists.get("testing")):
+            unread.append(f"server domains on {', '.join(missing)}")
+        elif missing:
             problems.append(f"server domains on {', '.join(missing)}")
     jump_lists = lists.get("jump")
     if webview and jump_lists is not None:
         registered_jump = [*(jump_lists.get("published") or []), *(jump_lists.get("testing") or [])]
         missing = [item for item in webview if not under(item, registered_jump)]
-        if missing:
+        if missing and None in (jump_lists.get("published"), jump_lists.get("testing")):
+            unread.append(f"web-view domains on {', '.join(missing)}")
+        elif missing:
             problems.append(f"web-view domains on {', '.join(missing)}")
+    if unread and not problems:  # a copy WeChat's answer left out is unknown, not empty
+        return Finding("domain_registration", UNKNOWN, subject, name,
+                       f"whether {' and '.join(unread)} are on the platform's lists is unknown: WeChat's answer has "
+                       f"no copy of a list ({source})")
     if not problems:
         return Finding("domain_registration", OK, subject, name,
                        f"every declared domain is on the platform's lists ({source})")
@@ -105,6 +116,12 @@ def effective(subject: str, name: str, facts: Facts, declared: Mapping[str, Any]
                            facts.errcode(key)), []
     if not facts.has("effective"):
         return Finding("effective_domains", UNKNOWN, subject, name, "not read: `up` releases nothing this run"), []
+    absent = [field for key, fields in (("effective", ANSWER_FIELDS), ("effective_webview", WEBVIEW_ANSWER_FIELDS))
+              for field in fields if not isinstance((facts.get(key) or {}).get(field), dict | list)]
+    if absent:  # a list WeChat's answer leaves out is unknown, not empty: no forecast from it
+        return Finding("effective_domains", UNKNOWN, subject, name,
+                       f"WeChat's answer has no {', '.join(absent)}: what a release through the platform leaves in "
+                       "force is unknown"), []
     domains = release_domains.projected(
         release_domains.read(facts.get("effective") or {}, facts.get("effective_webview") or {}), dict(declared))
     after = domains.get("after") or {}

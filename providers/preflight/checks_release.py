@@ -58,26 +58,28 @@ def audit_quota(subject: str, name: str, facts: Facts, submissions: int, reserve
         return [unread]
     quota = facts.get("quota") or {}
     rest, limit = _number(quota.get("rest")), _number(quota.get("limit"))
+    of = f"of {limit}" if limit is not None else "(the monthly limit not in WeChat's answer)"
     out = []
     if rest is None:
         out.append(Finding("audit_quota", UNKNOWN, subject, name, "WeChat's answer has no `rest`"))
     elif rest < submissions:
         spent = "is spent" if rest == 0 else f"has {rest} left"
         out.append(Finding("audit_quota", BLOCK, subject, name,
-                           f"the monthly audit quota {spent} ({rest} of {limit} left) and `up` submits "
+                           f"the monthly audit quota {spent} ({rest} {of} left) and `up` submits "
                            f"{submissions} audit(s): the quota is spent before they all go", 85085,
                            "wait for next month's quota, ask WeChat for more, or release fewer mini-programs"))
     elif rest - submissions <= reserve:
         out.append(Finding("audit_quota", WARN, subject, name,
-                           f"{rest} of {limit} audits left this month; `up` submits {submissions}, the spec keeps "
+                           f"{rest} {of} audits left this month; `up` submits {submissions}, the spec keeps "
                            f"{reserve} in reserve", 85085, "spend the rest on the releases that matter most"))
     else:
         out.append(Finding("audit_quota", OK, subject, name,
-                           f"{rest} of {limit} audits left this month; `up` submits {submissions}"))
+                           f"{rest} {of} audits left this month; `up` submits {submissions}"))
     speed = _number(quota.get("speedup_rest"))
     if speed == 0:
         out.append(Finding("speedup_quota", WARN, subject, name,
-                           f"no expedited audits left this month (0 of {_number(quota.get('speedup_limit'))})",
+                           "no expedited audits left this month "
+                           f"(0 of {quota.get('speedup_limit', 'an unknown limit')})",
                            None, "audits take their normal 1-7 days"))
     elif speed is not None:
         out.append(Finding("speedup_quota", OK, subject, name, f"{speed} expedited audits left this month"))
@@ -137,15 +139,20 @@ def categories(subject: str, name: str, facts: Facts, desired: list[dict[str, An
     unread = _unread("categories", subject, name, facts, "category")
     if unread is not None:
         return unread
+    listed = (facts.get("category") or {}).get("categories")
+    if not isinstance(listed, list):
+        return Finding("categories", UNKNOWN, subject, name, "WeChat's getcategory answer has no categories list")
     live = {(_number(c.get("first")), _number(c.get("second"))): _number(c.get("audit_status"))
-            for c in (facts.get("category") or {}).get("categories") or [] if isinstance(c, dict)}
+            for c in listed if isinstance(c, dict)}
+    unsure = sorted(pair for pair, status in live.items() if status is None)  # no audit_status: unknown
     adding = {(c["first"], c["second"]) for c in desired or []} - set(live)
     approved = [pair for pair, status in live.items() if status == APPROVED_CATEGORY]
     blocking: list[str] = []
     waiting: list[str] = []
+    unknown_states: list[str] = []
     code = 85077  # an item naming a category that is not approved
     if not approved and not adding:
-        blocking.append("no approved category")
+        (unknown_states if unsure else blocking).append("no category WeChat's answer shows approved")
         code = 85008
     for item in audit_items:
         pair = (item.get("first_id"), item.get("second_id"))
@@ -154,9 +161,16 @@ def categories(subject: str, name: str, facts: Facts, desired: list[dict[str, An
         if pair in adding:
             waiting.append(f"the audit item for {pair[0]}/{pair[1]} names a category this run adds (WeChat may "
                            "review it before it is approved)")
+        elif pair in unsure:
+            unknown_states.append(f"the audit item for {pair[0]}/{pair[1]} names a category in an unknown state")
         else:
             state = CATEGORY_STATES.get(live.get(pair) or 0, "not on the account")
             blocking.append(f"the audit item for {pair[0]}/{pair[1]} names a category {state}")
+    if unknown_states and not blocking:  # a review state WeChat's answer leaves out is unknown, not "not approved"
+        listing = ", ".join(f"{first}/{second}" for first, second in unsure)
+        return Finding("categories", UNKNOWN, subject, name,
+                       f"{'; '.join(unknown_states + waiting)}: WeChat's getcategory answer gives no review state "
+                       f"(audit_status) for {listing}")
     if not blocking and not waiting:
         plural = "category" if len(approved) == 1 else "categories"
         return Finding("categories", OK, subject, name, f"{len(approved)} approved {plural}")
@@ -183,8 +197,10 @@ def privacy(subject: str, name: str, facts: Facts, desired: dict[str, Any] | Non
         unread = _unread("privacy", subject, name, facts, "privacy")
         if unread is not None:
             return unread
-        covered = {str(item.get("privacy_key")) for item in (facts.get("privacy") or {}).get("setting_list") or []
-                   if isinstance(item, dict)}
+        listed = (facts.get("privacy") or {}).get("setting_list")
+        if not isinstance(listed, list):
+            return Finding("privacy", UNKNOWN, subject, name, "WeChat's getprivacysetting answer has no setting_list")
+        covered = {str(item.get("privacy_key")) for item in listed if isinstance(item, dict)}
         guide = "the live privacy guide"
     missing = sorted(set(declared) - covered)
     if not missing:

@@ -112,7 +112,7 @@ def _platform_jobs(platform: PlatformSubject, settings: Settings, full: bool) ->
     return jobs
 
 
-def _lists(platform: PlatformSubject, settings: Settings, kind: str) -> dict[str, list[str]]:
+def _lists(platform: PlatformSubject, settings: Settings, kind: str) -> dict[str, list[str] | None]:
     client = component_client(platform.credentials, settings)
     if kind == "server":
         answer, wire = client.modify_wxa_server_domain("get"), "wxa_server_domain"
@@ -345,7 +345,8 @@ def _privacy_declared(app: AppSubject) -> tuple[list[str] | None, str]:
     assert rel is not None
     committed = ((facts.get("version_info") or {}).get("exp_info") or {}).get("exp_version") == rel.version
     privacy = facts.get("privacy")
-    if committed and isinstance(privacy, dict) and privacy.get("code_exist"):
+    if committed and isinstance(privacy, dict) and privacy.get("code_exist") and \
+            isinstance(privacy.get("privacy_list"), list):  # no list: unknown, never "uses none"
         return [str(key) for key in privacy.get("privacy_list") or []], f"the committed code of {rel.version}"
     if rel.source.path is not None:
         path = rel.source.path

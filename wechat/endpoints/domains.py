@@ -63,13 +63,15 @@ class DomainsAPI(Endpoints):
         """
         return self._post("wxa/get_effective_webviewdomain", {}, idempotent=True)
 
-    def get_webview_domains(self) -> list[str]:
-        """``POST wxa/setwebviewdomain`` with ``action=get``: the business domains (``https://`` URLs).
+    def get_webview_domains(self) -> list[str] | None:
+        """``POST wxa/setwebviewdomain`` with ``action=get``: the business domains (``https://`` URLs),
+        or None when the answer has no ``webviewdomain`` (unknown, not empty).
 
         Doc: https://developers.weixin.qq.com/doc/oplatform/openApi/miniprogram-management/domain-management/api_modifyjumpdomain.html
         """
         body = self._post("wxa/setwebviewdomain", {"action": "get"}, idempotent=True)
-        return [str(d) for d in body.get("webviewdomain", [])]
+        domains = body.get("webviewdomain")
+        return [str(d) for d in domains] if isinstance(domains, list) else None
 
     def set_webview_domains(self, action: Literal["add", "delete", "set"],
                             domains: Sequence[str]) -> dict[str, Any]:

@@ -24,10 +24,16 @@ class MembersAPI(Endpoints):
         body = {"wechatid": wechatid} if wechatid is not None else {"userstr": userstr}
         self._post("wxa/unbind_tester", body, idempotent=False)
 
-    def list_testers(self) -> list[str]:
-        """``POST wxa/memberauth`` with ``action=get_experiencer``: the testers' userstrs (never WeChat IDs).
+    def list_testers(self) -> list[str] | None:
+        """``POST wxa/memberauth`` with ``action=get_experiencer``: the testers' userstrs (never WeChat IDs),
+        or None when the answer has no ``members`` list or a member without its userstr (unknown, not empty).
 
         Doc: https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Mini_Program_AdminManagement/memberauth.html
         """
         body = self._post("wxa/memberauth", {"action": "get_experiencer"}, idempotent=True)
-        return [str(m["userstr"]) for m in body.get("members", []) if isinstance(m, dict) and "userstr" in m]
+        members = body.get("members")
+        if not isinstance(members, list):
+            return None  # no `members` in the answer: the list is unknown, not empty
+        if not all(isinstance(m, dict) and m.get("userstr") for m in members):
+            return None  # a member WeChat does not name: who is bound is unknown
+        return [str(m["userstr"]) for m in members]

@@ -96,7 +96,7 @@ def test_the_jump_list_reads_its_own_fields() -> None:
     assert Jump().read_live(CTX) == {"published": ["b.example.com", "h5.example.com"], "testing": []}
 
 
-def test_a_get_answer_without_the_lists_reads_as_empty() -> None:
+def test_a_get_answer_without_the_lists_reads_as_unknown_never_empty() -> None:
     provider = Recording()
-    assert provider.read_live(CTX) == {"published": [], "testing": []}
+    assert provider.read_live(CTX) == {"published": None, "testing": None}  # "" is the empty list
     assert provider.fake.sent == [("get", "modify_wxa_server_domain", {"action": "get"})], "a read, never `send`"

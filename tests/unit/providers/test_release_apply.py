@@ -40,6 +40,7 @@ class FakeWeChat:
         self.after: dict[str, Any] = {}  # path -> what another party does right after that write lands
         self.now, self.exp_time = 1000, 0
         self.dropped: set[str] = set()  # server domains a platform release would drop
+        self.omitted: set[str] = set()  # fields get_effective_domain leaves out of its answer
         self.sent: list[tuple[str, str, dict[str, Any]]] = []  # (method, path, args) of every planned call
 
     # --- helpers ---
@@ -101,7 +102,8 @@ class FakeWeChat:
     def get_effective_domain(self) -> dict[str, Any]:
         lists = {"requestdomain": ["https://api.shop.example.com"]}
         kept = {t: [u for u in v if u not in self.dropped] for t, v in lists.items()}
-        return {"mp_domain": {}, "third_domain": lists, "direct_domain": {}, "effective_domain": kept}
+        answer = {"mp_domain": {}, "third_domain": lists, "direct_domain": {}, "effective_domain": kept}
+        return {key: value for key, value in answer.items() if key not in self.omitted}
 
     def get_effective_webview_domains(self) -> dict[str, Any]:
         return {"third_webviewdomain": ["https://h5.shop.example.com"],
@@ -600,6 +602,25 @@ def test_a_release_that_would_drop_a_declared_domain_is_refused_before_any_write
     assert "modify_wxa_server_domain" in str(info.value) and "accept_domain_loss" in str(info.value)
     assert fake.writes == [] and fake.live == "1.0.0"
     # acknowledged in the spec: released
+    outs = up(provider, {**spec, "accept_domain_loss": ["api.shop.example.com"]}, None)
+    assert fake.writes == [RELEASE] and outs["phase"] == "released"
+
+
+def test_an_answer_without_effective_domain_is_unknown_not_everything_dropped(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    """WeChat's get_effective_domain may leave `effective_domain` out: that tells nothing about what the
+    release keeps. Refused (nothing released on a guess), and the message says so, never "would drop"."""
+    fake.exp = "1.1.0"
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": ""})
+    fake.omitted = {"effective_domain"}
+    spec = {**release_spec(), "declared_domains": DECLARED}
+    plan, _ = provider.observe(provider.context(props(spec)), props(spec), None)
+    assert "cannot tell whether releasing 1.1.0" in str(plan.blocked), "the plan says what up will do"
+    with pytest.raises(RefusedError, match=r"cannot tell whether releasing 1\.1\.0") as info:
+        up(provider, spec, None)
+    assert "would drop" not in str(info.value) and "effective_domain" in str(info.value)
+    assert fake.writes == [] and fake.live == "1.0.0"
     outs = up(provider, {**spec, "accept_domain_loss": ["api.shop.example.com"]}, None)
     assert fake.writes == [RELEASE] and outs["phase"] == "released"
 

@@ -141,6 +141,25 @@ def test_answers_are_unwrapped(fake: FakeWeChat, make_client: MakeClient) -> Non
     assert client.get_domains() == {"requestdomain": ["https://a.com"]}  # errcode/errmsg stripped
 
 
+@pytest.mark.parametrize(("answer", "listed"), [
+    ({"members": [{"userstr": "u1"}]}, ["u1"]),
+    ({"members": []}, []),
+    ({}, None),  # no list: unknown, not "no testers"
+    ({"members": [{"userstr": "u1"}, {}]}, None),  # a member WeChat does not name: who is bound is unknown
+])
+def test_list_testers_tells_an_absent_list_from_an_empty_one(fake: FakeWeChat, make_client: MakeClient,
+                                                             answer: dict[str, Any], listed: list[str] | None) -> None:
+    fake.defaults["wxa/memberauth"] = answer
+    assert make_client().list_testers() == listed
+
+
+@pytest.mark.parametrize(("answer", "listed"), [({"webviewdomain": []}, []), ({}, None)])
+def test_get_webview_domains_tells_an_absent_list_from_an_empty_one(
+        fake: FakeWeChat, make_client: MakeClient, answer: dict[str, Any], listed: list[str] | None) -> None:
+    fake.defaults["wxa/setwebviewdomain"] = answer
+    assert make_client().get_webview_domains() == listed
+
+
 def test_upload_image_is_multipart_media(fake: FakeWeChat, make_client: MakeClient, tmp_path: Path) -> None:
     fake.defaults["cgi-bin/media/upload"] = {"type": "image", "media_id": "MEDIA1", "created_at": 1}
     image = tmp_path / "avatar.png"
