@@ -69,15 +69,20 @@ MAX_UPS = 4
 
 
 # --- the plain script ------------------------------------------------------------------------------
-def script_pass(apps: int, threads: int, step: Callable[[Any, str], None]) -> None:
-    """One run of the script: a new component client (as a new process would have), `step` per app."""
-    component = WeChatComponent(PLATFORM, PLATFORM_SECRET, "token", AES_KEY)
-    component.session.set("component_verify_ticket", VERIFY_TICKET)
+def script_pass(apps: int, threads: int, step: Callable[[Any, str], None],
+                platform: tuple[str, str, str, str] = (PLATFORM, PLATFORM_SECRET, VERIFY_TICKET, REFRESH_TOKEN),
+                appid: Callable[[int], str] = appid_of) -> None:
+    """One run of the script: a new component client (as a new process would have), `step` per app.
+    `platform`: component appid, secret, verify ticket and the apps' refresh token (bench/fleet.py's
+    world is another platform)."""
+    component_appid, secret, ticket, refresh_token = platform
+    component = WeChatComponent(component_appid, secret, "token", AES_KEY)
+    component.session.set("component_verify_ticket", ticket)
 
     def one(index: int) -> None:
-        appid = appid_of(index)
-        component.session.set(f"{appid}_refresh_token", REFRESH_TOKEN)
-        step(component.get_client_by_appid(appid), appid)
+        appid_here = appid(index)
+        component.session.set(f"{appid_here}_refresh_token", refresh_token)
+        step(component.get_client_by_appid(appid_here), appid_here)
 
     with ThreadPoolExecutor(threads, thread_name_prefix="script") as pool:
         list(pool.map(one, range(apps)))  # list(): raise the first failure

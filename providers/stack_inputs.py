@@ -34,11 +34,16 @@ def declared_domains(spec: MiniProgramSpec, platform: PlatformSpec | None) -> Pr
     return declared
 
 
-def miniprogram_inputs(spec: MiniProgramSpec, platform: PlatformSpec | None) -> dict[str, Props]:
-    """Each managed block's `spec` input, by block name, in spec order."""
+def miniprogram_inputs(spec: MiniProgramSpec, platform: PlatformSpec | None,
+                       fleet_release: Props | None = None) -> dict[str, Props]:
+    """Each managed block's `spec` input, by block name, in spec order; a fleet member's release is
+    the fleet's (`providers/fleet/declare.py`), last."""
     inputs: dict[str, Props] = {}
-    for block, value in spec.managed_blocks().items():
-        spec_block = value.model_dump(mode="json", exclude_none=True)
+    blocks: dict[str, Any] = dict(spec.managed_blocks())
+    if fleet_release is not None:
+        blocks["release"] = fleet_release
+    for block, value in blocks.items():
+        spec_block = dict(value) if isinstance(value, dict) else value.model_dump(mode="json", exclude_none=True)
         if block == "release":
             declared = declared_domains(spec, platform)
             if declared:

@@ -7,6 +7,7 @@
     adopt ...     write a spec from a live mini-program (runner.adopt; --help)
     doctor ...    every preflight check, read-only, as a table (runner.doctor; --help)
     init STACK    create a stack for real WeChat (runner.stacks; --help)
+    fleet ...     a fleet's shard stacks: init, and up/preview in parallel (runner.fleet; --help)
     env [--stack dev]                      print the shell settings for bare `pulumi`:
                                            eval "$(.venv/bin/python -m runner env)"
     emulator start|stop [--stack dev]      the local emulator at the stack's baseUrl
@@ -111,6 +112,10 @@ def emulator_main(argv: list[str]) -> int:
 
 def dispatch(argv: list[str]) -> int:
     command = argv[0] if argv else ""
+    if command == "fleet":
+        from runner import fleet
+
+        return fleet.main(argv[1:])
     if command in ("plan", "adopt", "init", "doctor"):
         from runner import adopt, doctor, plan, stacks
 

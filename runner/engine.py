@@ -30,6 +30,7 @@ from pulumi.automation._cmd import CommandResult
 from providers._base import TYPE_PREFIX
 from providers._events import EVENTS_ENV
 from providers._executor import REVIEWED_PLAN_ENV
+from providers.fleet.ledger import LEDGER_ENV
 from runner.display import VERBS, Display, EventsFile, Outcome
 from runner.env import DEV_STACK, PROJECT_DIR, PulumiEnv, pulumi_env
 from runner.stacks import check_secrets_provider, unknown_stack
@@ -76,6 +77,8 @@ def open_stack(
     # dynamic-provider plugin, which would then run the system python3; use ours.
     variables["PULUMI_PYTHON_CMD"] = sys.executable
     variables.update(extra_env or {})
+    if LEDGER_ENV in variables:  # the inline program runs in this process (providers/fleet/gate.py)
+        os.environ[LEDGER_ENV] = variables[LEDGER_ENV]
     check_secrets_provider(stack_name, project_dir, variables)
     workspace = auto.LocalWorkspace(
         work_dir=str(project_dir),

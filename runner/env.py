@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from providers.fleet.ledger import LEDGER_ENV, ledger_url
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BIN_DIR = PROJECT_DIR / "bin"  # project-local executables: the Python language host (runner/langhost.py)
 DEV_STACK = "dev"
@@ -148,6 +150,11 @@ def pulumi_env(
     # 50 ms per call, 64 s at 8, 47 s at 32 (bench/release_fleet.py). PULUMI_PARALLEL or -p overrides.
     if "PULUMI_PARALLEL" not in os.environ:
         variables["PULUMI_PARALLEL"] = "32"
+    # The fleet's audit ledger (providers/fleet/ledger.py): the CLI hands provider hosts no
+    # PULUMI_BACKEND_URL, so the program and the providers both read the ledger's URL from here.
+    ledger = ledger_url(environ.get(LEDGER_ENV), backend)
+    if ledger:
+        variables[LEDGER_ENV] = ledger
     if stack == DEV_STACK:
         # Pulumi.dev.yaml is committed, encrypted with the demo passphrase: nothing else opens it.
         variables["PULUMI_CONFIG_PASSPHRASE"] = DEV_PASSPHRASE
@@ -195,6 +202,10 @@ def shell_exports(env: PulumiEnv, stack: str, extra: Mapping[str, str] | None = 
             continue
         if name == "PULUMI_BACKEND_URL" and env.backend_source == BACKEND_FROM_LOGIN:
             continue  # `pulumi login` already points the CLI there
+        if name == LEDGER_ENV and env.backend_source in (BACKEND_FROM_ENV, BACKEND_FROM_LOGIN):
+            if env.backend_source == BACKEND_FROM_ENV and value.startswith(("postgres://", "postgresql://")):
+                lines.append(f'export {LEDGER_ENV}="${{{LEDGER_ENV}:-$PULUMI_BACKEND_URL}}"')  # no password here
+            continue
         lines.append(f"export {name}={shlex.quote(value)}")
     if stack != DEV_STACK:  # a demo passphrase left in this shell by an earlier `runner env` opens nothing else
         lines.append(f'if [ "${{PULUMI_CONFIG_PASSPHRASE:-}}" = {DEV_PASSPHRASE} ]; then '

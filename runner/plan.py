@@ -8,10 +8,13 @@
 2. Preflight (`providers.preflight`) runs here rather than in the preview's program, so that its
    findings sit in the plan beside the resources (a table, each ⛔ again at the top) instead of
    replacing it: a ⛔ makes the plan exit 1, as it would fail `preview` and stop `up`.
-3. The specs the stack names give each mini-program's name and credentials mode; resources in state
+3. A fleet (`providers/fleet`): the program tells what it declared beyond the specs (its shard's
+   mini-programs, each fleet member's gated release) and writes the fleet plan (summary, waves,
+   apps held back by cause) into a folder this plan hands it; both go into the plan.
+4. The specs the stack names give each mini-program's name and credentials mode; resources in state
    whose spec block is gone are listed as leaving Pulumi state, with the writes deleting them makes
    (`plan_delete`, from their last outputs).
-4. `--json` writes the same plan as data (format `wechat-iac-plan/1`): `up --plan FILE` refuses to
+5. `--json` writes the same plan as data (format `wechat-iac-plan/1`): `up --plan FILE` refuses to
    write anything that file does not list.
 
 `runner.render` turns the result into Markdown; nothing here or there re-implements a diff.
@@ -21,8 +24,11 @@ Exit status: 0 when `up` could do all of it; 1 when something is blocked or cann
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +41,9 @@ from providers import preflight
 from providers._base import TYPE_PREFIX
 from providers._executor import reviewed_writes as writes_of
 from providers._plan import Plan
+from providers.fleet.declare import hold_fleet_findings, members, read_declared, shard_view
+from providers.fleet.run import PLAN_DIR_ENV
+from providers.fleet.shards import Shard
 from providers.models import MiniProgramSpec, PlatformSpec, load_stack
 from providers.program import DEFAULT_SPECS, PREFLIGHT_ENV
 from providers.registry import PLATFORM_RESOURCES, RESOURCES, child_name
@@ -95,6 +104,20 @@ def state_resources(deployment: Mapping[str, Any] | None) -> dict[str, StateReso
     return found
 
 
+@contextmanager
+def environment(name: str, value: str) -> Iterator[None]:
+    """$name set to `value` for the inline program (it runs in this process), then put back."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
 @dataclass
 class Preview:
     """What the engine's preview reported: its counts, each WeChat resource's op and plan, its output."""
@@ -104,6 +127,8 @@ class Preview:
     plans: dict[tuple[str, str], Plan] = field(default_factory=dict)  # (appid, block) -> the provider's plan
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (appid, block) -> why it is unread
     output: str = ""
+    fleets: list[str] = field(default_factory=list)  # the fleet plans the program rendered (Markdown)
+    declared: tuple[Shard, dict[str, Any]] = (Shard(), {})  # its shard; fleet member appid -> release block
 
 
 def engine_preview(stack: auto.Stack, on_output: Printer | None) -> Preview:
@@ -130,20 +155,21 @@ def engine_preview(stack: auto.Stack, on_output: Printer | None) -> Preview:
         if on_output is not None:
             on_output(line)
 
-    # the plan runs preflight itself (and shows its findings): the program skips it for this preview
-    previous = os.environ.get(PREFLIGHT_ENV)
-    os.environ[PREFLIGHT_ENV] = "off"
+    # the plan runs preflight itself (and shows its findings): the program skips it for this preview;
+    # a fleet's program writes what it declared and its fleet plans into a folder of ours
+    fleet_dir = Path(tempfile.mkdtemp(prefix="wechat-iac-fleet-plan-"))
     try:
-        result = engine.run("preview", stack, on_output=tee, on_event=on_event, on_provider_event=on_provider_event)
+        with environment(PREFLIGHT_ENV, "off"), environment(PLAN_DIR_ENV, str(fleet_dir)):
+            result = engine.run("preview", stack, on_output=tee, on_event=on_event,
+                                on_provider_event=on_provider_event)
     except engine.OperationFailed as failure:
         if failure.result is None:  # the engine itself failed: no plan
             raise
         result = failure.result
     finally:
-        if previous is None:
-            os.environ.pop(PREFLIGHT_ENV, None)
-        else:
-            os.environ[PREFLIGHT_ENV] = previous
+        preview.declared = read_declared(fleet_dir)
+        preview.fleets = [path.read_text(encoding="utf-8") for path in sorted(fleet_dir.glob("*.md"))]
+        shutil.rmtree(fleet_dir, ignore_errors=True)
     preview.counts = {_op(op): int(count) for op, count in (result.change_summary or {}).items()}
     preview.output = scrub("\n".join(lines))
     return preview
@@ -154,10 +180,12 @@ def _op(op: Any) -> str:
 
 
 def plan_spec(spec: MiniProgramSpec, preview: Preview, state: dict[str, StateResource]) -> AppReport:
-    """Each managed block of a spec, with the plan its provider reported in the preview."""
+    """Each managed block of a spec (a fleet member's release too), with the plan its provider
+    reported in the preview."""
     credentials: dict[str, Any] = spec.credentials.model_dump(mode="json", exclude_none=True)
     app = AppReport(spec.name, spec.appid, str(credentials.get("mode") or ""))
-    for block in spec.managed_blocks():
+    fleet_release = ["release"] if spec.appid in preview.declared[1] and spec.release is None else []
+    for block in [*spec.managed_blocks(), *fleet_release]:
         app.resources.append(_reported(preview, state, child_name(spec.name, block), spec.appid, block))
     return app
 
@@ -205,11 +233,16 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
     preview = engine_preview(stack, on_output)
     state = state_resources(stack.export_stack().deployment)
     pattern = settings.lookup("specs") or DEFAULT_SPECS
+    shard = preview.declared[0]  # a fleet's shard stack declares its mini-programs only
     with working_dir(project_dir):
-        stack_specs = load_stack(sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern)))
+        every_spec = load_stack(sorted(path.relative_to(project_dir) for path in project_dir.glob(pattern)))
+        stack_specs = dataclasses.replace(every_spec, miniprograms=[
+            spec for spec in every_spec.miniprograms if shard.holds(spec.appid)])
         # the providers offered the state's rotated refresh tokens in the preview (_rotation)
-        findings = preflight.run(stack_specs, settings, show_domains=True, state_known=True)
-    apps = {spec.component_appid: plan_platform(spec, preview, state) for spec in stack_specs.platforms}
+        findings = preflight.run(shard_view(every_spec, shard), settings, show_domains=True, state_known=True)
+        hold_fleet_findings(findings, every_spec, set(members(every_spec)))  # as the program does
+    apps = {spec.component_appid: plan_platform(spec, preview, state) for spec in stack_specs.platforms
+            if shard.manages_platform}
     apps.update({spec.appid: plan_spec(spec, preview, state) for spec in stack_specs.miniprograms})
     declared = {resource.name for app in apps.values() for resource in app.resources}
     for name in sorted(set(state) - declared):
@@ -221,7 +254,7 @@ def collect(stack: auto.Stack, project_dir: Path, backend: str, on_output: Print
         stack=stack.name, project=stack.workspace.project_settings().name, backend=backend,
         apps=sorted(apps.values(), key=lambda app: (app.name, app.appid)),
         engine_counts=preview.counts, engine_output=preview.output, commit=commit, generated_at=generated_at,
-        preflight=findings.to_dict(),
+        preflight=findings.to_dict(), fleets=preview.fleets,
     )
 
 

@@ -89,6 +89,7 @@ class PlanReport:
     commit: str | None = None  # the git commit the plan was made for (a staleness guard)
     generated_at: str | None = None  # only when passed in: output stays deterministic otherwise
     preflight: dict[str, Any] | None = None  # providers.preflight Report.to_dict(): its findings
+    fleets: list[str] = field(default_factory=list)  # each fleet's plan, Markdown (providers/fleet/render.py)
 
     def preflight_findings(self) -> list[dict[str, Any]]:
         return list((self.preflight or {}).get("findings") or [])

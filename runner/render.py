@@ -35,6 +35,7 @@ def render(report: PlanReport, limit: int = COMMENT_LIMIT) -> str:
     """The whole comment; blocks that do not fit under `limit` are left out with a note."""
     counts = report.counts()
     blocks = [_header(report, counts), *_top_warnings(report), *render_preflight.section(report)]
+    blocks += [fleet.strip() for fleet in report.fleets]  # the whole fleet first, then each app
     blocks += [block for app in _sorted(report.apps) for block in _app(app)]
     blocks += _engine_output(report)
     blocks.append(_footer(report))

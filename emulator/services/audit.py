@@ -2,7 +2,10 @@
 
 App state: `audits` (oldest first; the last one is "the latest audit") and `undo` counters.
 Platform state: `audit_quota` = {limit, rest, speedup_limit, speedup_rest, period}, shared by
-every mini-program the platform manages and refilled when the month changes.
+every mini-program the platform manages and refilled when the month changes; optionally
+`recent_apps_limit`: 85085 also answers when that many *other* mini-programs started an audit
+through the platform in the last 7 days (reference §10; WeChat publishes no number, so there is
+no limit unless a seed or `set_quota` sets one). `queryquota` does not show it, as on WeChat.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ SPEEDUP_ALREADY = Err(89404, "本单已加速成功，请勿重复提交", DOC_S
 SPEEDUP_QUOTA = Err(89405, "本月加急额度已用完，请提高提审质量以获取更多额度", DOC_SPEEDUP)
 
 UNDO_PER_DAY, UNDO_PER_MONTH = 5, 10
+RECENT_SECONDS = 7 * 86400
 DEFAULT_AUDIT_QUOTA = {"limit": 20, "rest": 20, "speedup_limit": 10, "speedup_rest": 10}
 MAX_ITEMS = 5
 QUOTA_KEYS = ("rest", "limit", "speedup_rest", "speedup_limit")
@@ -67,10 +71,21 @@ def audit_quota(platform: Doc, now: float) -> Doc:
     return quota
 
 
-def set_audit_quota(platform: Doc, now: float, changes: dict[str, int]) -> Doc:
+def set_audit_quota(platform: Doc, now: float, changes: dict[str, int | None]) -> Doc:
     quota = audit_quota(platform, now)
-    quota.update({k: int(v) for k, v in changes.items() if k in QUOTA_KEYS})
+    quota.update({k: int(v) for k, v in changes.items() if k in QUOTA_KEYS and v is not None})
+    if "recent_apps_limit" in changes:  # null: no such limit
+        limit = changes["recent_apps_limit"]
+        quota["recent_apps_limit"] = None if limit is None else int(limit)
     return quota
+
+
+def too_many_recent_apps(quota: Doc, appid: str, now: float) -> bool:
+    """85085's other cause: too many mini-programs submitted through the platform in 7 days."""
+    quota["recent"] = [entry for entry in quota.get("recent", []) if entry[1] > now - RECENT_SECONDS]
+    limit = quota.get("recent_apps_limit")
+    others = {entry[0] for entry in quota["recent"]} - {appid}
+    return limit is not None and len(others) >= int(limit)
 
 
 def _pair(item: dict[str, Any]) -> tuple[int, int] | None:
@@ -116,9 +131,10 @@ def submit_audit(ctx: Ctx) -> dict[str, Any]:
     if not approved(app):
         raise NO_APPROVED_CATEGORY()
     quota = audit_quota(ctx.platform(), ctx.tx.now)
-    if quota["rest"] <= 0:
+    if quota["rest"] <= 0 or too_many_recent_apps(quota, app["appid"], ctx.tx.now):
         raise AUDIT_QUOTA()
     quota["rest"] -= 1
+    quota["recent"] = [*quota.get("recent", []), [app["appid"], ctx.tx.now]]
     return {"auditid": start_audit(ctx.tx, app, exp, ctx.component_appid)["auditid"]}
 
 
@@ -231,7 +247,9 @@ def console_submit_audit(tx: Tx, app: Doc, body: dict[str, Any]) -> dict[str, An
 @console_action("set_quota", targets=frozenset({APP, PLATFORM}))
 def console_set_quota(tx: Tx, target: Doc, body: dict[str, Any]) -> dict[str, Any]:
     platform = audit_clock.acting_platform(tx, target, body)
-    return {"audit_quota": set_audit_quota(platform, tx.now, {k: body[k] for k in QUOTA_KEYS if k in body})}
+    changes = {k: body[k] for k in (*QUOTA_KEYS, "recent_apps_limit") if k in body}
+    quota = set_audit_quota(platform, tx.now, changes)
+    return {"audit_quota": {k: v for k, v in quota.items() if k != "recent"}}
 
 
 @seed_section(PLATFORM, "audit_quota")

@@ -12,7 +12,8 @@ has two copies in WeChat: the *testing* copy and the *published* one. A release 
 platform keeps only the mini-program domains whose host is on the published copy, so that is the
 list a spec names first; the testing copy defaults to the same hosts.
 
-`fleet` is reserved for fleet releases (issue 19) and refused until they exist.
+`fleet` is a fleet release: one template version released to the platform's mini-programs in
+waves, within the audit quota (`providers/models/fleet.py`, `providers/fleet/`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import Field, PrivateAttr, Strict, ValidationInfo
 from providers.models._base import Bool, Check, Issue, SetLike, SpecModel, Text, WholeNumber, fail
 from providers.models.credentials import TICKET_FIELDS, AppId, Argument, ConfigKey, EnvName, FilePath
 from providers.models.domains import check_host
+from providers.models.fleet import FleetSpec
 from providers.models.spec import ResourceName, no_default
 
 PLATFORM_KIND = "platform"
@@ -141,10 +143,6 @@ class PreflightSpec(SpecModel):
     """Warn when the verify ticket file is older than this (WeChat pushes a new one every 10 minutes)."""
 
 
-def _no_fleet(value: Any) -> Any:
-    raise fail("fleet releases are not supported yet (issue 19); remove the fleet block")
-
-
 class PlatformSpec(SpecModel):
     """A third-party platform as code (`kind: platform`)."""
 
@@ -160,8 +158,8 @@ class PlatformSpec(SpecModel):
     jump_domains: PlatformJumpDomainsSpec | None = None
     audit_events: AuditEventsSpec | None = None
     preflight: PreflightSpec = Field(default_factory=PreflightSpec)
-    fleet: Annotated[Any, Check(_no_fleet)] = None
-    """Reserved for fleet releases (issue 19)."""
+    fleet: FleetSpec | None = None
+    """A release of one template version to this platform's mini-programs, in waves."""
 
     _source_file: Any = PrivateAttr(default=None)
 

@@ -154,6 +154,27 @@ def test_quota_is_shared_and_spent(manual: EmulatorControl, wx: RawWeChat, token
     assert wx.get("/wxa/queryquota", token)["rest"] == 18  # one platform-wide monthly quota
 
 
+def test_85085_also_when_too_many_apps_submitted_in_7_days(manual: EmulatorControl, wx: RawWeChat,
+                                                            token: str) -> None:
+    """Reference §10: 85085 answers when too many mini-programs were submitted recently, which
+    queryquota does not show; the number is not published, so it is set here (recent_apps_limit)."""
+    manual.console(COMPONENT_APPID, "set_quota", recent_apps_limit=1)
+    manual.seed({"authorizations": [{"component_appid": COMPONENT_APPID, "authorizer_appid": OWNER_APPID,
+                                     "refresh_token": "rt-3"}]})
+    other = wx.authorizer_token(OWNER_APPID, "rt-3")
+    commit(wx, token)
+    first = submit(wx, token)
+    commit(wx, other)
+    assert_err(wx.post("/wxa/submit_audit", other), 85085, "submit audit reach limit")
+    assert wx.get("/wxa/queryquota", token)["rest"] == 19  # the refusal spends nothing and shows nowhere
+    manual.decide_audit(APPID, "reject", reason="r")
+    commit(wx, token, "1.0.1")
+    submit(wx, token)  # the same mini-program again is not another app
+    assert first
+    manual.advance_clock(7 * 86400 + 1)
+    assert submit(wx, wx.authorizer_token(OWNER_APPID, "rt-3")) > 0  # a week later the window has moved
+
+
 def test_undo_and_its_limits(manual: EmulatorControl, wx: RawWeChat, token: str) -> None:
     commit(wx, token)
     assert_err(wx.get("/wxa/undocodeaudit", token), 85058, "no valid audit_id exist")

@@ -159,3 +159,23 @@ def _invariant(request: pytest.FixtureRequest) -> Iterator[None]:
     table = support.check_one_commit_one_submission(request.node.nodeid)
     if table:
         print(f"WRITES[{request.node.nodeid}] {table}")
+
+
+@pytest.fixture
+def runs(tmp_path: Path, pulumi_cli_dir: Path) -> Iterator[Any]:
+    """Factory: runs(stack, operation="up") starts `python -m runner.drive` in a process group of its
+    own (tests/reliability/support.CliProcess), so a test can race or SIGKILL it; whatever is left
+    running is killed, by id, at the end."""
+    from tests.reliability.support import CliProcess
+
+    started: list[CliProcess] = []
+
+    def start(stack: Any, operation: str = "up") -> CliProcess:
+        log = tmp_path / f"{stack.stack_name}-{operation}-{len(started)}.log"
+        process = CliProcess(stack, operation, log, pulumi_cli_dir)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.cleanup()

@@ -12,7 +12,6 @@ stops by itself, instead of finishing the release on its own); the next `up` nee
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,20 +52,6 @@ def release_spec(version: str = "1.1.0") -> str:
 def release_stack(make_stack: Any, emu: EmulatorControl, loopback_only: Loopback) -> Any:  # noqa: F811
     return fault_stack(make_stack, emu, loopback_only, {"shop.yaml": release_spec()},
                        config={"auditPollSeconds": "0.2"})
-
-
-@pytest.fixture
-def runs(tmp_path: Path, pulumi_cli_dir: Path) -> Any:
-    started: list[CliProcess] = []
-
-    def start(stack: Any, operation: str = "up") -> CliProcess:
-        process = CliProcess(stack, operation, tmp_path / f"{operation}-{len(started)}.log", pulumi_cli_dir)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.cleanup()
 
 
 def kill_while_held(emu: EmulatorControl, run: CliProcess, path: str, effect: Any) -> int:

@@ -18,13 +18,12 @@ from typing import Any
 import pytest
 
 from emulator.testing import EmulatorControl
-from tests.e2e.test_faults_kill import (  # noqa: F401  (runs: fixture)
+from tests.e2e.test_faults_kill import (  # the `runs` fixture is tests/e2e/conftest.py's
     COMMIT,
     RELEASE,
     SUBMIT,
     assert_the_killed_run_stopped,
     kill_while_held,
-    runs,
 )
 from tests.reliability.support import (
     APP,

@@ -94,7 +94,8 @@ def test_every_problem_of_a_platform_spec_at_once(tmp_path: Path) -> None:
                      "server_domains.published[1]: IP addresses are not allowed",
                      "server_domains.published[3]: duplicate of [2]",
                      "jump_domains.published[0]: must be a bare host name", "audit_events: give exactly one",
-                     "fleet: fleet releases are not supported yet", "surprise: unknown field"):
+                     "fleet.version: required field is missing", "fleet.waves: List should have at least 1 item",
+                     "surprise: unknown field"):
         assert expected in found, (expected, found)
 
 

@@ -71,7 +71,8 @@ def test_shell_exports_put_bin_and_the_cli_on_path_and_leave_the_users_backend_a
 
     prod = pulumi_env("prod", cli_dir=CLI, environ=user_env(tmp_path, PULUMI_BACKEND_URL="postgres://u:pw@h/db"))
     text = shell_exports(prod, "prod")
-    assert "PULUMI_BACKEND_URL" not in text and "pw" not in text
+    assert "export PULUMI_BACKEND_URL" not in text and "pw" not in text
+    assert 'export WECHAT_IAC_FLEET_LEDGER="${WECHAT_IAC_FLEET_LEDGER:-$PULUMI_BACKEND_URL}"' in text  # the fleet's
     assert "export PULUMI_CONFIG_PASSPHRASE" not in text and "unset PULUMI_CONFIG_PASSPHRASE" in text
 
 
