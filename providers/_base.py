@@ -33,6 +33,9 @@ diff/update) plus `live` (last observed live state) and `manual_steps`.
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -63,6 +66,11 @@ from wechat import APIError, MiniProgramClient
 
 Props = dict[str, Any]
 Adopted = tuple[Any, list[str]]  # adoption: (the block as spec data, or None), comment lines for the spec
+
+# What diff() observed, for the update() that follows it (see WeChatResourceProvider.plans_from_diff).
+OBSERVED_TTL = 120.0  # seconds: an older observation is dropped and update() reads again
+_observed: dict[str, tuple[float, Props]] = {}
+_observed_lock = threading.Lock()
 
 
 NEEDS_PLATFORM = (
@@ -98,6 +106,8 @@ class WeChatResourceProvider(ResourceProvider):
     console_path: ClassVar[str] = "mp.weixin.qq.com"  # where a person does it by hand
     platform_only: ClassVar[bool] = True  # writes need an authorizer_access_token
     owner_can_read: ClassVar[bool] = False  # reads work with the mini-program's own token
+    # update() plans from the live state its diff() read, when `reuses(plan)` allows (see converge)
+    plans_from_diff: ClassVar[bool] = False
     has_api: ClassVar[bool] = True  # False: WeChat has no API for it at all (no read, no write, no token)
 
     _settings: Settings | None = None
@@ -182,6 +192,9 @@ class WeChatResourceProvider(ResourceProvider):
             self.cannot_read(news, error)
             return DiffResult(changes=True, replaces=replaces)
         _events.planned(plan, "update")
+        if self.plans_from_diff and _live is not None:
+            with _observed_lock:
+                _observed[_observed_key(self.kind, news, olds)] = (time.monotonic(), _live)
         # a spec edit that live state already matches still updates what state records
         recorded_changed = (whole_numbers(olds.get("spec")), olds.get("credentials")) != (desired, news["credentials"])
         # manual steps alone change nothing `up` can do: no update (a blocked plan updates, to refuse);
@@ -284,7 +297,8 @@ class WeChatResourceProvider(ResourceProvider):
     def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         ctx = self.context(props)
         desired = self.normalize(props["spec"])
-        plan, live = self.observe(ctx, props, olds, desired)
+        # the lookup key is the raw old outputs (as diff() saw them); plans use the repaired ones
+        plan, live = self.planned_by_diff(ctx, props, olds, desired) or self.observe(ctx, props, olds, desired)
         olds = whole_numbers(olds)
         if plan.blocked:
             raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
@@ -297,6 +311,29 @@ class WeChatResourceProvider(ResourceProvider):
         outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
         outs.update(_rotation.outputs(ctx))
         return outs
+
+    def planned_by_diff(self, ctx: Context, props: Props, olds: Props | None,
+                        desired: Props) -> tuple[Plan, Any] | None:
+        """The plan update() makes from what this resource's diff() read moments ago in the same `up`
+        (`plans_from_diff`): the plan the engine's diff showed, without reading every endpoint again.
+
+        Only for a provider whose every write that must not be repeated is guarded by a read right
+        before it (`guard_*`) and when `reuses(plan)` says the plan's other calls are safe on that
+        read; otherwise (and when the observation is older than OBSERVED_TTL) update() reads afresh.
+        """
+        if not self.plans_from_diff or olds is None:
+            return None
+        with _observed_lock:
+            found = _observed.pop(_observed_key(self.kind, props, olds), None)
+        if found is None or time.monotonic() - found[0] > OBSERVED_TTL:
+            return None
+        live = found[1]
+        plan = self.plan(ctx, desired, live, whole_numbers(olds))
+        return (plan, live) if self.writable(ctx) and not plan.blocked and self.reuses(plan) else None
+
+    def reuses(self, plan: Plan) -> bool:
+        """Whether update() may send this plan, made from diff()'s read, relying on the calls' guards."""
+        return False
 
     # --- the executor (providers._executor) ----------------------------------------------------
     def replan(self, ctx: Context, desired: Props, olds: Props | None) -> list[ApiCall]:
@@ -350,6 +387,18 @@ def unknown(field_: str, value: Any, op: str = "update") -> Change:
 
 
 TYPE_PREFIX = "pulumi-python:dynamic/wechat:"  # every resource's type token starts so (module="wechat")
+
+
+def forget_observations() -> None:
+    """Drop what diffs observed (tests; a provider host serves one engine run, so it never needs to)."""
+    with _observed_lock:
+        _observed.clear()
+
+
+def _observed_key(kind: str, news: Props, olds: Props) -> str:
+    """The same resource with the same inputs and the same recorded outputs as at its diff()."""
+    parts = [kind, *({k: v for k, v in props.items() if k != "__provider"} for props in (news, olds))]
+    return json.dumps(parts, sort_keys=True, default=str)
 
 
 class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResource"):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from providers import _events, release_domains
+from providers import _events, release_domains, release_quota
 from providers import release_guards as guard
 from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
@@ -55,7 +55,6 @@ from providers.release_phases import (
     extra_reads,
     history_entries,
     phase_of,
-    quota_of,
     rejection_message,
     snapshot,
 )
@@ -91,6 +90,7 @@ class ReleaseProvider(WeChatResourceProvider):
     kind = "release"
     spec_model = ReleaseSpec
     console_path = CONSOLE
+    plans_from_diff = True  # every write that must not be repeated re-reads right before it (guard_*)
 
     def read_live(self, ctx: Context) -> Props | None:
         client = ctx.client
@@ -104,7 +104,7 @@ class ReleaseProvider(WeChatResourceProvider):
         if HISTORY in reads:
             extra["history"] = history_entries(ctx.client.get_history_versions())
         if QUOTA in reads:
-            extra["quota"] = quota_of(ctx.client.query_quota())
+            extra["quota"] = release_quota.figure(ctx)  # once per platform per `up` (release_quota)
         if DOMAINS in reads:
             extra["domains"] = read_domains(ctx.client)
         if RECORDED_AUDIT in reads:
@@ -122,6 +122,11 @@ class ReleaseProvider(WeChatResourceProvider):
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
+
+    def reuses(self, plan: Plan) -> bool:
+        """update() sends the plan diff() made unless it makes a template (a miniprogram-ci upload and
+        addtotemplate carry no guard: another app of the fleet may have made it since; read again)."""
+        return not any(call.path in (UPLOAD, ADD_TO_TEMPLATE, OWN_UPLOAD) for call in plan.calls)
 
     def send(self, run: Run, call: ApiCall, args: Props) -> Props:
         """Steps that are not WeChat API calls: the miniprogram-ci uploads and the platform's template
@@ -189,8 +194,8 @@ class ReleaseProvider(WeChatResourceProvider):
         latest = live["audit"]["auditid"] if live["audit"] else None
         guard.v_superseded(appid, version, self.audits_by_id(run, exclude=latest))
         guard.exp_is_v(appid, live, version)
-        quota = quota_of(run.ctx.client.query_quota())
-        if quota["rest"] is not None and quota["rest"] <= 0:
+        left, quota = release_quota.spend(run.ctx)  # the platform's figure, counted down by this host
+        if not left:
             raise RefusedError(f"{appid} release: the platform's monthly audit quota is spent "
                                f"(0 of {quota['limit']} left): {version} was not submitted")
         return True
@@ -217,8 +222,10 @@ class ReleaseProvider(WeChatResourceProvider):
         """release / grayrelease: V's audit must have passed (waiting for it up to wait_for_audit_minutes),
         be the latest approved one (WeChat releases that), and no declared domain may be dropped."""
         if getattr(run.plan, "phase", "") not in ("approved", "released"):
-            self.await_approval(run)  # submitted by this run, or under audit when the plan was made
-        guard.latest_approved_is_v(run.ctx.appid, self.fresh(run), self.version(run), self.known(run), run.olds)
+            live = self.await_approval(run)  # submitted by this run, or under audit when the plan was made
+        else:
+            live = self.fresh(run)
+        guard.latest_approved_is_v(run.ctx.appid, live, self.version(run), self.known(run), run.olds)
         self.domains_survive(run)
         return True
 
@@ -235,6 +242,9 @@ class ReleaseProvider(WeChatResourceProvider):
         return {} if self.gray_percentage(run) is None else None
 
     def guard_rollback(self, run: Run) -> bool:
+        """Roll back only if V is not live already (the plan may be diff()'s), and no declared domain goes."""
+        if self.fresh(run)["release_version"] == self.version(run):
+            return False
         self.say(run, f"ROLLING BACK to {self.version(run)}")
         self.domains_survive(run)
         return True
@@ -248,9 +258,10 @@ class ReleaseProvider(WeChatResourceProvider):
     def domains_survive(self, run: Run) -> None:
         guard.declared_domains_survive(run.ctx.appid, self.version(run), run.desired, read_domains(run.ctx.client))
 
-    def await_approval(self, run: Run) -> None:
-        """Poll the audit of V until it passes (returns), fails (RefusedError), or the wait is over
-        (Stop: this `up` ends short of the target and exits non-zero; the next resumes)."""
+    def await_approval(self, run: Run) -> Props:
+        """Poll the audit of V until it passes (returns the live state that shows it), fails
+        (RefusedError), or the wait is over (Stop: this `up` ends short of the target and exits
+        non-zero; the next resumes)."""
         minutes = int(getattr(run.plan, "wait_minutes", 0))
         events = run.desired.get("audit_events")
         watch = EventWatch(events, run.ctx.appid) if events else None  # an event wakes the wait early
@@ -264,7 +275,7 @@ class ReleaseProvider(WeChatResourceProvider):
                 raise RefusedError(f"{run.ctx.appid} release: the latest audit is no longer of {version}; "
                                    "run `pulumi up` again to see where it stands")
             if audit["status"] == APPROVED:
-                return
+                return live
             if audit["status"] == REJECTED:
                 why = rejection_message(version, audit["auditid"], audit["reason"], audit["screenshots"])
                 raise RefusedError(f"{run.ctx.appid} release: {why}")

@@ -1,0 +1,18 @@
+"""What a provider host keeps for the length of one engine run is dropped between tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from providers import _base, release_quota
+
+
+@pytest.fixture(autouse=True)
+def one_engine_run_per_test() -> Iterator[None]:
+    """The diff observations update() plans from (`_base`) and the platform's audit quota figure
+    (`release_quota`) live as long as a provider host, which serves one `up`; a test is one `up`."""
+    yield
+    _base.forget_observations()
+    release_quota.forget()
