@@ -41,12 +41,14 @@ from providers.release_phases import (
     CONSOLE,
     DELAYED,
     DOMAINS,
+    GRAY,
     HISTORY,
     IN_FLIGHT,
     OWN_UPLOAD,
     QUOTA,
     RECORDED_AUDIT,
     REJECTED,
+    RELEASE,
     SOURCE,
     SUBMIT,
     WITHDRAWN,
@@ -302,12 +304,33 @@ class ReleaseProvider(WeChatResourceProvider):
         if any(call.path.startswith("/") for call in plan.calls[: len(run.answers)]):
             known = self.known(run)
             hint = {**(olds or {}), "version": self.version(run), "auditid": next(iter(known), record.get("auditid"))}
+            reached = self.reached(run)
+            if reached is not None:
+                record.update(phase=reached[0], auditid=hint["auditid"], gray_percentage=reached[1])
+                return record
             live = {**(self.read_live(run.ctx) or {}), "history": []}
             phase = phase_of(self.version(run), live, hint)
             # a released phase names no audit: keep the one this run submitted or the plan knew
             auditid = phase.auditid if phase.auditid is not None else hint["auditid"]
             record.update(phase=phase.name, auditid=auditid, gray_percentage=phase.percentage)
         return record
+
+    def reached(self, run: Run) -> tuple[str, int | None] | None:
+        """(phase, gray percentage) that WeChat's answers tell without reading again: every planned call
+        was sent and answered, and the last is a submit_audit (auditing: WeChat handed back its auditid),
+        a release (released to everyone) or a grayrelease (released to its percentage). None: read
+        (a call skipped or settled by reading, a run stopped short, or another last call)."""
+        calls = run.plan.calls
+        if not calls or run.acknowledged != set(range(len(calls))):
+            return None
+        last = calls[-1]
+        if last.path == SUBMIT:
+            return "auditing", None
+        if last.path == RELEASE:
+            return "released", 100
+        if last.path == GRAY:
+            return "released", int(last.args["gray_percentage"])
+        return None
 
 
 def poll_seconds(ctx: Context, events: bool = False) -> float:

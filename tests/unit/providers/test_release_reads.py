@@ -101,6 +101,8 @@ def test_update_plans_from_the_diff_read_and_the_guards_still_read(provider: Rel
     between = update_log[update_log.index(("write", COMMIT)) + 1: update_log.index(("write", SUBMIT))]
     assert ("read", "get_version_info") in between and ("read", "get_latest_audit_status") in between
     assert ("read", "query_quota") not in update_log  # diff() read the platform's figure in this host
+    assert update_log[-1] == ("write", SUBMIT)  # WeChat's answer (its auditid) says where V stands: no read
+    assert outs["auditid"] == fake.latest()["auditid"]  # type: ignore[index]
 
     fake.decide(0)  # approved
     diff_log, update_log, outs = diff_then_update(provider, release_spec(), outs, logged)
@@ -109,6 +111,7 @@ def test_update_plans_from_the_diff_read_and_the_guards_still_read(provider: Rel
     before_release = update_log[: update_log.index(("write", RELEASE))]
     assert ("read", "get_history_versions") not in before_release  # diff() read it
     assert ("read", "get_effective_domain") in before_release  # the guard: no declared domain dropped
+    assert update_log[-1] == ("write", RELEASE) and outs["gray_percentage"] == 100
 
 
 def test_a_stale_diff_still_never_commits_or_submits_twice(provider: ReleaseProvider,  # noqa: F811
@@ -117,7 +120,10 @@ def test_a_stale_diff_still_never_commits_or_submits_twice(provider: ReleaseProv
     assert provider.diff("id", olds, props(release_spec())).changes
     fake.commit_as("1.1.0")  # between the engine's diff and its update: another run commits and submits 1.1.0
     fake.submit_audit()
+    logged.log.clear()
     outs = provider.update("id", olds, props(release_spec())).outs or {}
+    assert logged.log[-3:] == [("read", "get_version_info"), ("read", "get_latest_audit_status"),
+                               ("read", "get_gray_release_plan")]  # nothing it sent tells: the record reads
     assert fake.writes == [SUBMIT]  # the other run's only: the guards read and skipped both of this plan's
     assert outs["phase"] == "auditing"
 
