@@ -186,3 +186,21 @@ def test_quota_spent_by_the_count_but_renewed_live_is_spent_live() -> None:
     client.rest = 20  # a new month: the fresh read says there is quota again
     assert release_quota.spend(ctx) == (True, {"rest": 19, "limit": 20})
     assert client.reads == 2
+
+
+def test_template_library_read_once_per_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fleet releasing template 2: the plan names what template 2 was made from, read once."""
+    import providers.release_source as release_source
+
+    reads: list[str] = []
+
+    class Library:
+        def get_templates(self) -> list[dict[str, Any]]:
+            reads.append("gettemplatelist")
+            return [{"template_id": 2, "user_version": "1.1.0", "user_desc": "cart", "create_time": 1700000000}]
+
+    monkeypatch.setattr(release_source, "_component_client", lambda credentials, settings: Library())
+    spec = {"version": "1.1.0", "source": {"template_id": 2}}
+    states = [release_source.source_state(ctx_of(f"wx{index:016d}", QuotaClient(0)), spec) for index in range(3)]
+    assert [state["template"]["user_version"] for state in states] == ["1.1.0"] * 3
+    assert reads == ["gettemplatelist"]
