@@ -28,8 +28,6 @@ from typing import Any
 
 THREADS_VARIABLE = "WECHAT_IAC_HOST_THREADS"
 DEFAULT_THREADS = 32  # = the --parallel the runner passes; more only queue in the engine
-SWITCH_VARIABLE = "WECHAT_IAC_HOST_SWITCH_MS"
-DEFAULT_SWITCH_MS = 5.0  # Python's own sys.getswitchinterval()
 
 
 def host_threads(environ: dict[str, str] | os._Environ[str] = os.environ) -> int:
@@ -43,15 +41,6 @@ def host_threads(environ: dict[str, str] | os._Environ[str] = os.environ) -> int
     return DEFAULT_THREADS
 
 
-def switch_ms(environ: dict[str, str] | os._Environ[str] = os.environ) -> float:
-    """How long a thread may hold the GIL while another waits for it (sys.setswitchinterval), in ms."""
-    try:
-        value = float(environ.get(SWITCH_VARIABLE, "") or DEFAULT_SWITCH_MS)
-    except ValueError:
-        value = DEFAULT_SWITCH_MS
-    return value if 0.05 <= value <= 100 else DEFAULT_SWITCH_MS
-
-
 def serve(threads: int | None = None) -> None:
     """Run the SDK's dynamic-provider host (`python -m pulumi.dynamic`) with a pool of `threads`."""
     import runpy
@@ -60,7 +49,6 @@ def serve(threads: int | None = None) -> None:
     import grpc
 
     size = threads or host_threads()
-    sys.setswitchinterval(switch_ms() / 1000)
     sdk_server = grpc.server
 
     def server(thread_pool: Any = None, *args: Any, **kwargs: Any) -> Any:
