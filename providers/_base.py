@@ -33,9 +33,6 @@ diff/update) plus `live` (last observed live state) and `manual_steps`.
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -54,7 +51,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
-from providers import _events, _prefetch, _rotation
+from providers import _events, _observed, _prefetch, _rotation
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
 from providers._executor import Answers, Run, check_reviewed, execute
 from providers._host import watch_engine
@@ -66,11 +63,6 @@ from wechat import APIError, MiniProgramClient
 
 Props = dict[str, Any]
 Adopted = tuple[Any, list[str]]  # adoption: (the block as spec data, or None), comment lines for the spec
-
-# What diff() observed, for the update() that follows it (see WeChatResourceProvider.plans_from_diff).
-OBSERVED_TTL = 120.0  # seconds: an older observation is dropped and update() reads again
-_observed: dict[str, tuple[float, Props]] = {}
-_observed_lock = threading.Lock()
 
 
 NEEDS_PLATFORM = (
@@ -192,9 +184,8 @@ class WeChatResourceProvider(ResourceProvider):
             self.cannot_read(news, error)
             return DiffResult(changes=True, replaces=replaces)
         _events.planned(plan, "update")
-        if self.plans_from_diff and _live is not None:
-            with _observed_lock:
-                _observed[_observed_key(self.kind, news, olds)] = (time.monotonic(), _live)
+        if self.plans_from_diff and _live is not None and plan.calls:
+            _observed.remember(self.kind, news, olds, _live)
         # a spec edit that live state already matches still updates what state records
         recorded_changed = (whole_numbers(olds.get("spec")), olds.get("credentials")) != (desired, news["credentials"])
         # manual steps alone change nothing `up` can do: no update (a blocked plan updates, to refuse);
@@ -319,15 +310,11 @@ class WeChatResourceProvider(ResourceProvider):
 
         Only for a provider whose every write that must not be repeated is guarded by a read right
         before it (`guard_*`) and when `reuses(plan)` says the plan's other calls are safe on that
-        read; otherwise (and when the observation is older than OBSERVED_TTL) update() reads afresh.
+        read; otherwise (and when the read is older than `_observed.TTL`) update() reads afresh.
         """
-        if not self.plans_from_diff or olds is None:
+        live = _observed.recall(self.kind, props, olds) if self.plans_from_diff and olds is not None else None
+        if live is None:
             return None
-        with _observed_lock:
-            found = _observed.pop(_observed_key(self.kind, props, olds), None)
-        if found is None or time.monotonic() - found[0] > OBSERVED_TTL:
-            return None
-        live = found[1]
         plan = self.plan(ctx, desired, live, whole_numbers(olds))
         return (plan, live) if self.writable(ctx) and not plan.blocked and self.reuses(plan) else None
 
@@ -387,18 +374,6 @@ def unknown(field_: str, value: Any, op: str = "update") -> Change:
 
 
 TYPE_PREFIX = "pulumi-python:dynamic/wechat:"  # every resource's type token starts so (module="wechat")
-
-
-def forget_observations() -> None:
-    """Drop what diffs observed (tests; a provider host serves one engine run, so it never needs to)."""
-    with _observed_lock:
-        _observed.clear()
-
-
-def _observed_key(kind: str, news: Props, olds: Props) -> str:
-    """The same resource with the same inputs and the same recorded outputs as at its diff()."""
-    parts = [kind, *({k: v for k, v in props.items() if k != "__provider"} for props in (news, olds))]
-    return json.dumps(parts, sort_keys=True, default=str)
 
 
 class WeChatResource(pulumi.dynamic.Resource, module="wechat", name="WeChatResource"):

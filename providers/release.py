@@ -172,6 +172,7 @@ class ReleaseProvider(WeChatResourceProvider):
         running = audit is not None and audit["status"] in IN_FLIGHT and of is not None and of != self.version(run)
         if running:
             self.say(run, f"WITHDRAWING the audit {audit['auditid']} of {of}")
+            self.before_write(run, live)
         return running
 
     def landed_withdrawn(self, run: Run, error: Exception) -> Props | None:
@@ -200,7 +201,13 @@ class ReleaseProvider(WeChatResourceProvider):
         if not left:
             raise RefusedError(f"{appid} release: the platform's monthly audit quota is spent "
                                f"(0 of {quota['limit']} left): {version} was not submitted")
+        self.before_write(run, live)
         return True
+
+    def before_write(self, run: Run, live: Props) -> None:
+        """The latest audit a guard read right before its write: what a lost answer's landed_* read
+        compares with (the plan's live state may be diff()'s, older, when update() reuses it)."""
+        run.live = {**(run.live or {}), "audit": live["audit"]}
 
     def landed_submitted(self, run: Run, error: Exception) -> Props | None:
         after = self.fresh(run)

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from providers import _base, _platform_reads
+from providers import _observed, _platform_reads
 
 
 @pytest.fixture(autouse=True)
 def one_engine_run_per_test() -> Iterator[None]:
-    """The diff observations update() plans from (`_base`) and the platform's audit quota figure
+    """The diff observations update() plans from (`_observed`) and the platform's audit quota figure
     (`_platform_reads`) live as long as a provider host, which serves one `up`; a test is one `up`."""
     yield
-    _base.forget_observations()
+    _observed.forget()
     _platform_reads.forget()

@@ -85,11 +85,10 @@ def test_one_event_loop_per_host_thread(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_the_pinned_sdk_servicer_makes_a_loop_per_call() -> None:
     """Why reuse_event_loops exists: the pinned SDK's Check serializes its answer on a new loop."""
-    import inspect
-
-    import pulumi.dynamic.__main__ as sdk_host
-
-    assert "asyncio.new_event_loop()" in inspect.getsource(sdk_host.DynamicResourceProviderServicer.Check)
+    source = SDK_HOST.read_text(encoding="utf-8")
+    start = source.index("    def Check(")
+    check = source[start: source.index("\n    def ", start + 1)]
+    assert "asyncio.new_event_loop()" in check and "loop.close()" in check
 
 
 def test_the_pinned_sdk_host_still_builds_its_pool_the_way_serve_expects() -> None:

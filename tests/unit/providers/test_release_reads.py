@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from providers import release_quota
+from providers._errors import RefusedError
 from providers.release import ReleaseProvider
 from providers.release_phases import COMMIT, RELEASE, ROLLBACK, SUBMIT, decide, snapshot
 from tests.unit.providers.test_release_apply import (  # noqa: F401 (fixtures)
@@ -204,3 +205,18 @@ def test_template_library_read_once_per_platform(monkeypatch: pytest.MonkeyPatch
     states = [release_source.source_state(ctx_of(f"wx{index:016d}", QuotaClient(0)), spec) for index in range(3)]
     assert [state["template"]["user_version"] for state in states] == ["1.1.0"] * 3
     assert reads == ["gettemplatelist"]
+
+
+def test_a_lost_submit_answer_is_settled_against_the_guards_read(provider: ReleaseProvider,  # noqa: F811
+                                                                 fake: FakeWeChat) -> None:  # noqa: F811
+    """update() plans from diff()'s read; an audit of V that appeared and was withdrawn since then is
+    no evidence that this run's submission landed: the landed read compares with the guard's read."""
+    olds = released_at_1_0_0(provider, None)  # type: ignore[arg-type]
+    assert provider.diff("id", olds, props(release_spec())).changes
+    fake.commit_as("1.1.0")  # meanwhile: someone commits 1.1.0, submits it and withdraws the audit
+    fake.submit_audit()
+    fake.decide(3)
+    fake.lose(SUBMIT, "before")  # this run's submission is lost before it lands
+    with pytest.raises(RefusedError, match="did not take effect"):
+        provider.update("id", olds, props(release_spec()))
+    assert len(fake.audits) == 1  # nothing landed, and nothing was sent again
