@@ -301,7 +301,7 @@ class ReleaseProvider(WeChatResourceProvider):
             sleep(min(poll, left))
 
     def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
-        """Where V stands after this run (a fresh read when it wrote anything): phase, auditid, gray
+        """Where V stands after this run (from WeChat's answers, or a fresh read: `reached`): phase, auditid, gray
         percentage, the versions seen live, the version uploaded in owner mode. Hints for the next run."""
         plan = run.plan
         record = plan.record() if isinstance(plan, ReleasePlan) else {}
