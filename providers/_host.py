@@ -95,6 +95,13 @@ def reuse_event_loops() -> None:
     asyncio.new_event_loop = new_event_loop
 
 
+def serving() -> bool:
+    """Whether this process is the dynamic-provider host (`python -m pulumi.dynamic <engine>`), which
+    serves one engine run: what it keeps between calls (`_observed`, `_platform_reads`) belongs to it."""
+    host = sys.modules.get("__main__")
+    return host is not None and hasattr(host, "_abort_with_traceback")
+
+
 def watch_engine() -> None:
     """Start the watchdog if this process is the dynamic-provider host (`python -m pulumi.dynamic <engine>`)."""
     host = sys.modules.get("__main__")

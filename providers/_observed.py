@@ -14,6 +14,8 @@ import threading
 import time
 from typing import Any
 
+from providers import _host
+
 Props = dict[str, Any]
 TTL = 120.0  # seconds: an older read is dropped and update() reads again
 
@@ -22,6 +24,9 @@ _reads: dict[str, tuple[float, Props]] = {}
 
 
 def remember(kind: str, news: Props, olds: Props, live: Props) -> None:
+    """Kept only in the provider host (one engine run); any other process's diff() is not followed here."""
+    if not _host.serving():
+        return
     with _lock:
         _reads[_key(kind, news, olds)] = (time.monotonic(), live)
 

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from providers import _host
+
 T = TypeVar("T")
 
 lock = threading.RLock()  # guards `values`; held by a caller that updates a value in place
@@ -31,7 +33,10 @@ def platform_of(ctx: Any) -> str:
 
 
 def once(ctx: Any, name: str, read: Callable[[], T]) -> T:
-    """`read()`'s answer, read once per platform and `name` in this host."""
+    """`read()`'s answer, read once per platform and `name` in this host; read every time in any other
+    process (the runner's in-process plan, a test), which may plan many runs."""
+    if not _host.serving():
+        return read()
     key = (platform_of(ctx), name)
     with lock:
         reading = _reading.setdefault(key, threading.Lock())

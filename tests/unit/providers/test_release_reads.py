@@ -220,3 +220,14 @@ def test_a_lost_submit_answer_is_settled_against_the_guards_read(provider: Relea
     with pytest.raises(RefusedError, match="did not take effect"):
         provider.update("id", olds, props(release_spec()))
     assert len(fake.audits) == 1  # nothing landed, and nothing was sent again
+
+
+def test_outside_the_host_the_platform_reads_are_made_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's in-process plan (and a test process) may plan many runs: nothing is kept there."""
+    from providers import _host
+
+    monkeypatch.setattr(_host, "serving", lambda: False)
+    client = QuotaClient(rest=3)
+    assert [release_quota.figure(ctx_of("wx1", client))["rest"] for _ in range(2)] == [3, 3]
+    client.rest = 0
+    assert release_quota.figure(ctx_of("wx1", client))["rest"] == 0 and client.reads == 3
