@@ -1,8 +1,8 @@
 """The rhythm every resource follows: configure, check, diff, create, read, update, delete.
 
 The provider contract. A resource module sets `kind` (its spec block), `spec_model`, `console_path`
-and, where they differ from the defaults, `platform_only`, `owner_can_read`, `has_api`; it writes
-these hooks, and nothing else of the base (tests/unit/providers/test_registry.py checks it):
+and, where they differ from the defaults, `platform_only`, `owner_can_read`, `has_api`, `plans_from_diff`;
+it writes these hooks, and nothing else of the base (tests/unit/providers/test_registry.py checks it):
 - `read_live(ctx)`: the live state by read-only calls, every field read as optional.
 - `plan(ctx, desired, live, olds)`: pure; its `ApiCall`s, with their args, are exactly what `up` sends.
 - `read_more(ctx, desired, live, olds)`: optional; the reads only some plans need, merged into live.
@@ -12,15 +12,18 @@ these hooks, and nothing else of the base (tests/unit/providers/test_registry.py
 - `send(run, call, args)`: optional; routes a planned step that is not a WeChat API call.
 - `explain(run, error)`: optional; a WeChat error in the words of this resource.
 - `guard_<name>(run)` / `landed_<name>(run, error)`: reads a planned call names (`providers._plan.ApiCall`).
+- `reuses(plan)`: optional, with `plans_from_diff`; True only if every call of this plan, made from
+  diff()'s read earlier in the same `up`, is safe to send on it: each write that must not be repeated
+  has a guard that reads right before it, and the rest are idempotent (default False: update() reads).
 `live` is None when these credentials cannot read (every plan then says "unknown", never guesses);
 `olds` is None on create, and `olds["spec"]` is what the last `up` applied, which tells drift.
 Old outputs reach the hooks with their whole numbers as ints (`whole_numbers`, the one repair).
 
-`up` = `converge()`: read the live state, plan, refuse if the plan is blocked (or differs from a
-reviewed plan file), then `execute()` the plan's calls in order through one client entry point,
-settling a lost answer by reading (never by sending again). diff() computes the same plan, so drift
-made in the console shows in `pulumi preview` without a refresh; manual steps alone never make
-`up` "update" anything.
+`up` = `converge()`: read the live state (or take diff()'s, where `reuses` allows), plan, refuse if
+the plan is blocked (or differs from a reviewed plan file), then `execute()` the plan's calls in order
+through one client entry point, settling a lost answer by reading (never by sending again). diff()
+computes the same plan, so drift made in the console shows in `pulumi preview` without a refresh;
+manual steps alone never make `up` "update" anything.
 
 Owner credentials (`mode: owner`) write nothing for `platform_only` resources: each planned call
 becomes a manual step, the changes say this `up` does not reach them, and nothing is called drift
@@ -98,8 +101,7 @@ class WeChatResourceProvider(ResourceProvider):
     console_path: ClassVar[str] = "mp.weixin.qq.com"  # where a person does it by hand
     platform_only: ClassVar[bool] = True  # writes need an authorizer_access_token
     owner_can_read: ClassVar[bool] = False  # reads work with the mini-program's own token
-    # update() plans from the live state its diff() read, when `reuses(plan)` allows (see converge)
-    plans_from_diff: ClassVar[bool] = False
+    plans_from_diff: ClassVar[bool] = False  # diff() keeps its read for update(), if `reuses(plan)`
     has_api: ClassVar[bool] = True  # False: WeChat has no API for it at all (no read, no write, no token)
 
     _settings: Settings | None = None
