@@ -266,7 +266,10 @@ class WeChatResourceProvider(ResourceProvider):
         if not self.readable(ctx):
             live = None
         elif prefetched is not None and not prefetched.cancel():  # a read still queued is made here instead
-            live = prefetched.result()  # what read_live returned, or the error it raised
+            try:
+                live = prefetched.result()  # what read_live returned, or the error it raised
+            except USER_FACING:  # started before diff() offered the state's rotated token (61023): read now
+                live = self.read_live(ctx)
         else:
             live = self.read_live(ctx)
         if live is not None:

@@ -163,9 +163,10 @@ def test_rotation_with_a_lost_api_authorizer_token_answer_then_another_machine(
     emu.advance_clock(7200 + 301)  # every access token expired, the superseded refresh tokens' grace over
     assert stack.up().summary.result == "succeeded", stack.text()
     # preflight runs in the Pulumi program, which cannot read the state: its token check may try the
-    # configured (superseded) token once and warn; the resources use the state's token and never do
+    # configured (superseded) token once and warn; so may a read check() starts ahead of diff() (the
+    # engine gives check() no outputs); diff() then reads with the state's token, and no resource fails
     refused = [c for c in emu.calls() if c.get("errcode") == 61023]
-    assert len(refused) <= 1, refused
+    assert len(refused) <= 2, refused
     assert "61023" not in "".join(line for line in stack.text().splitlines() if line.startswith("error"))
     assert_converged(stack)
 

@@ -82,3 +82,17 @@ def test_a_read_in_flight_is_waited_for(provider: Recording) -> None:
         threading.Timer(0.05, release.set).start()
         _plan, live = provider.observe(ctx, PROPS, None)
     assert live == {"read_on": "prefetch"} and provider.reads == []
+
+
+def test_a_prefetched_read_that_failed_is_made_again_by_the_diff(provider: Recording) -> None:
+    """check() starts its read before diff() offers the state's rotated refresh token, so it may get
+    61023 with the superseded configured one: the diff reads again rather than fail the resource."""
+    from wechat.errors import WeChatError
+
+    failed: Future[Any] = Future()
+    failed.set_running_or_notify_cancel()
+    failed.set_exception(WeChatError(61023, "invalid refresh_token", "cgi-bin/component/api_authorizer_token"))
+    ctx = provider.context(PROPS)
+    ctx.prefetched = failed
+    _plan, live = provider.observe(ctx, PROPS, None)
+    assert live == {"read_on": threading.current_thread().name} and len(provider.reads) == 1
