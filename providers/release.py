@@ -35,29 +35,31 @@ from providers._plan import ApiCall, Plan
 from providers._source import upload_owner
 from providers.audit_events import EventWatch
 from providers.models import ReleaseSpec
-from providers.release_live import audit_of, audit_version
-from providers.release_phases import (
+from providers.release_live import (
     APPROVED,
-    CONSOLE,
     DELAYED,
-    DOMAINS,
-    HISTORY,
     IN_FLIGHT,
-    OWN_UPLOAD,
-    QUOTA,
-    RECORDED_AUDIT,
     REJECTED,
-    SOURCE,
-    SUBMIT,
     WITHDRAWN,
-    ReleasePlan,
-    decide,
-    extra_reads,
+    audit_of,
+    audit_version,
     history_entries,
     phase_of,
     quota_of,
-    rejection_message,
     snapshot,
+)
+from providers.release_phases import decide, extra_reads
+from providers.release_plan import (
+    CONSOLE,
+    DOMAINS,
+    HISTORY,
+    OWN_UPLOAD,
+    QUOTA,
+    RECORDED_AUDIT,
+    SOURCE,
+    SUBMIT,
+    ReleasePlan,
+    rejection_message,
 )
 from providers.release_source import ADD_TO_TEMPLATE, UPLOAD, landed_template, send_step, source_state
 from wechat import MiniProgramClient, NotFoundError

@@ -10,12 +10,15 @@ Pure: `read` turns `wxa/get_effective_domain` and `wxa/get_effective_webviewdoma
 the spec's declared domains (`declared`, filled by the program from the spec's `server_domains` and
 `webview_domains` blocks) and the ones in force now with what is in force after the release. Every
 list in WeChat's answers is optional. Domains are compared without case; web-view ones by host.
+`release_rule` applies all this to a Release plan: ⛔ when this `up` releases, ⚠ when a later one will.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from providers.release_plan import RELEASING, ReleasePlan
 
 Props = dict[str, Any]
 
@@ -194,3 +197,33 @@ def _host(item: Any) -> str:
     text = str(item).strip().lower()
     text = text.split("://", 1)[-1]
     return text.split("/", 1)[0].split(":", 1)[0]
+
+
+def release_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
+    """A release through the platform keeps only the platform's domains: refuse it when a domain the
+    spec declares would go (unless release.accept_domain_loss lists it); warn about the others."""
+    if live.get("domains") is None:
+        return
+    # judged on the declared domains in force now, or forecast for this run's platform changes; the
+    # others are set by this very `up` (the domain resources run before the release), so the guard
+    # judges them right before the release
+    declared = desired.get("declared_domains") or {}
+    domains = projected(live["domains"], declared)  # after this run's platform changes
+    judged = in_force(declared, domains)
+    declared_lost, others = lost(judged, domains, desired.get("accept_domain_loss") or [])
+    releasing = any(call.path in RELEASING for call in plan.calls)
+    not_told = unjudged(judged, domains, desired.get("accept_domain_loss") or [])
+    if not_told and releasing:  # the guard right before the release refuses on the same answer
+        plan.blocked = plan.blocked or unjudged_message(plan.version, not_told)
+    elif not_told:
+        plan.warnings.append(unjudged_message(plan.version, not_told))
+    message = loss_message(plan.version, declared_lost, (declared.get("platform") or {}).get("spec"))
+    if declared_lost and releasing:
+        plan.blocked = plan.blocked or message
+    elif declared_lost:
+        plan.warnings.append(f"the release that follows the audit would be refused: {message}")
+    if others:
+        plan.warnings.append(
+            f"releasing {plan.version} through the platform drops domains in force now that the spec does not "
+            f"declare: {', '.join(others)} (WeChat keeps only the platform's registered domains)"
+        )

@@ -23,14 +23,14 @@ from typing import Any
 
 from providers import release_domains
 from providers._errors import RefusedError
-from providers.release_live import audit_version, predates_the_experience_version
-from providers.release_phases import (
+from providers.release_live import (
     APPROVED,
     NOT_RESUBMITTED,
     PHASE_OF_STATUS,
-    superseded_message,
-    unknown_audit_message,
+    audit_version,
+    predates_the_experience_version,
 )
+from providers.release_plan import superseded_message, unknown_audit_message
 
 Props = dict[str, Any]
 

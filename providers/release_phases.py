@@ -21,78 +21,48 @@ writing, because a crash or a lost answer may have happened between the plan and
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from providers import release_domains
-from providers._base import MANUAL, NEEDS_PLATFORM
-from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan, Ref
-from providers._source import ext_json_string
-from providers.models import AuditSpec
+from providers._plan import ApiCall, Change
+from providers.release_code import commit_step, owner_steps
 from providers.release_live import (
     APPROVED,
-    AUDITING,
-    DELAYED,
-    GRAY_ACTIVE,
     IN_FLIGHT,
     NOT_RESUBMITTED,
-    PHASE_OF_STATUS,
-    REJECTED,
     WITHDRAWN,
     Phase,
     audit_version,
-    gray_owner,
-    gray_predates_the_audit,
     gray_version,
-    history_entries,
     live_text,
     phase_of,
     predates_the_experience_version,
-    quota_of,
-    recorded_gray_version,
     rollback_target,
-    snapshot,
 )
-from providers.release_source import source_steps
-
-__all__ = [  # where V stands is read in release_live; these names stay importable from here
-    "APPROVED", "AUDITING", "DELAYED", "GRAY_ACTIVE", "IN_FLIGHT", "NOT_RESUBMITTED", "PHASE_OF_STATUS",
-    "REJECTED", "WITHDRAWN", "Phase", "audit_version", "decide", "gray_owner", "gray_predates_the_audit",
-    "gray_version", "history_entries", "live_text", "phase_of", "quota_of", "recorded_gray_version",
-    "rollback_target", "snapshot",
-]
-
-KIND = "release"
-
-COMMIT = "/wxa/commit"
-SUBMIT = "/wxa/submit_audit"
-UNDO = "/wxa/undocodeaudit"
-RELEASE = "/wxa/release"
-GRAY = "/wxa/grayrelease"
-REVERT_GRAY = "/wxa/revertgrayrelease"
-ROLLBACK = "/wxa/revertcoderelease"
-OWN_UPLOAD = "miniprogram-ci:upload-own"  # owner mode: to the mini-program itself (not a WeChat API path)
-WRITE_PATHS = frozenset({COMMIT, SUBMIT, UNDO, RELEASE, GRAY, REVERT_GRAY, ROLLBACK})
-AFTER_APPROVAL = frozenset({RELEASE, GRAY})  # steps that need V's audit to have passed
-
-# The extra reads only some phases need (see `extra_reads`).
-HISTORY, QUOTA, RECORDED_AUDIT, DOMAINS, SOURCE = "history", "quota", "recorded_audit", "domains", "source"
-RELEASING = frozenset({RELEASE, GRAY, ROLLBACK})  # code goes live through the platform: domains change
-
-CONSOLE = "mp.weixin.qq.com → 管理 → 版本管理"
-AUDIT_TAKES = "WeChat's audit takes 1-7 days (an expedited one 2-12 hours)"
-WITHDRAW_LIMIT = "WeChat allows 5 withdrawals a day and 10 a month, and does not refund the audit quota"
-
-Props = dict[str, Any]
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)  # protobuf hands numbers over as floats
-    except (TypeError, ValueError):
-        return 0
+from providers.release_plan import (
+    AFTER_APPROVAL,
+    AUDIT_TAKES,
+    DOMAINS,
+    GRAY,
+    HISTORY,
+    KIND,
+    QUOTA,
+    RECORDED_AUDIT,
+    RELEASE,
+    ROLLBACK,
+    SOURCE,
+    SUBMIT,
+    UNDO,
+    WITHDRAW_LIMIT,
+    Props,
+    ReleasePlan,
+    audit_fields,
+    int_or_zero,
+    rejection_message,
+    revert_gray,
+    superseded_message,
+    unknown_audit_message,
+)
 
 
 def extra_reads(desired: Props, live: Props, olds: Props | None = None) -> list[str]:
@@ -112,29 +82,13 @@ def extra_reads(desired: Props, live: Props, olds: Props | None = None) -> list[
         reads.append(QUOTA)
         if live.get("exp_version") != version:
             reads.append(SOURCE)  # a commit may follow: which template, made from what
-        recorded = _int((olds or {}).get("auditid")) or None
+        recorded = int_or_zero((olds or {}).get("auditid")) or None
         if olds and olds.get("version") == version and recorded and (audit or {}).get("auditid") != recorded:
             reads.append(RECORDED_AUDIT)  # V's own audit, which a later one hides: get_auditstatus
     return reads
 
 
 # --- the plan ------------------------------------------------------------------------------------
-@dataclass
-class ReleasePlan(Plan):
-    """A Plan plus what the executor and the outputs need to know about where V stands."""
-
-    phase: str = "unknown"
-    version: str = ""
-    auditid: int | None = None
-    gray_percentage: int | None = None
-    rollback_to: int | None = None  # app_version for revertcoderelease
-    wait_minutes: int = 0
-    released_versions: list[str] = field(default_factory=list)  # versions earlier `up`s saw live (a hint)
-
-    def record(self) -> Props:
-        """What the outputs record: where V stood when this plan was made."""
-        return {"phase": self.phase, "version": self.version, "auditid": self.auditid,
-                "gray_percentage": self.gray_percentage, "released_versions": list(self.released_versions)}
 
 
 def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -> ReleasePlan:
@@ -147,7 +101,7 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
                        released_versions=_released_versions(olds, live))
     goal = f"released({version}, {target}%)"
     if live is None:
-        return _blind(plan, desired, olds, goal)
+        return owner_steps(plan, desired, olds, goal)
 
     phase = phase_of(version, live, olds)
     plan.phase, plan.auditid = phase.name, phase.auditid
@@ -177,7 +131,7 @@ def decide(appid: str, desired: Props, live: Props | None, olds: Props | None) -
         plan.blocked = rejection_message(version, phase.auditid, phase.reason, phase.screenshots)
     else:  # absent, committed, withdrawn
         _commit_and_submit(plan, phase, desired, live, olds, target, rollout)
-    _domains_rule(plan, desired, live)
+    release_domains.release_rule(plan, desired, live)
     _latest_approved_rule(plan, live, olds)
     if plan.blocked:  # `up` refuses before any call: the plan says why, and nothing else
         plan.calls, plan.warnings = [], []
@@ -216,36 +170,6 @@ def _latest_approved_rule(plan: ReleasePlan, live: Props, olds: Props | None) ->
         )
 
 
-def _domains_rule(plan: ReleasePlan, desired: Props, live: Props) -> None:
-    """A release through the platform keeps only the platform's domains: refuse it when a domain the
-    spec declares would go (unless release.accept_domain_loss lists it); warn about the others."""
-    if live.get("domains") is None:
-        return
-    # judged on the declared domains in force now, or forecast for this run's platform changes; the
-    # others are set by this very `up` (the domain resources run before the release), so the guard
-    # judges them right before the release
-    declared = desired.get("declared_domains") or {}
-    domains = release_domains.projected(live["domains"], declared)  # after this run's platform changes
-    judged = release_domains.in_force(declared, domains)
-    declared_lost, others = release_domains.lost(judged, domains, desired.get("accept_domain_loss") or [])
-    releasing = any(call.path in RELEASING for call in plan.calls)
-    unjudged = release_domains.unjudged(judged, domains, desired.get("accept_domain_loss") or [])
-    if unjudged and releasing:  # the guard right before the release refuses on the same answer
-        plan.blocked = plan.blocked or release_domains.unjudged_message(plan.version, unjudged)
-    elif unjudged:
-        plan.warnings.append(release_domains.unjudged_message(plan.version, unjudged))
-    message = release_domains.loss_message(plan.version, declared_lost, (declared.get("platform") or {}).get("spec"))
-    if declared_lost and releasing:
-        plan.blocked = plan.blocked or message
-    elif declared_lost:
-        plan.warnings.append(f"the release that follows the audit would be refused: {message}")
-    if others:
-        plan.warnings.append(
-            f"releasing {plan.version} through the platform drops domains in force now that the spec does not "
-            f"declare: {', '.join(others)} (WeChat keeps only the platform's registered domains)"
-        )
-
-
 def _released_versions(olds: Props | None, live: Props | None) -> list[str]:
     """The versions earlier `up`s saw live, plus the one live now (kept in the outputs, at most 20)."""
     seen = [str(v) for v in (olds or {}).get("released_versions") or [] if v]
@@ -256,20 +180,11 @@ def _released_versions(olds: Props | None, live: Props | None) -> list[str]:
     return list(dict.fromkeys(seen))[-20:]
 
 
-def rejection_message(version: str, auditid: int | None, reason: str, screenshots: Iterable[str]) -> str:
-    shots = ", ".join(screenshots) or "none"
-    return (
-        f"WeChat rejected version {version} (audit {auditid}): {reason or 'no reason given'}. "
-        f"Screenshots (media ids, fetch them with cgi-bin/media/get): {shots}. Fix the problem and "
-        "declare a new version; the next `up` commits and submits it."
-    )
-
-
 def _recorded_released(olds: Props | None, version: str, target: int) -> bool:
     """The last `up` recorded V released at the target percentage."""
     if not olds:
         return False
-    recorded = (olds.get("phase"), olds.get("version"), _int(olds.get("gray_percentage")))
+    recorded = (olds.get("phase"), olds.get("version"), int_or_zero(olds.get("gray_percentage")))
     return recorded == ("released", version, target)
 
 
@@ -414,7 +329,7 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
             f"WITHDRAW: the audit {audit['auditid']} of {name} is withdrawn; {WITHDRAW_LIMIT}"
         )
     if live.get("exp_version") != v:
-        _commit(plan, desired, live)
+        commit_step(plan, desired, live)
     elif olds and olds.get("spec") and olds["spec"].get("source") != desired["source"]:
         plan.blocked = plan.blocked or (
             f"release.source changed, but {v} is already committed (the experience version) from the source the "
@@ -443,53 +358,6 @@ def _commit_and_submit(plan: ReleasePlan, phase: Phase, desired: Props, live: Pr
         )
 
 
-def revert_gray(summary: str) -> ApiCall:
-    return ApiCall(REVERT_GRAY, summary, method="GET", args={}, landed="gray_cancelled")
-
-
-def audit_fields(desired: Props) -> Props:
-    """submit_audit's body: the spec's audit block as WeChat names its fields."""
-    return AuditSpec.model_validate(desired.get("audit") or {}).to_wire()
-
-
-def _commit(plan: ReleasePlan, desired: Props, live: Props) -> None:
-    """commit (and, for a source folder, the upload and addtotemplate before it): which code ships."""
-    v, source = plan.version, live.get("source") or {}
-    steps = source_steps(desired, source)
-    plan.calls += steps
-    template = source.get("template") or {}
-    template_id: Any = source.get("template_id", desired["source"].get("template_id"))
-    if template_id is None and not steps:
-        plan.blocked = plan.blocked or (
-            f"release.source.path makes a template in the third-party platform's library, which needs the "
-            f"platform's own credentials (mode: platform): {v} cannot be committed from a folder with these"
-        )
-        return
-    if template_id is None:
-        template_id = Ref(len(plan.calls) - 1, "template_id")  # what addtotemplate makes, just above
-    shown = f"template {template_id}" if not isinstance(template_id, Ref) else "the template made above"
-    if template:
-        made = f", drafted {_when(template.get('create_time'))}" if template.get("create_time") else ""
-        shown += f" (made from version {template.get('user_version') or '?'}: " \
-                 f"{template.get('user_desc') or 'no description'}{made})"
-        if template.get("user_version") not in (None, v):
-            plan.warnings.append(
-                f"CODE: template {template_id} was made from version {template.get('user_version')}, not {v}: "
-                f"committing it as {v} ships {template.get('user_version')}'s code"
-            )
-    args = {"template_id": template_id, "ext_json": ext_json_string(desired), "user_version": v,
-            "user_desc": str(desired.get("description") or "")}
-    plan.calls.append(ApiCall(COMMIT, f"commit {v} from {shown} as the experience version", args=args,
-                              guard="commit", landed="committed"))
-
-
-def _when(timestamp: Any) -> str:
-    try:
-        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(timestamp)))
-    except (TypeError, ValueError, OverflowError):
-        return str(timestamp)
-
-
 def _unknown_audit(live: Props, version: str | None) -> bool:
     """The latest audit may be V's own, and nothing live says whether it is: never submit then.
 
@@ -502,53 +370,10 @@ def _unknown_audit(live: Props, version: str | None) -> bool:
     return not predates_the_experience_version(live)
 
 
-def unknown_audit_message(version: str, audit: Props | None) -> str:
-    audit = audit or {}
-    status = PHASE_OF_STATUS.get(audit.get("status"), "in an unknown state")  # type: ignore[arg-type]
-    return (
-        f"the latest audit ({audit.get('auditid')}, {status}) does not say which version it is of (WeChat left "
-        f"user_version out, and neither its submission time nor an auditid this tool recorded tells), so it may "
-        f"be {version}'s own: {version} is not submitted again, which would spend another of the platform's "
-        "monthly audits. Look in the console (mp.weixin.qq.com → 管理 → 版本管理) which version is under review "
-        "or approved, and run `pulumi up` again once the audit has ended."
-    )
-
-
-def superseded_message(version: str, audit: Props) -> str:
-    state = PHASE_OF_STATUS.get(audit.get("status"), "in review")  # type: ignore[arg-type]
-    return (
-        f"{version} was submitted already (audit {audit.get('auditid')}, {state}), but a later audit of another "
-        f"version replaced it as the latest, and WeChat releases only the latest approved audit. {version} is "
-        "not submitted again (another monthly audit): declare a new version to ship this code."
-    )
-
-
 def _released_before(plan: ReleasePlan, live: Props) -> bool:
     """V went live before (the outputs' record, a hint used only to refuse), is not live now, and is not
     a rollback target WeChat offers."""
     v = plan.version
     return v in plan.released_versions and live.get("release_version") != v and rollback_target(live, v) is None
 
-
-def _blind(plan: ReleasePlan, desired: Props, olds: Props | None, goal: str) -> ReleasePlan:
-    """Owner credentials cannot read code, audit or release state, nor write it: the whole way is
-    manual steps in the console (only a folder upload with miniprogram-ci is automatic)."""
-    v, target = plan.version, int(desired["rollout"]["gray_percentage"])
-    plan.changes.append(Change("phase", "update", old=UNKNOWN, new=goal, after=MANUAL))
-    source = desired["source"]
-    if source.get("path") is not None:
-        if (olds or {}).get("uploaded_version") != v:  # the record may only spare an upload, never cause one
-            plan.changes.append(Change("upload", "add", new=f"{source['path']} as {v} (miniprogram-ci)"))
-            args = {"appid": plan.appid, "version": v, "desc": str(desired.get("description") or ""),
-                    "project": str(source["path"])}
-            plan.calls.append(ApiCall(OWN_UPLOAD, f"upload {source['path']} as {v} with miniprogram-ci and this "
-                                                  "mini-program's code-upload key (a development version)", args=args))
-        first = f"make the development version {v} (uploaded with miniprogram-ci) the experience version"
-    else:
-        first = f"upload {v} (WeChat DevTools or miniprogram-ci) and make it the experience version"
-    steps = [first, f"submit {v} for audit",
-             f"release {v} to all users" if target == 100 else f"gray-release {v} to {target}% of users"]
-    plan.manual += [ManualStep(f"in {CONSOLE}: {step}", NEEDS_PLATFORM) for step in steps]
-    plan.warnings.append(AUDIT_TAKES)
-    return plan
 

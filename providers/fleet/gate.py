@@ -39,7 +39,8 @@ from providers.fleet.ledger import LEDGER_ENV, Ledger, LedgerError, ledger_url
 from providers.fleet.observe import RateLimiter, Throttled
 from providers.fleet.planner import AUDITING, COMMITTED, FAILED
 from providers.release import Release, ReleaseProvider
-from providers.release_phases import COMMIT, SUBMIT, UNDO, ReleasePlan, phase_of
+from providers.release_live import phase_of
+from providers.release_plan import COMMIT, SUBMIT, UNDO, ReleasePlan
 from providers.release_source import ADD_TO_TEMPLATE, UPLOAD
 from wechat import APIError, ConflictError, QuotaError
 

@@ -30,8 +30,8 @@ from providers.fleet.planner import (
 )
 from providers.fleet.waves import Member
 from providers.release import latest_audit
-from providers.release_live import snapshot
-from providers.release_phases import decide, phase_of
+from providers.release_live import phase_of, snapshot
+from providers.release_phases import decide
 from wechat import APIError, MiniProgramClient, WeChatError
 
 READ_WORKERS = 16

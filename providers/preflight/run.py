@@ -34,8 +34,7 @@ from providers.preflight.findings import OK, UNKNOWN, Finding, Report
 from providers.preflight.privacy_scan import declared_privacy_keys
 from providers.preflight.subjects import AppSubject, PlatformSubject, subjects
 from providers.registry import RESOURCES
-from providers.release_live import audit_version, history_entries, snapshot
-from providers.release_phases import phase_of
+from providers.release_live import audit_version, history_entries, phase_of, snapshot
 from providers.stack_inputs import declared_domains
 from wechat import MiniProgramClient, NotFoundError
 

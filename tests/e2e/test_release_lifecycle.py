@@ -16,7 +16,7 @@ from pulumi import automation as auto
 from emulator.testing import DEMO_SEED, EmulatorControl
 from providers._settings import Settings
 from providers.release import ReleaseProvider
-from providers.release_phases import COMMIT, GRAY, RELEASE, REVERT_GRAY, ROLLBACK, SUBMIT, UNDO, WRITE_PATHS
+from providers.release_plan import COMMIT, GRAY, RELEASE, REVERT_GRAY, ROLLBACK, SUBMIT, UNDO, WRITE_PATHS
 
 pytestmark = pytest.mark.e2e
 

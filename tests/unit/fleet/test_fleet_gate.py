@@ -18,7 +18,7 @@ from providers._settings import Settings
 from providers.fleet.gate import BACK_OFF_SECONDS, FleetReleaseProvider, gate_input
 from providers.fleet.ledger import Ledger
 from providers.models import ReleaseSpec
-from providers.release_phases import SUBMIT, ReleasePlan
+from providers.release_plan import SUBMIT, ReleasePlan
 from wechat import AmbiguousWriteError, InvalidRequestError, NotFoundError, QuotaError
 
 PLATFORM, APPID, V = "wx1111111111111111", "wxf1ee700000000000", "1.2.0"

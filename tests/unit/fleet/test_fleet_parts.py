@@ -13,7 +13,7 @@ from providers.fleet.observe import RateLimiter, cause_of
 from providers.fleet.planner import ABSENT, AUDITING, BLOCKED, COMMITTED, FAILED, AppState
 from providers.fleet.run import merge, with_preflight
 from providers.fleet.shards import Shard, ShardError, shard_of, shard_stack
-from providers.release_phases import COMMIT, RELEASE, SUBMIT, ReleasePlan
+from providers.release_plan import COMMIT, RELEASE, SUBMIT, ReleasePlan
 from runner.fleet import report, run_shards, shard_names
 
 

@@ -24,7 +24,8 @@ from providers.preflight.checks_release import audit_quota
 from providers.preflight.facts import Facts
 from providers.profile import ProfileProvider
 from providers.registry import child_name
-from providers.release_phases import decide, snapshot
+from providers.release_live import snapshot
+from providers.release_phases import decide
 from providers.server_domains import ServerDomainsProvider
 from providers.testers import TestersProvider
 from providers.webview_domains import WebviewDomainsProvider

@@ -18,7 +18,9 @@ from providers._errors import RefusedError
 from providers._executor import Run
 from providers._settings import Settings
 from providers.release import ReleaseProvider
-from providers.release_phases import COMMIT, GRAY, RELEASE, REVERT_GRAY, ROLLBACK, SUBMIT, UNDO, decide, snapshot
+from providers.release_live import snapshot
+from providers.release_phases import decide
+from providers.release_plan import COMMIT, GRAY, RELEASE, REVERT_GRAY, ROLLBACK, SUBMIT, UNDO
 from wechat import AmbiguousWriteError, ConflictError, NotFoundError, ServerBusyError
 
 APPID = "wx2222222222222222"

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from providers.release_phases import (
+from providers.release_live import Phase, phase_of, snapshot
+from providers.release_phases import decide, extra_reads
+from providers.release_plan import (
     COMMIT,
     DOMAINS,
     GRAY,
@@ -18,11 +20,6 @@ from providers.release_phases import (
     SOURCE,
     SUBMIT,
     UNDO,
-    Phase,
-    decide,
-    extra_reads,
-    phase_of,
-    snapshot,
 )
 
 APPID = "wx2222222222222222"
