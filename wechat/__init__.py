@@ -35,16 +35,15 @@ from .errors import (
     WeChatError,
 )
 from .http import Stats
-from .redact import register_secret, scrub
-from .tokens import (
+from .platform_tokens import (
     ComponentCredentials,
     ComponentTokenSource,
-    OwnerTokenSource,
     PlatformTokenSource,
     RotatedRefreshToken,
     TicketOrigin,
-    TokenSource,
 )
+from .redact import register_secret, scrub
+from .tokens import OwnerTokenSource, TokenSource
 
 __all__ = [
     "DEFAULT_BASE_URL",

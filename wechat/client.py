@@ -13,7 +13,8 @@ from ._constants import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from .cache import TokenCache
 from .endpoints import CodeAPI, ComponentAPI, DomainsAPI, MembersAPI, ProfileAPI, QRCodeJumpAPI
 from .http import HTTPCore, Stats
-from .tokens import ComponentCredentials, ComponentTokenSource, TokenSource
+from .platform_tokens import ComponentCredentials, ComponentTokenSource
+from .tokens import TokenSource
 
 __all__ = ["ComponentClient", "MiniProgramClient"]
 
