@@ -43,6 +43,19 @@ def _unread(check: str, subject: str, name: str, facts: Facts, key: str) -> Find
     return None
 
 
+def _listed(check: str, subject: str, name: str, facts: Facts, key: str, field: str,
+            missing: str) -> list[Any] | Finding:
+    """The list `field` of the answer read as `key`, or the finding that says it is unknown (not read,
+    or WeChat's answer left the list out: `missing` says which)."""
+    unread = _unread(check, subject, name, facts, key)
+    if unread is not None:
+        return unread
+    listed = (facts.get(key) or {}).get(field)
+    if not isinstance(listed, list):
+        return Finding(check, UNKNOWN, subject, name, missing)
+    return listed
+
+
 def _severity(submits: bool) -> str:
     return BLOCK if submits else WARN
 
@@ -136,12 +149,10 @@ def profile(subject: str, name: str, facts: Facts, desired: dict[str, Any] | Non
 def categories(subject: str, name: str, facts: Facts, desired: list[dict[str, Any]] | None,
                audit_items: list[dict[str, Any]], submits: bool) -> Finding:
     """An approved category exists, and every category the audit's item_list names is approved."""
-    unread = _unread("categories", subject, name, facts, "category")
-    if unread is not None:
-        return unread
-    listed = (facts.get("category") or {}).get("categories")
-    if not isinstance(listed, list):
-        return Finding("categories", UNKNOWN, subject, name, "WeChat's getcategory answer has no categories list")
+    listed = _listed("categories", subject, name, facts, "category", "categories",
+                     "WeChat's getcategory answer has no categories list")
+    if isinstance(listed, Finding):
+        return listed
     live = {(_number(c.get("first")), _number(c.get("second"))): _number(c.get("audit_status"))
             for c in listed if isinstance(c, dict)}
     unsure = sorted(pair for pair, status in live.items() if status is None)  # no audit_status: unknown
@@ -194,12 +205,10 @@ def privacy(subject: str, name: str, facts: Facts, desired: dict[str, Any] | Non
         covered = {item["privacy_key"] for item in desired.get("settings") or []}
         guide = "the spec's privacy block"
     else:
-        unread = _unread("privacy", subject, name, facts, "privacy")
-        if unread is not None:
-            return unread
-        listed = (facts.get("privacy") or {}).get("setting_list")
-        if not isinstance(listed, list):
-            return Finding("privacy", UNKNOWN, subject, name, "WeChat's getprivacysetting answer has no setting_list")
+        listed = _listed("privacy", subject, name, facts, "privacy", "setting_list",
+                         "WeChat's getprivacysetting answer has no setting_list")
+        if isinstance(listed, Finding):
+            return listed
         covered = {str(item.get("privacy_key")) for item in listed if isinstance(item, dict)}
         guide = "the live privacy guide"
     missing = sorted(set(declared) - covered)
