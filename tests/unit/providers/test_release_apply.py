@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import providers._clients
+from providers import release_domains
 from providers._errors import RefusedError
 from providers._executor import Run
 from providers._settings import Settings
@@ -663,3 +664,25 @@ def test_a_declared_domain_this_up_sets_first_is_judged_right_before_the_release
     with pytest.raises(RefusedError, match=r"would drop domains the spec declares: request https://new\.shop"):
         up(provider, spec, None)  # still not in force at the release (nothing set it): refused, not released
     assert fake.writes == [] and fake.live == "1.0.0"
+
+
+SERVER_ANSWER = {"mp_domain": {"requestdomain": ["https://a.example.com"]},
+                 "third_domain": {"requestdomain": ["https://api.shop.example.com"]},
+                 "direct_domain": {}, "effective_domain": {"requestdomain": ["https://api.shop.example.com"]}}
+WEBVIEW_ANSWER = {"mp_webviewdomain": [], "third_webviewdomain": ["h5.shop.example.com"],
+                  "direct_webviewdomain": [], "effective_webviewdomain": ["h5.shop.example.com"]}
+
+
+@pytest.mark.parametrize(("answer", "field"), [("server", key) for key in SERVER_ANSWER]
+                         + [("webview", key) for key in WEBVIEW_ANSWER])
+def test_effective_domain_answers_with_any_field_left_out(answer: str, field: str) -> None:
+    """No field of get_effective_domain / get_effective_webviewdomain is promised: each left out, the
+    read never fails, and only a missing `effective_*` list makes that part unknown (never dropped)."""
+    server = {k: v for k, v in SERVER_ANSWER.items() if not (answer == "server" and k == field)}
+    webview = {k: v for k, v in WEBVIEW_ANSWER.items() if not (answer == "webview" and k == field)}
+    domains = release_domains.read(server, webview)
+    unknown = field.startswith("effective_")
+    assert domains["unread"] == ([answer] if unknown else [])
+    assert release_domains.unjudged(DECLARED, domains) == ([answer] if unknown else [])
+    declared_lost, _others = release_domains.lost(DECLARED, domains)
+    assert declared_lost == [], "a part WeChat did not tell about is never called dropped"
