@@ -15,8 +15,10 @@ TOKEN_PATHS = frozenset({
 })
 # One endpoint, read or write by its `action`: action=get reads.
 ACTION_PATHS = frozenset({"/wxa/modify_domain", "/wxa/setwebviewdomain", "/wxa/modify_domain_directly",
-                          "/cgi-bin/component/modify_wxa_server_domain"})
-READ_PATHS = frozenset({"/wxa/memberauth", "/cgi-bin/account/getaccountbasicinfo"})
+                          "/cgi-bin/component/modify_wxa_server_domain",
+                          "/cgi-bin/component/modify_wxa_jump_domain"})
+READ_PATHS = frozenset({"/wxa/memberauth", "/cgi-bin/account/getaccountbasicinfo",
+                        "/cgi-bin/component/api_get_authorizer_info"})
 READ_PREFIXES = ("get", "query", "api_wxa_query")
 
 
@@ -25,8 +27,9 @@ def call_kind(call: dict[str, Any]) -> str:
 
     Reads: token-free lookups named get*/query* (getversioninfo, get_latest_auditstatus,
     gettemplatelist, queryquota, getprivacysetting, openapi/quota/get, ...), memberauth
-    (get_experiencer), getaccountbasicinfo, revertcoderelease?action=get_history_version, and the
-    modify-or-get endpoints (modify_domain, setwebviewdomain, ...) with action=get. Token
+    (get_experiencer), getaccountbasicinfo, api_get_authorizer_info,
+    revertcoderelease?action=get_history_version, and the modify-or-get endpoints (modify_domain,
+    setwebviewdomain, modify_wxa_jump_domain, ...) with action=get. Token
     endpoints are counted apart. Everything else writes (including uploads and pre-auth codes).
     """
     path = str(call["path"])

@@ -82,6 +82,7 @@ def bench_seed(apps: int, live_version: str = "0.9.0") -> dict[str, Any]:
             "appid": appid, "secret": f"bench-app-secret-{i:03d}", "account_type": "organization",
             "verified": True, "published": True, "principal_name": "Bench Ltd", "nickname": nickname_of(i),
             "signature": SIGNATURE, "categories": [dict(CATEGORY)],
+            "head_image_url": f"http://wx.qlogo.cn/mmhead/bench-{i:03d}/0",  # preflight: no submission without one
             "server_domains": {"requestdomain": [DOMAINS["request"]], "wsrequestdomain": [DOMAINS["socket"]],
                                "uploaddomain": [DOMAINS["upload"]], "downloaddomain": [DOMAINS["download"]]},
             "webview_domains": [WEBVIEW.split("://", 1)[1]], "testers": [TESTER],

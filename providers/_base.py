@@ -1,8 +1,8 @@
 """The rhythm every resource follows: configure, check, diff, create, read, update, delete.
 
 The provider contract. A resource module sets `kind` (its spec block), `spec_model`, `console_path`
-and, where they differ from the defaults, `platform_only`, `owner_can_read`, `has_api`; it writes
-these hooks, and nothing else of the base (tests/unit/providers/test_registry.py checks it):
+and, where they differ from the defaults, `platform_only`, `owner_can_read`, `has_api`, `plans_from_diff`;
+it writes these hooks, and nothing else of the base (tests/unit/providers/test_registry.py checks it):
 - `read_live(ctx)`: the live state by read-only calls, every field read as optional.
 - `plan(ctx, desired, live, olds)`: pure; its `ApiCall`s, with their args, are exactly what `up` sends.
 - `read_more(ctx, desired, live, olds)`: optional; the reads only some plans need, merged into live.
@@ -12,15 +12,18 @@ these hooks, and nothing else of the base (tests/unit/providers/test_registry.py
 - `send(run, call, args)`: optional; routes a planned step that is not a WeChat API call.
 - `explain(run, error)`: optional; a WeChat error in the words of this resource.
 - `guard_<name>(run)` / `landed_<name>(run, error)`: reads a planned call names (`providers._plan.ApiCall`).
+- `reuses(plan)`: optional, with `plans_from_diff`; True only if every call of this plan, made from
+  diff()'s read earlier in the same `up`, is safe to send on it: each write that must not be repeated
+  has a guard that reads right before it, and the rest are idempotent (default False: update() reads).
 `live` is None when these credentials cannot read (every plan then says "unknown", never guesses);
 `olds` is None on create, and `olds["spec"]` is what the last `up` applied, which tells drift.
 Old outputs reach the hooks with their whole numbers as ints (`whole_numbers`, the one repair).
 
-`up` = `converge()`: read the live state, plan, refuse if the plan is blocked (or differs from a
-reviewed plan file), then `execute()` the plan's calls in order through one client entry point,
-settling a lost answer by reading (never by sending again). diff() computes the same plan, so drift
-made in the console shows in `pulumi preview` without a refresh; manual steps alone never make
-`up` "update" anything.
+`up` = `converge()`: read the live state (or take diff()'s, where `reuses` allows), plan, refuse if
+the plan is blocked (or differs from a reviewed plan file), then `execute()` the plan's calls in order
+through one client entry point, settling a lost answer by reading (never by sending again). diff()
+computes the same plan, so drift made in the console shows in `pulumi preview` without a refresh;
+manual steps alone never make `up` "update" anything.
 
 Owner credentials (`mode: owner`) write nothing for `platform_only` resources: each planned call
 becomes a manual step, the changes say this `up` does not reach them, and nothing is called drift
@@ -51,7 +54,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ValidationError
 
-from providers import _events, _prefetch, _rotation
+from providers import _events, _observed, _prefetch, _rotation
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
 from providers._executor import Answers, Run, check_reviewed, execute
 from providers._host import watch_engine
@@ -98,6 +101,7 @@ class WeChatResourceProvider(ResourceProvider):
     console_path: ClassVar[str] = "mp.weixin.qq.com"  # where a person does it by hand
     platform_only: ClassVar[bool] = True  # writes need an authorizer_access_token
     owner_can_read: ClassVar[bool] = False  # reads work with the mini-program's own token
+    plans_from_diff: ClassVar[bool] = False  # diff() keeps its read for update(), if `reuses(plan)`
     has_api: ClassVar[bool] = True  # False: WeChat has no API for it at all (no read, no write, no token)
 
     _settings: Settings | None = None
@@ -182,6 +186,8 @@ class WeChatResourceProvider(ResourceProvider):
             self.cannot_read(news, error)
             return DiffResult(changes=True, replaces=replaces)
         _events.planned(plan, "update")
+        if self.plans_from_diff and _live is not None and plan.calls:
+            _observed.remember(self.kind, news, olds, _live)
         # a spec edit that live state already matches still updates what state records
         recorded_changed = (whole_numbers(olds.get("spec")), olds.get("credentials")) != (desired, news["credentials"])
         # manual steps alone change nothing `up` can do: no update (a blocked plan updates, to refuse);
@@ -287,7 +293,8 @@ class WeChatResourceProvider(ResourceProvider):
     def converge(self, props: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
         ctx = self.context(props)
         desired = self.normalize(props["spec"])
-        plan, live = self.observe(ctx, props, olds, desired)
+        # the lookup key is the raw old outputs (as diff() saw them); plans use the repaired ones
+        plan, live = self.planned_by_diff(ctx, props, olds, desired) or self.observe(ctx, props, olds, desired)
         olds = whole_numbers(olds)
         if plan.blocked:
             raise RefusedError(f"{ctx.appid} {self.kind}: {plan.blocked}")
@@ -300,6 +307,25 @@ class WeChatResourceProvider(ResourceProvider):
         outs.update(extra, spec=desired, manual_steps=[step.text for step in plan.manual])
         outs.update(_rotation.outputs(ctx))
         return outs
+
+    def planned_by_diff(self, ctx: Context, props: Props, olds: Props | None,
+                        desired: Props) -> tuple[Plan, Any] | None:
+        """The plan update() makes from what this resource's diff() read moments ago in the same `up`
+        (`plans_from_diff`): the plan the engine's diff showed, without reading every endpoint again.
+
+        Only for a provider whose every write that must not be repeated is guarded by a read right
+        before it (`guard_*`) and when `reuses(plan)` says the plan's other calls are safe on that
+        read; otherwise (and when the read is older than `_observed.TTL`) update() reads afresh.
+        """
+        live = _observed.recall(self.kind, props, olds) if self.plans_from_diff and olds is not None else None
+        if live is None:
+            return None
+        plan = self.plan(ctx, desired, live, whole_numbers(olds))
+        return (plan, live) if self.writable(ctx) and not plan.blocked and self.reuses(plan) else None
+
+    def reuses(self, plan: Plan) -> bool:
+        """Whether update() may send this plan, made from diff()'s read, relying on the calls' guards."""
+        return False
 
     # --- the executor (providers._executor) ----------------------------------------------------
     def replan(self, ctx: Context, desired: Props, olds: Props | None) -> list[ApiCall]:

@@ -58,6 +58,7 @@ def execute(provider: WeChatResourceProvider, run: Run) -> Answers:
             continue
         try:
             answer = provider.send(run, call, resolve(call.args, run.answers))
+            run.acknowledged.add(run.step)
         except UNSETTLED as error:
             answer = settle(provider, run, error)
         except APIError as error:
@@ -104,6 +105,7 @@ class Run:
     answers: Answers = field(default_factory=list)  # what each call answered so far, by step
     olds: Props | None = None  # the last outputs (hints: they may only make a guard refuse or skip)
     desired: Props = field(default_factory=dict)  # the normalized spec the plan was made for
+    acknowledged: set[int] = field(default_factory=set)  # steps WeChat answered (not skipped, not settled)
 
     @property
     def step(self) -> int:

@@ -58,8 +58,48 @@ def serve(threads: int | None = None) -> None:
         return sdk_server(pool, *args, **kwargs)
 
     grpc.server = server
+    reuse_event_loops()
     # as `python -m pulumi.dynamic` would: sys.argv[1:] (the engine's address) is left as it is
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+
+
+_loops = threading.local()
+
+
+def reuse_event_loops() -> None:
+    """One asyncio loop per host thread, kept for its next call, in place of a new one per call.
+
+    The SDK's servicer makes a new event loop (an epoll selector and a socket pair: a handful of
+    system calls) for every Check, Create, Update and Read, only to serialize the answer, and closes
+    it. Check calls are serial in the engine, and each system call gives up the GIL, which the 32
+    threads' diffs then hold for up to 5 ms at a time. A loop that is running (a nested
+    run_until_complete) is never handed out twice: that caller gets a new one, as before.
+    """
+    import asyncio
+
+    make = asyncio.new_event_loop
+    if getattr(make, "reused", False):
+        return
+
+    class ThreadLoop(asyncio.SelectorEventLoop):
+        def close(self) -> None:
+            """Kept open for this thread's next call (it lives as long as the host)."""
+
+    def new_event_loop() -> asyncio.AbstractEventLoop:
+        loop = getattr(_loops, "loop", None)
+        if loop is None:
+            loop = _loops.loop = ThreadLoop()
+        return make() if loop.is_running() else loop
+
+    new_event_loop.reused = True  # type: ignore[attr-defined]
+    asyncio.new_event_loop = new_event_loop
+
+
+def serving() -> bool:
+    """Whether this process is the dynamic-provider host (`python -m pulumi.dynamic <engine>`), which
+    serves one engine run: what it keeps between calls (`_observed`, `_platform_reads`) belongs to it."""
+    host = sys.modules.get("__main__")
+    return host is not None and hasattr(host, "_abort_with_traceback")
 
 
 def watch_engine() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG
 
-from providers import preflight
+from providers import _sdk_trims, preflight
 from providers._platform import platform_credentials
 from providers._settings import Settings
 from providers.fleet.declare import (
@@ -134,6 +134,7 @@ def declare_stack(project_dir: Path) -> None:
     All specs are validated before anything is declared, so one bad file stops the run with every
     problem listed and no API call made.
     """
+    _sdk_trims.install()  # the SDK's per-resource stack traces kept, its debug lines dropped (see there)
     config = pulumi.Config()
     stack = load_stack_specs(project_dir, config.get("specs") or DEFAULT_SPECS)
     try:

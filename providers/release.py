@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from providers import _events, release_domains
+from providers import _events, release_domains, release_quota
 from providers import release_guards as guard
 from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
@@ -45,17 +45,18 @@ from providers.release_live import (
     audit_version,
     history_entries,
     phase_of,
-    quota_of,
     snapshot,
 )
 from providers.release_phases import decide, extra_reads
 from providers.release_plan import (
     CONSOLE,
     DOMAINS,
+    GRAY,
     HISTORY,
     OWN_UPLOAD,
     QUOTA,
     RECORDED_AUDIT,
+    RELEASE,
     SOURCE,
     SUBMIT,
     ReleasePlan,
@@ -93,6 +94,7 @@ class ReleaseProvider(WeChatResourceProvider):
     kind = "release"
     spec_model = ReleaseSpec
     console_path = CONSOLE
+    plans_from_diff = True  # every write that must not be repeated re-reads right before it (guard_*)
 
     def read_live(self, ctx: Context) -> Props | None:
         client = ctx.client
@@ -106,7 +108,7 @@ class ReleaseProvider(WeChatResourceProvider):
         if HISTORY in reads:
             extra["history"] = history_entries(ctx.client.get_history_versions())
         if QUOTA in reads:
-            extra["quota"] = quota_of(ctx.client.query_quota())
+            extra["quota"] = release_quota.figure(ctx)  # once per platform per `up` (release_quota)
         if DOMAINS in reads:
             extra["domains"] = read_domains(ctx.client)
         if RECORDED_AUDIT in reads:
@@ -124,6 +126,11 @@ class ReleaseProvider(WeChatResourceProvider):
 
     def plan(self, ctx: Context, desired: Props, live: Props | None, olds: Props | None) -> Plan:
         return decide(ctx.appid, desired, live, olds)
+
+    def reuses(self, plan: Plan) -> bool:
+        """update() sends the plan diff() made unless it makes a template (a miniprogram-ci upload and
+        addtotemplate carry no guard: another app of the fleet may have made it since; read again)."""
+        return not any(call.path in (UPLOAD, ADD_TO_TEMPLATE, OWN_UPLOAD) for call in plan.calls)
 
     def send(self, run: Run, call: ApiCall, args: Props) -> Props:
         """Steps that are not WeChat API calls: the miniprogram-ci uploads and the platform's template
@@ -167,6 +174,7 @@ class ReleaseProvider(WeChatResourceProvider):
         running = audit is not None and audit["status"] in IN_FLIGHT and of is not None and of != self.version(run)
         if running:
             self.say(run, f"WITHDRAWING the audit {audit['auditid']} of {of}")
+            self.before_write(run, live)
         return running
 
     def landed_withdrawn(self, run: Run, error: Exception) -> Props | None:
@@ -191,11 +199,17 @@ class ReleaseProvider(WeChatResourceProvider):
         latest = live["audit"]["auditid"] if live["audit"] else None
         guard.v_superseded(appid, version, self.audits_by_id(run, exclude=latest))
         guard.exp_is_v(appid, live, version)
-        quota = quota_of(run.ctx.client.query_quota())
-        if quota["rest"] is not None and quota["rest"] <= 0:
+        left, quota = release_quota.spend(run.ctx)  # the platform's figure, counted down by this host
+        if not left:
             raise RefusedError(f"{appid} release: the platform's monthly audit quota is spent "
                                f"(0 of {quota['limit']} left): {version} was not submitted")
+        self.before_write(run, live)
         return True
+
+    def before_write(self, run: Run, live: Props) -> None:
+        """The latest audit a guard read right before its write: what a lost answer's landed_* read
+        compares with (the plan's live state may be diff()'s, older, when update() reuses it)."""
+        run.live = {**(run.live or {}), "audit": live["audit"]}
 
     def landed_submitted(self, run: Run, error: Exception) -> Props | None:
         after = self.fresh(run)
@@ -219,8 +233,10 @@ class ReleaseProvider(WeChatResourceProvider):
         """release / grayrelease: V's audit must have passed (waiting for it up to wait_for_audit_minutes),
         be the latest approved one (WeChat releases that), and no declared domain may be dropped."""
         if getattr(run.plan, "phase", "") not in ("approved", "released"):
-            self.await_approval(run)  # submitted by this run, or under audit when the plan was made
-        guard.latest_approved_is_v(run.ctx.appid, self.fresh(run), self.version(run), self.known(run), run.olds)
+            live = self.await_approval(run)  # submitted by this run, or under audit when the plan was made
+        else:
+            live = self.fresh(run)
+        guard.latest_approved_is_v(run.ctx.appid, live, self.version(run), self.known(run), run.olds)
         self.domains_survive(run)
         return True
 
@@ -237,6 +253,9 @@ class ReleaseProvider(WeChatResourceProvider):
         return {} if self.gray_percentage(run) is None else None
 
     def guard_rollback(self, run: Run) -> bool:
+        """Roll back only if V is not live already (the plan may be diff()'s), and no declared domain goes."""
+        if self.fresh(run)["release_version"] == self.version(run):
+            return False
         self.say(run, f"ROLLING BACK to {self.version(run)}")
         self.domains_survive(run)
         return True
@@ -250,9 +269,10 @@ class ReleaseProvider(WeChatResourceProvider):
     def domains_survive(self, run: Run) -> None:
         guard.declared_domains_survive(run.ctx.appid, self.version(run), run.desired, read_domains(run.ctx.client))
 
-    def await_approval(self, run: Run) -> None:
-        """Poll the audit of V until it passes (returns), fails (RefusedError), or the wait is over
-        (Stop: this `up` ends short of the target and exits non-zero; the next resumes)."""
+    def await_approval(self, run: Run) -> Props:
+        """Poll the audit of V until it passes (returns the live state that shows it), fails
+        (RefusedError), or the wait is over (Stop: this `up` ends short of the target and exits
+        non-zero; the next resumes)."""
         minutes = int(getattr(run.plan, "wait_minutes", 0))
         events = run.desired.get("audit_events")
         watch = EventWatch(events, run.ctx.appid) if events else None  # an event wakes the wait early
@@ -266,7 +286,7 @@ class ReleaseProvider(WeChatResourceProvider):
                 raise RefusedError(f"{run.ctx.appid} release: the latest audit is no longer of {version}; "
                                    "run `pulumi up` again to see where it stands")
             if audit["status"] == APPROVED:
-                return
+                return live
             if audit["status"] == REJECTED:
                 why = rejection_message(version, audit["auditid"], audit["reason"], audit["screenshots"])
                 raise RefusedError(f"{run.ctx.appid} release: {why}")
@@ -283,7 +303,7 @@ class ReleaseProvider(WeChatResourceProvider):
             sleep(min(poll, left))
 
     def record(self, run: Run, desired: Props, olds: Props | None) -> Props:
-        """Where V stands after this run (a fresh read when it wrote anything): phase, auditid, gray
+        """Where V stands after this run (from WeChat's answers, or a fresh read: `reached`): phase, auditid, gray
         percentage, the versions seen live, the version uploaded in owner mode. Hints for the next run."""
         plan = run.plan
         record = plan.record() if isinstance(plan, ReleasePlan) else {}
@@ -293,12 +313,44 @@ class ReleaseProvider(WeChatResourceProvider):
         if any(call.path.startswith("/") for call in plan.calls[: len(run.answers)]):
             known = self.known(run)
             hint = {**(olds or {}), "version": self.version(run), "auditid": next(iter(known), record.get("auditid"))}
+            hint.update(self.gray_in_effect(run))
+            reached = self.reached(run)
+            if reached is not None:
+                record.update(phase=reached[0], auditid=hint["auditid"], gray_percentage=reached[1])
+                return record
             live = {**(self.read_live(run.ctx) or {}), "history": []}
             phase = phase_of(self.version(run), live, hint)
             # a released phase names no audit: keep the one this run submitted or the plan knew
             auditid = phase.auditid if phase.auditid is not None else hint["auditid"]
             record.update(phase=phase.name, auditid=auditid, gray_percentage=phase.percentage)
         return record
+
+    def gray_in_effect(self, run: Run) -> Props:
+        """V's gray rollout as this run left it (its grayrelease answered, or shown in effect by a read after a
+        lost answer), as the hint for reading the live gray plan: WeChat's answers alone cannot tell V's plan
+        from an earlier version's when it started in the second V's audit was submitted
+        (release_live.gray_started_after_the_audit)."""
+        done = [call for call in run.plan.calls[: len(run.answers)] if call.path == GRAY]
+        if not done:
+            return {}
+        return {"phase": "released", "gray_percentage": int(done[-1].args["gray_percentage"])}
+
+    def reached(self, run: Run) -> tuple[str, int | None] | None:
+        """(phase, gray percentage) that WeChat's answers tell without reading again: every planned call
+        was sent and answered, and the last is a submit_audit (auditing: WeChat handed back its auditid),
+        a release (released to everyone) or a grayrelease (released to its percentage). None: read
+        (a call skipped or settled by reading, a run stopped short, or another last call)."""
+        calls = run.plan.calls
+        if not calls or run.acknowledged != set(range(len(calls))):
+            return None
+        last = calls[-1]
+        if last.path == SUBMIT:
+            return "auditing", None
+        if last.path == RELEASE:
+            return "released", 100
+        if last.path == GRAY:
+            return "released", int(last.args["gray_percentage"])
+        return None
 
 
 def poll_seconds(ctx: Context, events: bool = False) -> float:

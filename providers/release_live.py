@@ -190,15 +190,20 @@ def gray_owner(live: Props, olds: Props | None) -> tuple[str | None, bool]:
         return None, False
     audit = live.get("audit")
     version = audit_version(live, olds)
-    if audit and audit["status"] == APPROVED and version and not gray_predates_the_audit(live):
+    if audit and audit["status"] == APPROVED and version and gray_started_after_the_audit(live):
         return version, True
     return recorded_gray_version(olds), False
 
 
-def gray_predates_the_audit(live: Props) -> bool:
-    """The running gray plan started before the latest audit was submitted: it is an earlier version's."""
+def gray_started_after_the_audit(live: Props) -> bool:
+    """The running gray plan started after the latest audit was submitted, as far as WeChat's answers say.
+
+    Both times are whole seconds: a plan started in the very second the audit was submitted may be an
+    earlier version's (someone submitted right after it started) or the audit's own (an audit decided
+    at once, as the demo platform does, then gray-released). Neither is told, so a tie is not "after".
+    A time left out of the answer is no evidence of an earlier plan: the audit's version stands."""
     started, submitted = (live.get("gray") or {}).get("created_at"), (live.get("audit") or {}).get("submitted_at")
-    return started is not None and submitted is not None and started < submitted
+    return started is None or submitted is None or started > submitted
 
 
 def recorded_gray_version(olds: Props | None) -> str | None:
@@ -228,9 +233,10 @@ def rollback_target(live: Props, version: str) -> int | None:
 
 def phase_of(version: str, live: Props, olds: Props | None = None) -> Phase:
     audit = live.get("audit")
-    if gray_version(live, olds) == version:
-        gray = live["gray"]
-        return Phase("released", version, audit["auditid"] if audit else None, gray["percentage"])
+    owner, told = gray_owner(live, olds)
+    if owner == version:
+        gray = live["gray"]  # the latest audit is V's only when WeChat's answers tell the plan is that audit's
+        return Phase("released", version, audit["auditid"] if audit and told else None, gray["percentage"])
     if live.get("release_version") == version:
         return Phase("released", version, percentage=100)
     app_version = rollback_target(live, version)

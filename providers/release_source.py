@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from providers import _platform_reads as platform
 from providers._errors import RefusedError
 from providers._plan import ApiCall, Ref
 from providers._settings import Settings
@@ -49,8 +50,9 @@ def source_state(ctx: Any, desired: Mapping[str, Any]) -> Props:
     locally (and the upload settings) before anything is read from WeChat."""
     source = desired["source"]
     version = str(desired["version"])
-    if source.get("template_id") is not None:
-        templates = _component_client(ctx.credentials, ctx.settings).get_templates()
+    if source.get("template_id") is not None:  # the library is the platform's: read once per `up` (display only)
+        templates = platform.once(ctx, "gettemplatelist",
+                                  lambda: _component_client(ctx.credentials, ctx.settings).get_templates())
         given = next((t for t in templates if int(t.get("template_id") or -1) == int(source["template_id"])), None)
         return {"template_id": int(source["template_id"]), "template": _about(given)}
     settings: Settings = ctx.settings

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import runpy
 import subprocess
+import threading
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ def test_serve_runs_the_sdk_host_with_a_bigger_pool(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(grpc, "server", fake_server)
     monkeypatch.setattr(runpy, "run_module", fake_run_module)
+    monkeypatch.setattr(asyncio, "new_event_loop", asyncio.new_event_loop)  # serve() swaps it for this process
     _host.serve(threads=24)
     (pool, args, kwargs), = served
     assert isinstance(pool, futures.ThreadPoolExecutor) and pool is not sdk_pools[0]
@@ -55,6 +58,37 @@ def test_serve_runs_the_sdk_host_with_a_bigger_pool(monkeypatch: pytest.MonkeyPa
     assert kwargs == {"options": [("x", 1)]} and args == ()
     assert sdk_pools[0]._shutdown
     pool.shutdown()
+
+
+def test_one_event_loop_per_host_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's servicer asks for a new loop per call and closes it: each host thread gets its own,
+    kept; a loop that is running (a nested run_until_complete) is never handed out again."""
+    monkeypatch.setattr(asyncio, "new_event_loop", asyncio.new_event_loop)
+    _host.reuse_event_loops()
+    first = asyncio.new_event_loop()
+    first.run_until_complete(asyncio.sleep(0))
+    first.close()  # what the servicer does after each call
+    assert asyncio.new_event_loop() is first and not first.is_closed()
+    other: list[Any] = []
+    thread = threading.Thread(target=lambda: other.append(asyncio.new_event_loop()))
+    thread.start()
+    thread.join()
+    assert other[0] is not first
+
+    async def nested() -> Any:
+        return asyncio.new_event_loop()
+
+    inner = first.run_until_complete(nested())
+    assert inner is not first
+    inner.close()
+
+
+def test_the_pinned_sdk_servicer_makes_a_loop_per_call() -> None:
+    """Why reuse_event_loops exists: the pinned SDK's Check serializes its answer on a new loop."""
+    source = SDK_HOST.read_text(encoding="utf-8")
+    start = source.index("    def Check(")
+    check = source[start: source.index("\n    def ", start + 1)]
+    assert "asyncio.new_event_loop()" in check and "loop.close()" in check
 
 
 def test_the_pinned_sdk_host_still_builds_its_pool_the_way_serve_expects() -> None:

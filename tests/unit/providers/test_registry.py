@@ -69,7 +69,8 @@ def test_the_schema_has_a_property_per_row_and_nothing_else() -> None:
 
 def test_no_provider_overrides_the_base_machinery() -> None:
     """The contract is the hooks in providers/_base.py's docstring; the rest is the base's own."""
-    hooks = {"read_live", "plan", "read_more", "record", "plan_delete", "normalize", "send", "explain"}
+    hooks = {"read_live", "plan", "read_more", "record", "plan_delete", "normalize", "send", "explain",
+             "reuses"}
     documented = _base.__doc__ or ""
     assert all(f"`{hook}(" in documented for hook in hooks), "each hook has its line in providers/_base.py"
     machinery = {name for name, value in vars(WeChatResourceProvider).items()

@@ -181,7 +181,10 @@ class FakeWeChat:
             audit = self.latest()
             assert audit and audit["status"] == 0 and self.live
             assert self.gray is None or percentage > self.gray["gray_percentage"]
-            self.gray = {"status": 1, "gray_percentage": percentage}
+            # WeChat's whole-second clock: a plan started right after its audit was decided at once ties with
+            # the audit's submit_audit_time; widening keeps the plan's start
+            started = self.gray["create_timestamp"] if self.gray else self.now
+            self.gray = {"status": 1, "gray_percentage": percentage, "create_timestamp": started}
             if percentage == 100:
                 self._do_release(audit)
             return {}
@@ -417,12 +420,29 @@ def test_gray_10_50_100(fake: FakeWeChat, provider: ReleaseProvider) -> None:
     outs = up(provider, release_spec(percentage=10), outs)
     assert (outs["phase"], outs["gray_percentage"]) == ("released", 10)
     outs = up(provider, release_spec(percentage=50), outs)
-    assert fake.gray == {"status": 1, "gray_percentage": 50}
+    assert fake.gray is not None and fake.gray["gray_percentage"] == 50
     outs = up(provider, release_spec(percentage=100), outs)
     assert fake.writes == [COMMIT, SUBMIT, GRAY, GRAY, RELEASE]
     assert fake.live == "1.1.0" and outs["gray_percentage"] == 100
     up(provider, release_spec(), outs)
     assert fake.writes[-1] == RELEASE  # no more writes
+
+
+def test_a_gray_rollout_started_in_the_second_of_its_audit_is_recorded_as_vs(
+    fake: FakeWeChat, provider: ReleaseProvider
+) -> None:
+    """WeChat's times are whole seconds: a gray plan that started in the second V's audit was submitted may be
+    an earlier version's, as far as WeChat's answers tell. This run's grayrelease names it, even when its
+    answer was lost and a read settled it, so the next `up` has nothing to do (no cancel and restart)."""
+    fake.exp, fake.now = "1.1.0", 1000
+    fake.audits.append({"auditid": 7, "status": 0, "user_version": "1.1.0", "reason": "", "ScreenShot": "",
+                        "submit_audit_time": 1000})  # decided at once, as the demo platform does
+    fake.lose(GRAY, "after")
+    outs = up(provider, release_spec(percentage=20), None)
+    assert fake.gray is not None and fake.gray["create_timestamp"] == 1000, "the tie this test is about"
+    assert (outs["phase"], outs["version"], outs["gray_percentage"]) == ("released", "1.1.0", 20)
+    up(provider, release_spec(percentage=20), outs)
+    assert fake.writes == [GRAY], "the next up leaves V's own rollout alone"
 
 
 def test_lowering_gray_cancels_and_restarts(fake: FakeWeChat, provider: ReleaseProvider) -> None:
@@ -431,7 +451,7 @@ def test_lowering_gray_cancels_and_restarts(fake: FakeWeChat, provider: ReleaseP
     fake.gray = {"status": 1, "gray_percentage": 50}
     outs = up(provider, release_spec(percentage=20), None)
     assert fake.writes == [REVERT_GRAY, GRAY]
-    assert fake.gray == {"status": 1, "gray_percentage": 20}
+    assert fake.gray is not None and fake.gray["gray_percentage"] == 20
     assert outs["gray_percentage"] == 20
 
 

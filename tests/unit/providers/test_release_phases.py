@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from providers.release_live import Phase, phase_of, snapshot
+from providers.release_live import Phase, gray_owner, phase_of, snapshot
 from providers.release_phases import decide, extra_reads
 from providers.release_plan import (
     COMMIT,
@@ -403,6 +403,26 @@ def test_another_versions_gray_rollout_is_never_taken_for_v(status: int) -> None
     recorded = {"phase": "released", "version": "2.1.0", "gray_percentage": 20}
     plan = decide(APPID, spec(version="2.2.0"), gray_then_newer_audit(status), recorded)
     assert "and 2.1.0 (as the last up recorded) for 20% of users" in plan.changes[0].old
+
+
+def test_a_gray_rollout_started_in_the_second_a_later_audit_was_submitted_is_not_taken_for_its_version() -> None:
+    """1.1.0 rolls out to 20% since t=200; someone submits 1.2.0 in that same second and it is approved at once.
+    Whole seconds cannot tell which came first, so the rollout is not 1.2.0's on WeChat's word: only the
+    last up's record names it (1.1.0, at 20%), and an up for 1.1.0 at 20% has nothing to do."""
+    versions = {"release_info": {"release_version": "0.9.0"}, "exp_info": {"exp_version": "1.2.0", "exp_time": 200}}
+
+    def started(at: int) -> dict[str, Any]:
+        return {**snapshot(versions, {"auditid": 9, "status": 0, "user_version": "1.2.0", "submit_audit_time": 200},
+                           {"status": 1, "gray_percentage": 20, "create_timestamp": at}),
+                "quota": {"rest": 19, "limit": 20}, "history": []}
+
+    recorded = {"phase": "released", "version": "1.1.0", "gray_percentage": 20}
+    assert gray_owner(started(200), recorded) == ("1.1.0", False)
+    assert gray_owner(started(200), None) == (None, False)
+    assert gray_owner(started(201), recorded) == ("1.2.0", True), "a plan started later is the approved audit's"
+    plan = decide(APPID, spec(percentage=20), started(200), recorded)
+    assert not plan.calls and not plan.blocked
+    assert phase_of("1.1.0", started(200), recorded) == Phase("released", "1.1.0", None, 20), "audit 9 is 1.2.0's"
 
 
 @pytest.mark.parametrize(("desired", "snap", "after"), [
