@@ -16,7 +16,9 @@ from typing import Any
 
 from wechat import APIError
 
-READ_WORKERS = 16  # reads in flight at once; WeChat's per-minute limits are per API and account
+# reads in flight at once, as many as the provider host's threads (32); WeChat's per-minute limits
+# are per API and account. 16 -> 32: bench/RESULTS.md, issue 18 phase 3
+READ_WORKERS = 32
 
 
 @dataclass
