@@ -83,6 +83,9 @@ class Context:
     credentials: dict[str, Any]
     settings: Settings
     prefetched: Future[Any] | None = field(default=None, repr=False)  # a read check() started
+    # check() or diff(): its reads may take preflight's answers of this engine run (`_preflight_reads`);
+    # update(), the guards, a lost answer's settling and record() always read WeChat
+    planning: bool = False
 
     @property
     def mode(self) -> str:
@@ -152,7 +155,7 @@ class WeChatResourceProvider(ResourceProvider):
     def prefetch(self, props: Props) -> None:
         """Start the live read diff() will want (`providers._prefetch`), when these credentials can read."""
         try:
-            ctx = self.context(props)
+            ctx = self.planning_context(props)
         except RefusedError:
             return
         if self.readable(ctx):
@@ -166,7 +169,7 @@ class WeChatResourceProvider(ResourceProvider):
         the inputs but not the calls, the removals, or the manual steps they imply.
         """
         try:
-            plan, _live = self.observe(self.context(props), props, None, props["spec"])  # check() normalized it
+            plan, _live = self.observe(self.planning_context(props), props, None, props["spec"])  # normalized
         except USER_FACING as error:
             self.cannot_read(props, error)
             return
@@ -174,7 +177,7 @@ class WeChatResourceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["appid"] if olds.get("appid") != news.get("appid") else []
-        ctx = self.context(news)
+        ctx = self.planning_context(news)
         _rotation.offer_recorded(ctx, olds)
         ctx.prefetched = _prefetch.take(self, news)
         desired = self.normalize(news["spec"])
@@ -240,6 +243,12 @@ class WeChatResourceProvider(ResourceProvider):
         if self._settings is None:
             raise RefusedError("the provider was not configured (no stack config reached it)")
         return Context(str(props["appid"]), dict(props["credentials"]), self._settings)
+
+    def planning_context(self, props: dict[str, Any]) -> Context:
+        """The context of check() and diff(), whose reads only plan (`Context.planning`)."""
+        ctx = self.context(props)  # (a subclass's context may carry its own client: kept)
+        ctx.planning = True
+        return ctx
 
     def cannot_read(self, props: Props, error: BaseException) -> None:
         appid = str(props.get("appid"))

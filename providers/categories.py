@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from providers import _preflight_reads
 from providers._base import MANUAL, Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import set_changes
 from providers._plan import ApiCall, ManualStep, Plan
@@ -74,7 +75,7 @@ class CategoriesProvider(WeChatResourceProvider):
     console_path = "mp.weixin.qq.com → 设置 → 基本设置 → 服务类目"
 
     def read_live(self, ctx: Context) -> Props | None:
-        info = ctx.client.get_category()
+        info = _preflight_reads.read(ctx, "getcategory")  # in diff(), preflight's answer of this run
         raw = info.get("categories")
         items = [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
         known = isinstance(raw, list) and all(number(i.get("first")) is not None and number(i.get("second"))

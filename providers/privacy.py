@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from providers import _preflight_reads
 from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes, set_changes
 from providers._plan import ApiCall, Change, Plan
 from providers.models import PrivacyOwnerSetting, PrivacySpec
 
 SET = "/cgi-bin/component/setprivacysetting"
-DEV = 2  # privacy_ver: 1 = the live guide, 2 = the development guide
+DEV = _preflight_reads.PRIVACY_VER  # privacy_ver: 1 = the live guide, 2 = the development guide (2)
 
 
 def texts(settings: Any) -> dict[str, str]:
@@ -59,7 +60,7 @@ class PrivacySettingsProvider(WeChatResourceProvider):
     console_path = "mp.weixin.qq.com → 设置 → 服务内容声明 → 用户隐私保护指引"
 
     def read_live(self, ctx: Context) -> Props | None:
-        info = ctx.client.get_privacy_setting(DEV)
+        info = _preflight_reads.read(ctx, "getprivacysetting")  # privacy_ver DEV; in diff(), preflight's answer
         owner, listed, used = (info.get(name) for name in ("owner_setting", "setting_list", "privacy_list"))
         return {  # None: not in WeChat's answer (unknown, not empty)
             "owner_setting": dict(owner) if isinstance(owner, dict) else None,

@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from providers import _events
+from providers import _events, _preflight_reads
 from providers._base import MANUAL, Adopted, Context, Props, WeChatResource, WeChatResourceProvider, unknown
 from providers._diff import field_changes
 from providers._executor import Run
@@ -80,7 +80,7 @@ class ProfileProvider(WeChatResourceProvider):
     console_path = "mp.weixin.qq.com → 设置 → 基本设置"
 
     def read_live(self, ctx: Context) -> Props | None:
-        info = ctx.client.get_account_basic_info()
+        info = _preflight_reads.read(ctx, "getaccountbasicinfo")  # in diff(), preflight's answer of this run
         blocks = {name: info.get(block) or {} for name, (block, _, _) in QUOTAS.items()}
         # a field WeChat leaves out is unknown (None), never "": a rename, an intro or an avatar is
         # never planned (each spends a small quota) because an answer was thinner than usual

@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG
 
-from providers import _sdk_trims, preflight
+from providers import _preflight_reads, _sdk_trims, preflight
 from providers._platform import platform_credentials
 from providers._settings import Settings
 from providers.fleet.declare import (
@@ -112,8 +112,11 @@ def run_preflight(stack: StackSpecs, settings: Settings, fleet_ids: frozenset[st
         return {}
     if mode == "off":  # `runner plan` shows preflight itself; the fleet still needs its members' causes
         members_only = dataclasses.replace(stack, miniprograms=[s for s in stack.miniprograms if s.appid in fleet_ids])
-        return fleet_causes(preflight.run(members_only, settings).blocking(), set(fleet_ids))
+        members_report = preflight.run(members_only, settings)
+        _preflight_reads.hand_over()
+        return fleet_causes(members_report.blocking(), set(fleet_ids))
     report = preflight.run(stack, settings)
+    _preflight_reads.hand_over()  # its answers, for the resources' check() and diff() of this run
     fleet_blocked = hold_fleet_findings(report, stack, set(fleet_ids))
     enforce = mode == "enforce"
     # printed, not pulumi.log: the CLI (v3.260) drops program diagnostics from `--diff` displays

@@ -26,12 +26,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from providers import _events, release_domains, release_quota
+from providers import _events, _preflight_reads, release_domains, release_quota
 from providers import release_guards as guard
 from providers._base import Adopted, Context, Props, WeChatResource, WeChatResourceProvider
 from providers._errors import RefusedError
 from providers._executor import Run, Stop, resolve
 from providers._plan import ApiCall, Plan
+from providers._preflight_reads import latest_audit
 from providers._source import upload_owner
 from providers.audit_events import EventWatch
 from providers.models import ReleaseSpec
@@ -69,17 +70,11 @@ DEFAULT_POLL_SECONDS = 30.0  # stack config `auditPollSeconds` overrides it (tes
 EVENT_FALLBACK_POLL_SECONDS = 120.0  # with audit events, WeChat is read on an event or this often
 
 
-def latest_audit(client: MiniProgramClient) -> Props | None:
-    """get_latest_auditstatus, or None when there has been no audit (errcode 85058)."""
-    try:
-        return client.get_latest_audit_status()
-    except NotFoundError:
-        return None
-
-
-def read_domains(client: MiniProgramClient) -> Props:
-    """What is in force now and after a release through the platform (release_domains.read)."""
-    return release_domains.read(client.get_effective_domain(), client.get_effective_webview_domains())
+def read_domains(ctx: Context) -> Props:
+    """What is in force now and after a release through the platform (release_domains.read); in
+    diff(), preflight's answers of this run (`_preflight_reads`), else read now."""
+    return release_domains.read(*_preflight_reads.read_together(ctx, "get_effective_domain",
+                                                                "get_effective_webviewdomain"))
 
 
 def recorded_audit(client: MiniProgramClient, auditid: Any) -> Props | None:
@@ -97,8 +92,10 @@ class ReleaseProvider(WeChatResourceProvider):
     plans_from_diff = True  # every write that must not be repeated re-reads right before it (guard_*)
 
     def read_live(self, ctx: Context) -> Props | None:
-        client = ctx.client
-        return snapshot(client.get_version_info(), latest_audit(client), client.get_gray_release_plan())
+        """getversioninfo, get_latest_auditstatus (in diff(), preflight's answers of this run, when it read
+        them: `_preflight_reads`) and getgrayreleaseplan."""
+        info, audit = _preflight_reads.read_together(ctx, "getversioninfo", "get_latest_auditstatus")
+        return snapshot(info, audit, ctx.client.get_gray_release_plan())
 
     def read_more(self, ctx: Context, desired: Props, live: Props, olds: Props | None) -> Props:
         """The reads only some phases need (`release_phases.extra_reads`): history, audit quota,
@@ -106,11 +103,11 @@ class ReleaseProvider(WeChatResourceProvider):
         reads = extra_reads(desired, live, olds)
         extra: Props = {}
         if HISTORY in reads:
-            extra["history"] = history_entries(ctx.client.get_history_versions())
+            extra["history"] = history_entries(_preflight_reads.read(ctx, "get_history_version"))
         if QUOTA in reads:
             extra["quota"] = release_quota.figure(ctx)  # once per platform per `up` (release_quota)
         if DOMAINS in reads:
-            extra["domains"] = read_domains(ctx.client)
+            extra["domains"] = read_domains(ctx)
         if RECORDED_AUDIT in reads:
             extra["recorded_audit"] = recorded_audit(ctx.client, (olds or {}).get("auditid"))
         if SOURCE in reads and ctx.mode == "platform":
@@ -267,7 +264,7 @@ class ReleaseProvider(WeChatResourceProvider):
         return landed_template(run.ctx, resolve(run.call.args, run.answers))
 
     def domains_survive(self, run: Run) -> None:
-        guard.declared_domains_survive(run.ctx.appid, self.version(run), run.desired, read_domains(run.ctx.client))
+        guard.declared_domains_survive(run.ctx.appid, self.version(run), run.desired, read_domains(run.ctx))
 
     def await_approval(self, run: Run) -> Props:
         """Poll the audit of V until it passes (returns the live state that shows it), fails

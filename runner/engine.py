@@ -30,6 +30,7 @@ from pulumi.automation._cmd import CommandResult
 from providers._base import TYPE_PREFIX
 from providers._events import EVENTS_ENV
 from providers._executor import REVIEWED_PLAN_ENV
+from providers._preflight_reads import READS_ENV
 from providers.fleet.ledger import LEDGER_ENV
 from runner.display import VERBS, Display, EventsFile, Outcome
 from runner.env import DEV_STACK, PROJECT_DIR, PulumiEnv, pulumi_env
@@ -202,6 +203,8 @@ def _run_once(operation: str, stack: auto.Stack, on_output: Printer, held: list[
     with tempfile.TemporaryDirectory(prefix="wechat-iac-") as folder, \
             EventsFile(Path(folder) / "events.jsonl", display.provider_event) as events:
         env[EVENTS_ENV] = str(events.path)
+        # preflight's answers, for the host's diffs (_preflight_reads); the inline program runs in this process
+        env[READS_ENV] = os.environ[READS_ENV] = str(Path(folder) / "preflight-reads.json")
         if reviewed_plan is not None:
             env[REVIEWED_PLAN_ENV] = str(reviewed_plan.resolve())
         started = time.monotonic()
@@ -215,6 +218,8 @@ def _run_once(operation: str, stack: auto.Stack, on_output: Printer, held: list[
             failed = False
         finally:
             env.pop(EVENTS_ENV, None)
+            env.pop(READS_ENV, None)
+            os.environ.pop(READS_ENV, None)
             env.pop(REVIEWED_PLAN_ENV, None)
     reason = display.outcome.reason()
     if failed:

@@ -23,6 +23,7 @@ from typing import Any
 from providers import audit_events
 from providers._clients import client_for
 from providers._platform import component_client, hosts
+from providers._preflight_reads import preflight_read
 from providers._settings import Settings, token_cache
 from providers.models import StackSpecs
 from providers.preflight import checks_access as access
@@ -36,7 +37,7 @@ from providers.preflight.subjects import AppSubject, PlatformSubject, subjects
 from providers.registry import RESOURCES
 from providers.release_live import audit_version, history_entries, phase_of, snapshot
 from providers.stack_inputs import declared_domains
-from wechat import MiniProgramClient, NotFoundError
+from wechat import MiniProgramClient
 
 RELEASING = ("approved", "superseded")  # phases in which this run makes code go live through the platform
 NO_API = frozenset({"developers"})  # WeChat has no API for it: nothing to read, no token needed
@@ -148,8 +149,8 @@ def _app_jobs(app: AppSubject, settings: Settings) -> list[Job]:
 
         jobs.append((facts, "authorizer", authorizer))
     if app.spec.release is not None and app.mode != "owner":
-        jobs.append((facts, "version_info", lambda: client().get_version_info()))
-        jobs.append((facts, "audit", lambda: _latest_audit(client())))
+        jobs.append((facts, "version_info", lambda: _shared(app, settings, "getversioninfo")))
+        jobs.append((facts, "audit", lambda: _shared(app, settings, "get_latest_auditstatus")))  # None: 85058
     return jobs
 
 
@@ -157,11 +158,9 @@ def _client(app: AppSubject, settings: Settings) -> MiniProgramClient:
     return client_for(app.appid, app.credentials, settings)
 
 
-def _latest_audit(client: MiniProgramClient) -> Any:
-    try:
-        return client.get_latest_audit_status()
-    except NotFoundError:  # 85058: no audit yet
-        return None
+def _shared(app: AppSubject, settings: Settings, name: str) -> Any:
+    """A read the resources' diffs make too: its answer is handed to them (`_preflight_reads`)."""
+    return preflight_read(app.appid, _client(app, settings), name)
 
 
 def _history_jobs(app: AppSubject, settings: Settings) -> list[Job]:
@@ -171,7 +170,7 @@ def _history_jobs(app: AppSubject, settings: Settings) -> list[Job]:
     live = (info.get("release_info") or {}).get("release_version")
     if live in (None, "", release_spec.version):
         return []
-    return [(app.facts, "history", lambda: history_entries(_client(app, settings).get_history_versions()))]
+    return [(app.facts, "history", lambda: history_entries(_shared(app, settings, "get_history_version")))]
 
 
 def _phase(app: AppSubject) -> str | None:
@@ -201,14 +200,18 @@ def _app_gated_jobs(app: AppSubject, settings: Settings, full: bool, show_domain
     if app.mode == "owner" or not app.facts.has("token"):
         return []
     client, facts, jobs = _client(app, settings), app.facts, []
+
+    def shared(name: str) -> Any:
+        return lambda: _shared(app, settings, name)
+
     if app.spec.release is not None and (full or app.submits):
-        jobs += [(facts, "basic", client.get_account_basic_info), (facts, "category", client.get_category),
-                 (facts, "privacy", lambda: client.get_privacy_setting(2))]
+        jobs += [(facts, "basic", shared("getaccountbasicinfo")), (facts, "category", shared("getcategory")),
+                 (facts, "privacy", shared("getprivacysetting"))]
         if access.icp_readable(facts):
             jobs.append((facts, "icp", client.get_icp_entrance_info))
     if app.spec.release is not None and (full or show_domains or app.phase in RELEASING):
-        jobs += [(facts, "effective", client.get_effective_domain),
-                 (facts, "effective_webview", client.get_effective_webview_domains)]
+        jobs += [(facts, "effective", shared("get_effective_domain")),
+                 (facts, "effective_webview", shared("get_effective_webviewdomain"))]
     return jobs
 
 
