@@ -36,9 +36,7 @@ diff/update) plus `live` (last observed live state) and `manual_steps`.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pulumi
@@ -55,6 +53,7 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ValidationError
 
 from providers import _events, _observed, _prefetch, _rotation
+from providers._context import Context
 from providers._errors import USER_FACING, RefusedError, install_clean_errors
 from providers._executor import Answers, Run, check_reviewed, execute
 from providers._host import watch_engine
@@ -62,7 +61,7 @@ from providers._pickler import unwrap_pickler
 from providers._plan import UNKNOWN, ApiCall, Change, ManualStep, Plan
 from providers._settings import Settings
 from providers.models import problems_from_validation_error
-from wechat import APIError, MiniProgramClient
+from wechat import APIError
 
 Props = dict[str, Any]
 Adopted = tuple[Any, list[str]]  # adoption: (the block as spec data, or None), comment lines for the spec
@@ -73,29 +72,6 @@ NEEDS_PLATFORM = (
     "(errcode 48001 otherwise)"
 )
 MANUAL = "unchanged (a manual step)"
-
-
-@dataclass
-class Context:
-    """What one provider call knows: which mini-program, with which credentials."""
-
-    appid: str
-    credentials: dict[str, Any]
-    settings: Settings
-    prefetched: Future[Any] | None = field(default=None, repr=False)  # a read check() started
-    # check() or diff(): its reads may take preflight's answers of this engine run (`_preflight_reads`);
-    # update(), the guards, a lost answer's settling and record() always read WeChat
-    planning: bool = False
-
-    @property
-    def mode(self) -> str:
-        return str(self.credentials.get("mode"))
-
-    @cached_property
-    def client(self) -> MiniProgramClient:
-        from providers._clients import client_for
-
-        return client_for(self.appid, self.credentials, self.settings)
 
 
 class WeChatResourceProvider(ResourceProvider):
