@@ -196,3 +196,11 @@ def changed(run: Run) -> dict[str, int]:
     return {kind: count for kind, count in run.changes.items() if kind != "same" and count}
 
 
+def no_op(bench: BenchStack, operation: str, measure: bool = False) -> Run:
+    """One operation that must change nothing (the stack was converged first); raises otherwise."""
+    run = bench.run(operation, measure=measure)
+    if changed(run):
+        raise RuntimeError(f"expected a no-op {operation}, got {run.changes}:\n{bench.tail()}")
+    return run
+
+

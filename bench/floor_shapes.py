@@ -22,18 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi import automation as auto
 
-from bench._harness import FLOOR_PROGRAM, BenchStack, changed, make_stack, scratch_dir
+from bench._harness import FLOOR_PROGRAM, make_stack, no_op, scratch_dir
 from bench._procs import Usage
 from bench._report import command_line, load_average, machine, median, report, table, titled
 
 OPERATIONS = ("preview", "up")
 
-
-def no_op(bench: BenchStack, operation: str, measure: bool = False) -> Any:
-    run = bench.run(operation, measure=measure)
-    if changed(run):
-        raise RuntimeError(f"expected a no-op {operation}, got {run.changes}:\n{bench.tail()}")
-    return run
 
 
 def measure(apps: int, shapes: list[int], runs: int) -> dict[str, Any]:

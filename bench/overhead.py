@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pulumi import automation as auto
 
 from bench._calls import count_calls
-from bench._harness import FLOOR_PROGRAM, BenchStack, Run, changed, converge, make_stack, scratch_dir
+from bench._harness import FLOOR_PROGRAM, converge, make_stack, no_op, scratch_dir
 from bench._procs import Usage, cpu_seconds
 from bench._report import command_line, load_average, machine, median, report, table, titled
 from bench._world import add_latency, registered_blocks, stack_config, write_specs
@@ -41,12 +41,6 @@ from emulator.testing import EmulatorControl, start_emulator
 DYNAMIC = "pulumi-python:dynamic/"
 OPERATIONS = ("preview", "up")
 
-
-def no_op(bench: BenchStack, operation: str, measure: bool = False) -> Run:
-    run = bench.run(operation, measure=measure)
-    if changed(run):
-        raise RuntimeError(f"expected a no-op {operation}, got {run.changes}:\n{bench.tail()}")
-    return run
 
 
 def measure_size(apps: int, runs: int, extra_env: dict[str, str] | None = None,
