@@ -7,15 +7,12 @@ client with the emulator's `omit` fault hook (emulator/CONTROL.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-import providers._clients
-import providers._platform
-from emulator.testing import APPID, COMPONENT_APPID, COMPONENT_SECRET, REFRESH_TOKEN, VERIFY_TICKET, EmulatorControl
+from emulator.testing import APPID, COMPONENT_APPID, EmulatorControl
 from providers import release_domains
 from providers._clients import client_for
 from providers._platform import component_client, hosts
@@ -23,25 +20,12 @@ from providers._settings import Settings
 from providers.preflight import checks_access, checks_domains, checks_release
 from providers.preflight.findings import UNKNOWN, Finding
 from tests.unit.preflight.preflight_helpers import facts
-
-PLATFORM = {"mode": "platform", "component_appid": COMPONENT_APPID, "component_secret_config": "componentSecret",
-            "verify_ticket_config": "componentVerifyTicket", "refresh_token_config": "refresh"}
-COMPONENT = {"mode": "component", "component_appid": COMPONENT_APPID, "component_secret_config": "componentSecret",
-             "verify_ticket_config": "componentVerifyTicket"}
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    monkeypatch.setenv("WECHAT_IAC_TOKEN_CACHE", str(tmp_path / "tokens"))
-    monkeypatch.setattr(providers._clients, "_clients", {})
-    monkeypatch.setattr(providers._platform, "_clients", {})
-    yield
+from tests.unit.providers.test_optional_fields import COMPONENT, PLATFORM, context
+from tests.unit.providers.test_optional_fields import isolated as isolated  # autouse: token cache and clients per test
 
 
 def settings(emu: EmulatorControl) -> Settings:
-    values = {"baseUrl": emu.base_url, "componentSecret": COMPONENT_SECRET, "componentVerifyTicket": VERIFY_TICKET,
-              "refresh": REFRESH_TOKEN}
-    return Settings.from_config({f"wechat-iac:{key}": value for key, value in values.items()})
+    return context(emu, APPID, PLATFORM).settings
 
 
 def read(emu: EmulatorControl, path: str, omit: list[str] | None, reader: Callable[[Any, Any], Any]) -> Any:
