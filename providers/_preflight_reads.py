@@ -33,10 +33,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from providers import _observed
 from wechat import MiniProgramClient, NotFoundError
 
 READS_ENV = "WECHAT_IAC_PREFLIGHT_READS"
-TTL = 120.0  # seconds (as `_observed`'s): an older answer is read again
+TTL = _observed.TTL  # seconds, the bound diff()'s own reads have for update(): an older answer is read again
 PRIVACY_VER = 2  # the development guide: what preflight checks and what PrivacySettings manages
 
 
