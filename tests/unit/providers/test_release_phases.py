@@ -425,6 +425,24 @@ def test_a_gray_rollout_started_in_the_second_a_later_audit_was_submitted_is_not
     assert phase_of("1.1.0", started(200), recorded) == Phase("released", "1.1.0", None, 20), "audit 9 is 1.2.0's"
 
 
+@pytest.mark.parametrize("left_out", ["create_timestamp", "submit_audit_time", "both"])
+def test_a_gray_rollout_whose_start_or_audit_time_is_left_out_is_the_approved_audits(left_out: str) -> None:
+    """Neither time is promised in every answer: one left out is no evidence that the rollout is an
+    earlier version's, so it stays the approved audit's (as with no times at all), and an up for that
+    version at that percentage has nothing to do."""
+    versions = {"release_info": {"release_version": "0.9.0"}, "exp_info": {"exp_version": "1.2.0"}}
+    audit: dict[str, Any] = {"auditid": 9, "status": 0, "user_version": "1.2.0", "submit_audit_time": 200}
+    gray: dict[str, Any] = {"status": 1, "gray_percentage": 20, "create_timestamp": 100}
+    if left_out in ("submit_audit_time", "both"):
+        del audit["submit_audit_time"]
+    if left_out in ("create_timestamp", "both"):
+        del gray["create_timestamp"]
+    snap = {**snapshot(versions, audit, gray), "quota": {"rest": 19, "limit": 20}, "history": []}
+    assert gray_owner(snap, None) == ("1.2.0", True)
+    plan = decide(APPID, spec(version="1.2.0", percentage=20), snap, None)
+    assert not plan.calls and not plan.blocked
+
+
 @pytest.mark.parametrize(("desired", "snap", "after"), [
     (spec(), live(), "auditing(1.1.0): WeChat's audit takes 1-7 days; the next `up` after it releases"),
     (spec(wait=5), live(), "released(1.1.0, 100%) if the audit passes within 5 min; else auditing(1.1.0)"),
